@@ -1,0 +1,417 @@
+"""A scheme (积分方案) as typed data, validated from TOML.
+
+The engine reads only what is here; every number, threshold and clause of a
+scheme lives in its file, so a branch can copy a file, change it and get the
+new behaviour without touching code. Loading is all or nothing: every problem
+is reported with the file and the key path, and no half-read scheme escapes.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+
+from core.numbers import dec, fraction_of
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+RATING_LABELS: tuple[str, ...] = ("优秀", "合格", "基本合格", "不合格")
+FLAGS: tuple[str, ...] = (
+    "exempt",
+    "vetoed",
+    "excellent_eligible",
+    "probation_at_risk",
+    "commendation_barred",
+    "priority_commendation",
+    "bottom_ranked",
+    "evaluation_missing",
+)
+# Flags a scheme sets through rules; the others are set by the engine itself.
+RULE_FLAGS = ("excellent_eligible", "probation_at_risk", "commendation_barred", "priority_commendation")
+
+
+class SchemeError(ValueError):
+    """A scheme that cannot be used; `problems` holds one line per fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError("must be a number")
+    return dec(value)
+
+
+def _share(value: Any) -> Fraction:
+    if isinstance(value, bool):
+        raise ValueError("must be a share such as 0.2, \"20%\" or \"1/3\"")
+    try:
+        share = fraction_of(value)
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise ValueError("must be a share such as 0.2, \"20%\" or \"1/3\"") from None
+    if not 0 < share <= 1:
+        raise ValueError("must be a share above 0 and at most 1")
+    return share
+
+
+def _non_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError("must be a number >= 0")
+    return value
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError("must be a number > 0")
+    return value
+
+
+Number = Annotated[Decimal, BeforeValidator(_number)]
+NonNegative = Annotated[Decimal, BeforeValidator(lambda v: _non_negative(_number(v)))]
+Positive = Annotated[Decimal, BeforeValidator(lambda v: _positive(_number(v)))]
+Share = Annotated[Fraction, BeforeValidator(_share)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, arbitrary_types_allowed=True)
+
+
+class Category(_Model):
+    """A base category (基础分 分类) with its full marks."""
+
+    name: Text
+    max: Positive
+    clause: str = ""
+
+
+class PointsRule(_Model):
+    """How the year's points are figured.
+
+    cumulative: base + bonus - deduction, counted year to date at each quarter's end.
+    monthly: a sheet of category scores each month; quarter = mean of its months,
+    year = mean of the quarters.
+    """
+
+    method: Literal["cumulative", "monthly"]
+    base: NonNegative | None = None
+    floor: Number | None = None
+    clause: Text
+
+
+class BonusRule(_Model):
+    label: Text = "加分"
+    cap: NonNegative | None = None
+    cap_per: Literal["year", "month"] = "year"
+    category: str | None = None
+    clause: str = ""
+
+
+class DeductionRule(_Model):
+    label: Text = "减分"
+    uncategorised: bool = True
+    clause: str = ""
+
+
+class VetoRule(_Model):
+    label: Text = "一票否决"
+    clause: Text
+
+
+class EvaluationRule(_Model):
+    label: Text = "民主评议"
+    values: dict[str, Number]
+    rounds: int = Field(1, ge=1, le=12)
+    combine: Literal["pooled", "mean_of_rounds"] = "pooled"
+    blend: Literal["none", "weighted", "added"] = "none"
+    points_weight: NonNegative | None = None
+    evaluation_weight: NonNegative | None = None
+    clause: str = ""
+
+
+class TotalRule(_Model):
+    floor: Number | None = None
+    clause: str = ""
+
+
+class PreviousYear(_Model):
+    """A condition on last year's record (history)."""
+
+    total_min: Number | None = None
+    total_below: Number | None = None
+    bottom: bool | None = None
+
+
+class Condition(_Model):
+    """Every key given must hold; an empty condition always holds."""
+
+    status: Literal["full", "probationary"] | None = None
+    vetoed: bool | None = None
+    total_min: Number | None = None
+    total_below: Number | None = None
+    points_min: Number | None = None
+    points_below: Number | None = None
+    evaluation_min: Number | None = None
+    evaluation_below: Number | None = None
+    evaluation_missing: bool | None = None
+    top_share: Share | None = None
+    bottom_ranked: bool | None = None
+    list_deductions: bool | None = None
+    previous_year: PreviousYear | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+
+class GradeRule(_Model):
+    grade: str | None = None
+    no_grade: bool = False
+    when: Condition = Condition()
+    clause: Text
+
+
+class Grading(_Model):
+    grades: list[Text] = Field(min_length=1)
+    probationary: bool = False
+    rules: list[GradeRule] = Field(min_length=1)
+
+
+class FlagRule(_Model):
+    flag: Literal["excellent_eligible", "probation_at_risk", "commendation_barred", "priority_commendation"]
+    when: Condition
+    clause: Text
+
+
+class Item(_Model):
+    """One line of the scheme's catalogue (加分/减分/否决 清单)."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")]
+    kind: Literal["bonus", "deduction", "veto", "score"]
+    section: str = ""
+    label: Text
+    clause: Text
+    category: str | None = None
+    points: Positive | None = None
+    levels: dict[str, Positive] | None = None
+    range: tuple[NonNegative, Positive] | None = None
+    max: Positive | None = None
+    open: bool = False
+    each: bool = False
+
+
+class Process(_Model):
+    meeting: Literal["monthly", "quarterly", "half-yearly", "yearly"] = "quarterly"
+    publicity_days: int = Field(ge=0)
+    publicity_each: Literal["month", "quarter", "half-year", "year"] = "quarter"
+    appeal_days: int | None = Field(None, ge=0)
+    review_days: int | None = Field(None, ge=0)
+    evaluation: Literal["yearly", "half-yearly"] = "yearly"
+    clause: str = ""
+
+
+class Scheme(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+    name: Text
+    organisation: Text
+    document: Text
+    points: PointsRule
+    categories: list[Category] = []
+    bonus: BonusRule = BonusRule()
+    deduction: DeductionRule = DeductionRule()
+    veto: VetoRule
+    evaluation: EvaluationRule
+    total: TotalRule = TotalRule()
+    grading: Grading
+    flags: list[FlagRule] = []
+    process: Process
+    items: list[Item] = []
+
+    _by_category: dict[str, Category] = PrivateAttr(default_factory=dict)
+    _by_code: dict[str, Item] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, __context: Any) -> None:
+        self._by_category = {c.name: c for c in self.categories}
+        self._by_code = {i.code: i for i in self.items}
+
+    def category(self, name: str) -> Category | None:
+        return self._by_category.get(name)
+
+    def item(self, code: str) -> Item | None:
+        return self._by_code.get(code)
+
+    def category_names(self) -> list[str]:
+        """Names an entry's `category` may take: the base categories and a bonus category."""
+        names = [c.name for c in self.categories]
+        if self.bonus.category:
+            names.append(self.bonus.category)
+        return names
+
+    @property
+    def base(self) -> Decimal:
+        """Full base marks: the sum of the categories, or points.base."""
+        if self.categories:
+            return sum((c.max for c in self.categories), Decimal(0))
+        return self.points.base or Decimal(0)
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"must be a number {sign} {bound}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}"
+    if kind in ("string_type", "string_too_short"):
+        return "must be a non-empty string"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
+    if kind in ("bool_type", "bool_parsing"):
+        return "must be true or false"
+    if kind in ("list_type", "tuple_type"):
+        return "must be an array"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be a table"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern', '')}"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind == "too_long":
+        return "has too many entries"
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    return str(error.get("msg", kind))
+
+
+def parse_scheme(text: str, source: str) -> Scheme:
+    """A scheme from TOML text; `source` names the file in every message."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError([f"{source}: not valid TOML: {exc}"]) from None
+    try:
+        scheme = Scheme.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            problems.append(f"{source}: {_path(loc)}: {_message(err)}")
+        raise SchemeError(problems) from None
+    problems = [f"{source}: {path}: {msg}" for path, msg in check_scheme(scheme)]
+    if problems:
+        raise SchemeError(problems)
+    return scheme
+
+
+def check_scheme(s: Scheme) -> list[tuple[str, str]]:
+    """Rules that tie one part of a scheme to another; each fault as (key path, message)."""
+    out: list[tuple[str, str]] = []
+    names = [c.name for c in s.categories]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            out.append((f"categories[{i}].name", f"category '{name}' is given twice"))
+    if s.points.method == "monthly" and not s.categories:
+        out.append(("categories", "a monthly scheme needs its categories"))
+    if s.categories and s.points.base is not None and s.points.base != s.base:
+        out.append(("points.base", f"must equal the sum of the categories ({s.base}) or be left out"))
+    if not s.categories and s.points.base is None:
+        out.append(("points.base", "required when the scheme has no categories"))
+    if s.bonus.cap_per == "month" and s.points.method != "monthly":
+        out.append(("bonus.cap_per", "'month' needs points.method = 'monthly'"))
+    if s.bonus.category and s.bonus.category in names:
+        out.append(("bonus.category", f"'{s.bonus.category}' is already a base category"))
+    if s.bonus.category and s.bonus.cap is None:
+        out.append(("bonus.cap", "required when the bonus is a category of its own"))
+    if not s.deduction.uncategorised and not s.categories:
+        out.append(("deduction.uncategorised", "must be true when the scheme has no categories"))
+
+    ev = s.evaluation
+    for label in ev.values:
+        if label not in RATING_LABELS:
+            out.append((f"evaluation.values.{label}", f"unknown rating; the ratings are {'/'.join(RATING_LABELS)}"))
+    for label in RATING_LABELS:
+        if label not in ev.values:
+            out.append((f"evaluation.values.{label}", "required key is missing"))
+    if ev.blend == "weighted":
+        for key in ("points_weight", "evaluation_weight"):
+            if getattr(ev, key) is None:
+                out.append((f"evaluation.{key}", "required when blend = 'weighted'"))
+        if ev.points_weight is not None and ev.evaluation_weight is not None:
+            if ev.points_weight + ev.evaluation_weight != 1:
+                out.append(("evaluation.evaluation_weight", "the two weights must add up to 1"))
+    elif ev.points_weight is not None or ev.evaluation_weight is not None:
+        out.append(("evaluation.blend", "weights are given but blend is not 'weighted'"))
+
+    grades = s.grading.grades
+    for i, rule in enumerate(s.grading.rules):
+        where = f"grading.rules[{i}]"
+        if (rule.grade is None) == (not rule.no_grade):
+            out.append((where, "give exactly one of grade or no_grade = true"))
+        elif rule.grade is not None and rule.grade not in grades:
+            out.append((f"{where}.grade", f"'{rule.grade}' is not one of grading.grades ({'/'.join(grades)})"))
+    if not s.grading.rules[-1].when.is_empty():
+        last = len(s.grading.rules) - 1
+        out.append((f"grading.rules[{last}].when", "the last rule must have no conditions, so every member gets an answer"))
+
+    for i, flag in enumerate(s.flags):
+        if flag.flag == "excellent_eligible" and flag.when.status != "full":
+            out.append((f"flags[{i}].when.status", "excellent_eligible is for full members only: set status = 'full'"))
+        if flag.flag == "probation_at_risk" and flag.when.status != "probationary":
+            out.append((f"flags[{i}].when.status", "probation_at_risk needs status = 'probationary'"))
+
+    codes: set[str] = set()
+    allowed = set(s.category_names())
+    for i, item in enumerate(s.items):
+        where = f"items[{i}]"
+        if item.code in codes:
+            out.append((f"{where}.code", f"code '{item.code}' is used twice"))
+        codes.add(item.code)
+        given = [k for k in ("points", "levels", "range", "max") if getattr(item, k) is not None]
+        if item.open:
+            given.append("open")
+        if item.kind == "veto":
+            if given:
+                out.append((f"{where}.{given[0]}", "a veto item carries no points"))
+        elif len(given) != 1:
+            out.append((where, "give exactly one of points, levels, range, max or open = true"))
+        if item.range is not None and item.range[0] > item.range[1]:
+            out.append((f"{where}.range", "the low end is above the high end"))
+        if item.levels is not None and not item.levels:
+            out.append((f"{where}.levels", "must not be empty"))
+        if item.category is not None and item.category not in allowed:
+            out.append((f"{where}.category", f"'{item.category}' is not a category of this scheme"))
+        if item.kind == "score":
+            if s.points.method != "monthly":
+                out.append((f"{where}.kind", "'score' items need points.method = 'monthly'"))
+            if item.category is None:
+                out.append((f"{where}.category", "a score item names its category"))
+        if item.kind == "deduction" and item.category is None and not s.deduction.uncategorised:
+            out.append((f"{where}.category", "this scheme has no uncategorised deductions: name a category"))
+    return out

@@ -1,0 +1,25 @@
+"""The built-in schemes, one TOML file each, shipped as package data."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from core.scheme import Scheme, SchemeError, parse_scheme
+
+
+def builtin_ids() -> list[str]:
+    files = resources.files(__name__)
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(scheme_id: str) -> str:
+    """The TOML text of a built-in scheme (the store keeps this text with each year)."""
+    if scheme_id not in builtin_ids():
+        raise SchemeError([f"unknown scheme '{scheme_id}'; the built-in schemes are {', '.join(builtin_ids())}"])
+    return resources.files(__name__).joinpath(f"{scheme_id}.toml").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def builtin(scheme_id: str) -> Scheme:
+    return parse_scheme(builtin_text(scheme_id), f"{scheme_id}.toml")

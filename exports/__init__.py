@@ -1,0 +1,1 @@
+"""PDF and spreadsheet output, read from the store."""
