@@ -1,0 +1,114 @@
+"""A scheme as readable Chinese text: its rules, then its catalogue (`jifen schemes show`)."""
+
+from __future__ import annotations
+
+from core.labels import BLEND_LABELS, METHOD_LABELS
+from core.numbers import show
+from core.scheme import Condition, Item, Scheme
+
+
+def _condition(when: Condition) -> str:
+    bits = []
+    if when.status:
+        bits.append("正式党员" if when.status == "full" else "预备党员")
+    if when.vetoed:
+        bits.append("一票否决")
+    if when.total_min is not None:
+        bits.append(f"总分≥{show(when.total_min)}")
+    if when.total_below is not None:
+        bits.append(f"总分<{show(when.total_below)}")
+    if when.points_min is not None:
+        bits.append(f"积分≥{show(when.points_min)}")
+    if when.points_below is not None:
+        bits.append(f"积分<{show(when.points_below)}")
+    if when.evaluation_missing:
+        bits.append("尚无评议")
+    if when.evaluation_min is not None:
+        bits.append(f"评议分≥{show(when.evaluation_min)}")
+    if when.evaluation_below is not None:
+        bits.append(f"评议分<{show(when.evaluation_below)}")
+    if when.top_share is not None:
+        bits.append(f"排名在前{when.top_share.numerator}/{when.top_share.denominator}")
+    if when.bottom_ranked:
+        bits.append("排名末位")
+    if when.list_deductions is False:
+        bits.append("无减分项")
+    if when.list_deductions:
+        bits.append("有减分项")
+    if when.previous_year is not None:
+        p = when.previous_year
+        prev = []
+        if p.total_below is not None:
+            prev.append(f"总分<{show(p.total_below)}")
+        if p.total_min is not None:
+            prev.append(f"总分≥{show(p.total_min)}")
+        if p.bottom:
+            prev.append("排名末位")
+        bits.append("上年" + "且".join(prev))
+    return "且".join(bits) if bits else "其余"
+
+
+def item_points(item: Item) -> str:
+    each = "每次" if item.each else ""
+    if item.kind == "veto":
+        return "年度积分为0"
+    if item.levels is not None:
+        return each + "，".join(f"{k}{show(v)}分" for k, v in item.levels.items())
+    if item.points is not None:
+        return f"{each}{show(item.points)}分"
+    if item.range is not None:
+        return f"酌情{show(item.range[0])}-{show(item.range[1])}分"
+    if item.max is not None:
+        return f"每次不超过{show(item.max)}分"
+    return "分值由支部研究确定"
+
+
+def scheme_lines(s: Scheme) -> list[str]:
+    out = [f"{s.name}（{s.id}）", f"  {s.organisation}", f"  {s.document}", "", "计分规则"]
+    out.append(f"  方法：{METHOD_LABELS[s.points.method]}")
+    if s.categories:
+        out.append("  基础分分类：" + "，".join(f"{c.name}{show(c.max)}" for c in s.categories)
+                   + f"（共{show(s.base)}分，各类扣完为止）")
+    else:
+        out.append(f"  基础分：{show(s.base)}")
+    cap = f"，{'每月' if s.bonus.cap_per == 'month' else '全年'}不超过{show(s.bonus.cap)}分" if s.bonus.cap is not None else "，不设上限"
+    out.append(f"  {s.bonus.label}{cap}")
+    if s.points.floor is not None:
+        out.append(f"  积分不低于{show(s.points.floor)}分")
+    out.append(f"  依据：{s.points.clause}")
+    out.append(f"  {s.veto.label}：自所在季度起季度积分为0，年度积分为0（{s.veto.clause}）")
+    ev = s.evaluation
+    values = "，".join(f"{k}{show(v)}" for k, v in ev.values.items())
+    blend = BLEND_LABELS[ev.blend]
+    if ev.blend == "weighted":
+        blend += f"：积分×{show(ev.points_weight * 100)}% + 评议×{show(ev.evaluation_weight * 100)}%"  # type: ignore[operator]
+    out.append(f"  {ev.label}：每年{ev.rounds}轮，{values}；{blend}")
+    if s.total.floor is not None:
+        out.append(f"  总分不低于{show(s.total.floor)}分")
+    out += ["", "等次（按顺序，先符合者为准）"]
+    for r in s.grading.rules:
+        out.append(f"  {_condition(r.when)} → {r.grade or '暂不评定等次'}　〔{r.clause}〕")
+    if not s.grading.probationary:
+        out.append("  预备党员不评定等次")
+    if s.flags:
+        out += ["", "标记"]
+        for f in s.flags:
+            out.append(f"  {f.flag}：{_condition(f.when)}　〔{f.clause}〕")
+    p = s.process
+    out += ["", "工作流程"]
+    out.append(f"  党员大会：{ {'monthly': '每月', 'quarterly': '每季度', 'half-yearly': '每半年', 'yearly': '每年'}[p.meeting] }")
+    out.append(f"  公示：{p.publicity_days}个工作日")
+    if p.appeal_days is not None:
+        out.append(f"  申诉答复：{p.appeal_days}个工作日" + (f"，复议答复：{p.review_days}个工作日" if p.review_days is not None else ""))
+    out.append(f"  民主评议：{'每半年' if p.evaluation == 'half-yearly' else '每年'}")
+    if p.clause:
+        out.append(f"  依据：{p.clause}")
+    out += ["", f"事项清单（{len(s.items)}项）"]
+    section = None
+    for item in s.items:
+        if item.section != section:
+            section = item.section
+            out.append(f"  【{section or '其他'}】")
+        cat = f"［{item.category}］" if item.category else ""
+        out.append(f"    {item.code:<6} {item.label}{cat}：{item_points(item)}　〔{item.clause}〕")
+    return out
