@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field
 
 Status = Literal["full", "probationary"]
 Kind = Literal["bonus", "deduction", "score", "veto"]
@@ -23,13 +25,22 @@ class Member:
     exempt: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
+    """One points item of one member.
+
+    The field constraints are the domain's (a quarter is 1-4, points are never negative);
+    `jifen compute` has pydantic build entries straight from JSON with them, because a
+    branch-year may hold tens of thousands. `quarter` is filled from `month` when only
+    the month is known (see `settle_quarter`)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", strict=True)
+
     member: str
     kind: Kind
-    quarter: int
-    month: int | None = None
-    points: Decimal | None = None
+    quarter: Annotated[int, Field(ge=1, le=4)] | None = None
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    points: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
     category: str | None = None
     item: str | None = None
     level: str | None = None
@@ -39,6 +50,15 @@ class Entry:
     @staticmethod
     def quarter_of(month: int) -> int:
         return (month - 1) // 3 + 1
+
+    def settle_quarter(self) -> bool:
+        """Fill the quarter from the month; False when neither or both were given."""
+        if self.month is None:
+            return self.quarter is not None
+        if self.quarter is not None:
+            return False
+        self.quarter = (self.month - 1) // 3 + 1
+        return True
 
 
 @dataclass(frozen=True, slots=True)

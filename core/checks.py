@@ -145,12 +145,20 @@ def check_branch_year(scheme: Scheme, by: BranchYear, entry_paths: list[str] | N
         if m.id in seen:
             problems.append(Problem(f"members[{i}].id", f"member id '{m.id}' is given twice", f"党员编号 {m.id} 重复"))
         seen.add(m.id)
+    # Entries repeat the same few catalogue lines; judge each distinct shape once.
+    verdicts: dict[tuple, list[tuple[str, str, str]]] = {}
     for i, e in enumerate(by.entries):
-        where = entry_paths[i] if entry_paths else f"entries[{i}]"
-        if e.member not in seen:
-            problems.append(Problem(f"{where}.member", f"no member with id '{e.member}'", f"没有编号为 {e.member} 的党员"))
-        for key, en, zh in check_entry(scheme, e):
-            problems.append(Problem(f"{where}.{key}", en, zh))
+        key = (e.kind, e.month is None, e.points, e.category, e.item, e.level)
+        found = verdicts.get(key)
+        if found is None:
+            found = verdicts[key] = check_entry(scheme, e)
+        if found or e.member not in seen:
+            where = entry_paths[i] if entry_paths else f"entries[{i}]"
+            if e.member not in seen:
+                problems.append(Problem(f"{where}.member", f"no member with id '{e.member}'",
+                                        f"没有编号为 {e.member} 的党员"))
+            for field, en, zh in found:
+                problems.append(Problem(f"{where}.{field}", en, zh))
     rounds = scheme.evaluation.rounds
     for i, r in enumerate(by.evaluations):
         if r.member not in seen:

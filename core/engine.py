@@ -66,9 +66,10 @@ class _Draft:
     flags: set[str]
 
 
-def score(scheme: Scheme, by: BranchYear) -> YearResult:
+def score(scheme: Scheme, by: BranchYear, explain: bool = True) -> YearResult:
     """The year's result for every member, in the branch's order. Input must have passed
-    `core.checks.check_branch_year`."""
+    `core.checks.check_branch_year`. With explain=False the figures are the same and the
+    reasons are left out (a batch run that prints numbers only)."""
     entries: dict[str, list[Entry]] = {m.id: [] for m in by.members}
     for e in by.entries:
         entries[e.member].append(e)
@@ -80,7 +81,7 @@ def score(scheme: Scheme, by: BranchYear) -> YearResult:
     drafts: dict[str, _Draft] = {}
     for m in by.members:
         if not m.exempt:
-            drafts[m.id] = _draft(scheme, m, entries[m.id], ratings[m.id])
+            drafts[m.id] = _draft(scheme, m, entries[m.id], ratings[m.id], explain)
 
     ids = list(drafts)
     ranks = dict(zip(ids, competition_ranks([drafts[i].total for i in ids])))
@@ -95,7 +96,7 @@ def score(scheme: Scheme, by: BranchYear) -> YearResult:
             continue
         standing = Standing(m.status, d.vetoed, d.points, d.total, d.evaluation, ranks[m.id], ranked, worst,
                             d.list_deductions, previous.get(m.id))
-        results.append(_finish(scheme, d, standing))
+        results.append(_finish(scheme, d, standing, explain))
     return YearResult(scheme.id, by.year, tuple(results))
 
 
@@ -106,76 +107,95 @@ def _exempt(m: Member) -> MemberResult:
                         ("exempt",), (reason,))
 
 
-def _draft(scheme: Scheme, m: Member, entries: list[Entry], ratings: list[Ratings]) -> _Draft:
-    pts = figure_points(scheme, entries)
-    ev = evaluate(scheme, ratings)
-    reasons = list(pts.reasons)
+def _draft(scheme: Scheme, m: Member, entries: list[Entry], ratings: list[Ratings], explain: bool) -> _Draft:
+    pts = figure_points(scheme, entries, explain)
+    ev = evaluate(scheme, ratings, explain)
     flags: set[str] = set()
     vetoed = pts.veto_quarter is not None
     points = pts.year.figure
     rule = scheme.evaluation
     evaluation = ev.score
-    if evaluation is not None or rule.blend != "none":
-        reasons.append(Reason("evaluation", ev.text, rule.clause))
+    if evaluation is None and rule.blend != "none":
+        flags.add("evaluation_missing")  # still to collect, whatever else holds
     if vetoed:
         flags.add("vetoed")
         total = ZERO
-        reasons.append(Reason("total", f"{scheme.veto.label}：年度积分与总分为0", scheme.veto.clause))
-    elif rule.blend == "none":
+    elif rule.blend == "none" or evaluation is None:
         total = points
-        reasons.append(Reason("total", f"总分 = 积分{show(points)}（{rule.label}结果单独报告，不计入总分）",
-                              scheme.points.clause))
-    elif evaluation is None:
-        flags.add("evaluation_missing")
-        total = points
-        reasons.append(Reason("total", f"尚无{rule.label}：总分暂按积分{show(points)}计", rule.clause))
     elif rule.blend == "weighted":
-        pw, ew = rule.points_weight, rule.evaluation_weight
-        total = pw * points + ew * evaluation  # type: ignore[operator]
-        reasons.append(Reason("total", f"积分{show(points)}×{_pct(pw)} + {rule.label}{show(evaluation)}×{_pct(ew)} "
-                                       f"= {show(total)}", rule.clause))
+        total = rule.points_weight * points + rule.evaluation_weight * evaluation  # type: ignore[operator]
     else:  # added
         total = points + evaluation
-        reasons.append(Reason("total", f"积分{show(points)} + {rule.label}{show(evaluation)} = {show(total)}",
-                              rule.clause))
     floor = scheme.total.floor
-    if floor is not None and total < floor:
-        reasons.append(Reason("total", f"总分低于{show(floor)}分，按{show(floor)}分计", scheme.total.clause))
-        total = floor
+    floored = floor is not None and total < floor
+    if floored:
+        total = floor  # type: ignore[assignment]
+    reasons = list(pts.reasons)
+    if explain:
+        reasons += _total_reasons(scheme, points, evaluation, ev.text, total, vetoed, floored)
     return _Draft(m, tuple(round2(p.figure) for p in pts.quarters), pts.quarters, pts.year, round2(points),
                   None if evaluation is None else round2(evaluation), round2(total), vetoed,
                   pts.list_deductions, reasons, flags)
+
+
+def _total_reasons(scheme: Scheme, points: Decimal, evaluation: Decimal | None, ev_text: str, total: Decimal,
+                   vetoed: bool, floored: bool) -> list[Reason]:
+    rule = scheme.evaluation
+    out = []
+    if evaluation is not None or rule.blend != "none":
+        out.append(Reason("evaluation", ev_text, rule.clause))
+    if vetoed:
+        out.append(Reason("total", f"{scheme.veto.label}：年度积分与总分为0", scheme.veto.clause))
+    elif rule.blend == "none":
+        out.append(Reason("total", f"总分 = 积分{show(points)}（{rule.label}结果单独报告，不计入总分）",
+                          scheme.points.clause))
+    elif evaluation is None:
+        out.append(Reason("total", f"尚无{rule.label}：总分暂按积分{show(points)}计", rule.clause))
+    elif rule.blend == "weighted":
+        pw, ew = rule.points_weight, rule.evaluation_weight
+        out.append(Reason("total", f"积分{show(points)}×{_pct(pw)} + {rule.label}{show(evaluation)}×{_pct(ew)} "
+                                   f"= {show(pw * points + ew * evaluation)}", rule.clause))  # type: ignore[operator]
+    else:
+        out.append(Reason("total", f"积分{show(points)} + {rule.label}{show(evaluation)} = {show(points + evaluation)}",
+                          rule.clause))
+    if floored:
+        out.append(Reason("total", f"总分低于{show(total)}分，按{show(total)}分计", scheme.total.clause))
+    return out
 
 
 def _pct(w: Decimal | None) -> str:
     return f"{show((w or ZERO) * 100)}%"
 
 
-def _finish(scheme: Scheme, d: _Draft, s: Standing) -> MemberResult:
+def _finish(scheme: Scheme, d: _Draft, s: Standing, explain: bool) -> MemberResult:
     reasons = d.reasons
     flags = d.flags
-    reasons.append(Reason("rank", f"第{s.rank}名（{s.ranked}人按总分从高到低，同分同名次）", "积分排名"))
+    if explain:
+        reasons.append(Reason("rank", f"第{s.rank}名（{s.ranked}人按总分从高到低，同分同名次）", "积分排名"))
     if s.rank == s.worst_rank:
         flags.add("bottom_ranked")
-        reasons.append(Reason("flag:bottom_ranked", f"排名第{s.rank}，为本支部末位", "积分排名靠后"))
+        if explain:
+            reasons.append(Reason("flag:bottom_ranked", f"排名第{s.rank}，为本支部末位", "积分排名靠后"))
 
     grade: str | None = None
     if d.member.status == "probationary" and not scheme.grading.probationary:
-        reasons.append(Reason("grade", "预备党员参加民主评议，但不评定等次", "民主评议党员：预备党员不评定等次"))
+        if explain:
+            reasons.append(Reason("grade", "预备党员参加民主评议，但不评定等次", "民主评议党员：预备党员不评定等次"))
     else:
         for rule in scheme.grading.rules:
             if holds(rule.when, s):
                 grade = rule.grade
-                facts = describe(rule.when, s)
-                label = grade if grade is not None else "暂不评定等次"
-                reasons.append(Reason("grade", f"{label}" + (f"：{facts}" if facts else ""), rule.clause))
+                if explain:
+                    facts = describe(rule.when, s)
+                    label = grade if grade is not None else "暂不评定等次"
+                    reasons.append(Reason("grade", label + (f"：{facts}" if facts else ""), rule.clause))
                 break
 
     for fr in scheme.flags:
         if fr.flag not in flags and holds(fr.when, s):
             flags.add(fr.flag)
-            facts = describe(fr.when, s)
-            reasons.append(Reason(f"flag:{fr.flag}", facts, fr.clause))
+            if explain:
+                reasons.append(Reason(f"flag:{fr.flag}", describe(fr.when, s), fr.clause))
 
     m = d.member
     return MemberResult(m.id, m.name, m.status, False, d.quarters, d.parts, d.year_parts, d.points, d.evaluation,

@@ -17,7 +17,7 @@ class EvaluationResult:
     text: str
 
 
-def evaluate(scheme: Scheme, ratings: list[Ratings]) -> EvaluationResult:
+def evaluate(scheme: Scheme, ratings: list[Ratings], explain: bool = True) -> EvaluationResult:
     """A round's score is the mean value of its ratings; the year combines the rounds by
     pooling every rating or by the mean of the rounds' scores, as the scheme says."""
     values = scheme.evaluation.values
@@ -33,7 +33,7 @@ def evaluate(scheme: Scheme, ratings: list[Ratings]) -> EvaluationResult:
         if n:
             rounds[rnd] = (c, sum((values[k] * v for k, v in c.items()), ZERO) / n)
     if not rounds:
-        return EvaluationResult(None, {}, f"未收到{scheme.evaluation.label}测评票")
+        return EvaluationResult(None, {}, f"未收到{scheme.evaluation.label}测评票" if explain else "")
     if scheme.evaluation.combine == "mean_of_rounds":
         score = mean([s for _, s in rounds.values()])
         how = "各轮平均"
@@ -42,6 +42,8 @@ def evaluate(scheme: Scheme, ratings: list[Ratings]) -> EvaluationResult:
         n = sum(total.values())
         score = sum((values[k] * v for k, v in total.items()), ZERO) / n
         how = "全部测评票平均"
+    if not explain:
+        return EvaluationResult(score, rounds, "")
     parts = []
     for rnd, (c, s) in rounds.items():
         tally = " ".join(f"{k}{c.get(k, 0)}" for k in RATING_LABELS)

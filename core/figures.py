@@ -57,97 +57,100 @@ def _veto_quarter(entries: list[Entry]) -> Entry | None:
     return min(vetoes, key=lambda e: e.quarter) if vetoes else None
 
 
-def figure_points(scheme: Scheme, entries: list[Entry]) -> PointsResult:
+def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True) -> PointsResult:
     if scheme.points.method == "monthly":
-        return _monthly(scheme, entries)
-    return _cumulative(scheme, entries)
+        return _monthly(scheme, entries, explain)
+    return _cumulative(scheme, entries, explain)
 
 
-def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None) -> tuple[list[Parts], list[Reason]]:
+def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None, explain: bool) -> tuple[list[Parts], list[Reason]]:
     if veto is None:
         return quarters, []
     out = [
         q if i + 1 < veto.quarter else Parts(q.base, q.bonus, q.deduction, ZERO)
         for i, q in enumerate(quarters)
     ]
-    what = veto.note or (scheme.item(veto.item).label if veto.item and scheme.item(veto.item) else "一票否决事项")
-    clause = scheme.veto.clause
-    if veto.item and scheme.item(veto.item):
-        clause = scheme.item(veto.item).clause + "；" + clause
+    if not explain:
+        return out, []
+    item = scheme.item(veto.item) if veto.item else None
+    what = veto.note or (item.label if item else "一票否决事项")
+    clause = f"{item.clause}；{scheme.veto.clause}" if item else scheme.veto.clause
     return out, [Reason("veto", f"第{veto.quarter}季度{scheme.veto.label}（{what}）：自该季度起季度积分为0，年度积分为0", clause)]
 
 
-def _cumulative(scheme: Scheme, entries: list[Entry]) -> PointsResult:
+def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResult:
     """Base + bonus - deduction, year to date at each quarter's end (动态计算)."""
     cats = {c.name: c.max for c in scheme.categories}
     full = scheme.base
     cap = scheme.bonus.cap
     floor = scheme.points.floor
     # Increments by quarter, then running sums.
-    bonus_q = [ZERO] * 4
-    list_q = [ZERO] * 4
-    cat_q: list[dict[str, Decimal]] = [{} for _ in range(4)]
+    bonus_q = [ZERO, ZERO, ZERO, ZERO]
+    list_q = [ZERO, ZERO, ZERO, ZERO]
+    cat_q: list[dict[str, Decimal]] = [{}, {}, {}, {}]
     n_list = 0
+    veto: Entry | None = None
     for e in entries:
-        if e.points is None:
-            continue
-        qi = e.quarter - 1
-        if e.kind == "bonus":
-            bonus_q[qi] += e.points
-        elif e.kind == "deduction":
-            cat = _category_of(scheme, e)
+        kind = e.kind
+        if kind == "bonus":
+            bonus_q[e.quarter - 1] += e.points
+        elif kind == "deduction":
+            cat = _category_of(scheme, e) if cats else None
             if cat in cats:
-                cat_q[qi][cat] = cat_q[qi].get(cat, ZERO) + e.points
+                d = cat_q[e.quarter - 1]
+                d[cat] = d.get(cat, ZERO) + e.points
             else:
-                list_q[qi] += e.points
+                list_q[e.quarter - 1] += e.points
                 n_list += 1
+        elif kind == "veto" and (veto is None or e.quarter < veto.quarter):
+            veto = e
     quarters: list[Parts] = []
+    reasons: list[Reason] = []
     bonus_sum = list_sum = ZERO
     cat_sum: dict[str, Decimal] = {}
-    last_text = ""
     for qi in range(4):
         bonus_sum += bonus_q[qi]
         list_sum += list_q[qi]
         for name, v in cat_q[qi].items():
             cat_sum[name] = cat_sum.get(name, ZERO) + v
-        lost = sum((min(v, cats[name]) for name, v in cat_sum.items()), ZERO)
-        counted = min(bonus_sum, cap) if cap is not None else bonus_sum
+        lost = sum([min(v, cats[name]) for name, v in cat_sum.items()], ZERO) if cat_sum else ZERO
+        counted = bonus_sum if cap is None or bonus_sum <= cap else cap
         raw = full - lost + counted - list_sum
-        fig = max(raw, floor) if floor is not None else raw
+        fig = raw if floor is None or raw >= floor else floor
         quarters.append(Parts(full, counted, lost + list_sum, fig))
-        if qi == 3:
-            last_text = _cumulative_text(scheme, full, cat_sum, cats, bonus_sum, counted, list_sum, raw, fig)
-    veto = _veto_quarter(entries)
-    quarters, veto_reasons = _vetoed(scheme, quarters, veto)
-    year = quarters[3]
-    reasons = [Reason("points", last_text, scheme.points.clause)]
-    if cap is not None and bonus_sum > cap:
-        reasons.append(Reason("bonus", f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
-                              scheme.bonus.clause))
-    for name, v in cat_sum.items():
-        if v > cats[name]:
-            reasons.append(Reason("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
-                                  scheme.deduction.clause))
-    reasons.extend(veto_reasons)
-    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, n_list, tuple(reasons))  # type: ignore[arg-type]
+        if explain:
+            text = _cumulative_text(scheme, full, cat_sum, cats, bonus_sum, counted, list_sum, raw, fig)
+            reasons.append(Reason(f"quarter:{qi + 1}", f"截至第{qi + 1}季度末：{text}", scheme.points.clause))
+    quarters, veto_reasons = _vetoed(scheme, quarters, veto, explain)
+    if explain:
+        reasons.append(Reason("points", "全年" + reasons[3].text.split("：", 1)[1], scheme.points.clause))
+        if cap is not None and bonus_sum > cap:
+            reasons.append(Reason("bonus", f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
+                                  scheme.bonus.clause))
+        for name, v in cat_sum.items():
+            if v > cats[name]:
+                reasons.append(Reason("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
+                                      scheme.deduction.clause))
+        reasons.extend(veto_reasons)
+    return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))  # type: ignore[arg-type]
 
 
 def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal], cats: dict[str, Decimal],
                      bonus_sum: Decimal, counted: Decimal, list_sum: Decimal, raw: Decimal, fig: Decimal) -> str:
-    parts = [f"基础分{show(full)}"]
+    base = f"基础分{show(full)}"
     lost = {n: min(v, cats[n]) for n, v in cat_sum.items() if v}
     if lost:
-        parts[0] += "（" + "，".join(f"{n}扣{show(v)}" for n, v in lost.items()) + f"，计{show(full - sum(lost.values(), ZERO))}）"
+        base += "（" + "，".join(f"{n}扣{show(v)}" for n, v in lost.items()) + f"，计{show(full - sum(lost.values(), ZERO))}）"
     bonus = f"{scheme.bonus.label}{show(counted)}"
     if counted != bonus_sum:
         bonus += f"（合计{show(bonus_sum)}，上限{show(counted)}）"
-    text = f"{parts[0]} + {bonus} − {scheme.deduction.label}{show(list_sum)} = {show(raw)}"
+    text = f"{base} + {bonus} − {scheme.deduction.label}{show(list_sum)} = {show(raw)}"
     if fig != raw:
         text += f"，低于{show(fig)}分按{show(fig)}分计"
-    return "全年" + text
+    return text
 
 
-def _monthly(scheme: Scheme, entries: list[Entry]) -> PointsResult:
+def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResult:
     """A sheet per month: categories start at full marks, a score entry replaces a category's
     score, a category deduction lowers it (not below 0), the bonus category sums that month's
     bonuses up to its cap. Quarter = mean of its months; year = mean of the quarters."""
@@ -183,7 +186,7 @@ def _monthly(scheme: Scheme, entries: list[Entry]) -> PointsResult:
         raw_bonus = bonus_set if bonus_set is not None else bonus
         counted = min(raw_bonus, cap) if cap is not None else raw_bonus
         month_parts.append(Parts(base_full, counted, base_full - actual, actual + counted))
-        if score or ded or raw_bonus:
+        if explain and (score or ded or raw_bonus):
             notes.append(f"{mi + 1}月{show(actual + counted)}")
     quarters = [
         Parts(base_full, mean([m.bonus for m in month_parts[q * 3:q * 3 + 3]]),
@@ -192,17 +195,23 @@ def _monthly(scheme: Scheme, entries: list[Entry]) -> PointsResult:
         for q in range(4)
     ]
     veto = _veto_quarter(entries)
-    quarters, veto_reasons = _vetoed(scheme, quarters, veto)
+    quarters, veto_reasons = _vetoed(scheme, quarters, veto, explain)
     points = mean([q.figure for q in quarters]) if veto is None else ZERO
     floor = scheme.points.floor
     if floor is not None:
         points = max(points, floor)
     year = Parts(base_full, mean([q.bonus for q in quarters]), mean([q.deduction for q in quarters]), points)
-    default = show(base_full)
-    text = (f"每月满分{show(base_full + (cap or ZERO))}（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
-            + ("，".join(notes) + "，其余各月" if notes else "各月均") + f"{default}；"
-            + "季度取3个月平均：" + "、".join(show(q.figure) for q in quarters)
-            + f"；全年取4个季度平均 = {show(points)}")
-    reasons = [Reason("points", text, scheme.points.clause)]
-    reasons.extend(veto_reasons)
+    reasons: list[Reason] = []
+    if explain:
+        default = show(base_full)
+        for qi in range(4):
+            months = "、".join(f"{m + 1}月{show(month_parts[m].figure)}" for m in range(qi * 3, qi * 3 + 3))
+            reasons.append(Reason(f"quarter:{qi + 1}", f"第{qi + 1}季度：{months}，平均{show(quarters[qi].figure)}",
+                                  scheme.points.clause))
+        text = (f"每月满分{show(base_full + (cap or ZERO))}（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
+                + ("，".join(notes) + "，其余各月" if notes else "各月均") + f"{default}；"
+                + "季度取3个月平均：" + "、".join(show(q.figure) for q in quarters)
+                + f"；全年取4个季度平均 = {show(points)}")
+        reasons.append(Reason("points", text, scheme.points.clause))
+        reasons.extend(veto_reasons)
     return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons))  # type: ignore[arg-type]

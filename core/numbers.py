@@ -52,10 +52,10 @@ def show(value: Decimal | None) -> str:
     """A figure as the screen and forms print it: 85, 90.42, 0.5."""
     if value is None:
         return "—"
-    r = round2(value)
-    if r == r.to_integral_value():
-        return str(r.quantize(Decimal(1)))
-    return format(r.normalize(), "f")
+    text = format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
+    # "85.00" -> "85", "84.50" -> "84.5"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text == "-0" else text
 
 
 def floor_int(value: Decimal) -> int:

@@ -83,7 +83,7 @@ Text = Annotated[str, Field(min_length=1)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, arbitrary_types_allowed=True)
 
 
 class Category(_Model):
@@ -202,7 +202,7 @@ class Item(_Model):
     category: str | None = None
     points: Positive | None = None
     levels: dict[str, Positive] | None = None
-    range: tuple[NonNegative, Positive] | None = None
+    range: Annotated[list[NonNegative], Field(min_length=2, max_length=2)] | None = None
     max: Positive | None = None
     open: bool = False
     each: bool = False
@@ -235,25 +235,29 @@ class Scheme(_Model):
     process: Process
     items: list[Item] = []
 
+    # Look-ups built once; read through __pydantic_private__ because the engine asks
+    # them for every entry and pydantic's attribute fallback is slow.
     _by_category: dict[str, Category] = PrivateAttr(default_factory=dict)
     _by_code: dict[str, Item] = PrivateAttr(default_factory=dict)
+    _category_names: tuple[str, ...] = PrivateAttr(default=())
 
     def model_post_init(self, __context: Any) -> None:
         self._by_category = {c.name: c for c in self.categories}
         self._by_code = {i.code: i for i in self.items}
-
-    def category(self, name: str) -> Category | None:
-        return self._by_category.get(name)
-
-    def item(self, code: str) -> Item | None:
-        return self._by_code.get(code)
-
-    def category_names(self) -> list[str]:
-        """Names an entry's `category` may take: the base categories and a bonus category."""
         names = [c.name for c in self.categories]
         if self.bonus.category:
             names.append(self.bonus.category)
-        return names
+        self._category_names = tuple(names)
+
+    def category(self, name: str) -> Category | None:
+        return self.__pydantic_private__["_by_category"].get(name)  # type: ignore[index]
+
+    def item(self, code: str) -> Item | None:
+        return self.__pydantic_private__["_by_code"].get(code)  # type: ignore[index]
+
+    def category_names(self) -> tuple[str, ...]:
+        """Names an entry's `category` may take: the base categories and a bonus category."""
+        return self.__pydantic_private__["_category_names"]  # type: ignore[index]
 
     @property
     def base(self) -> Decimal:
@@ -403,6 +407,8 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
             out.append((where, "give exactly one of points, levels, range, max or open = true"))
         if item.range is not None and item.range[0] > item.range[1]:
             out.append((f"{where}.range", "the low end is above the high end"))
+        elif item.range is not None and item.range[1] <= 0:
+            out.append((f"{where}.range", "the high end must be above 0"))
         if item.levels is not None and not item.levels:
             out.append((f"{where}.levels", "must not be empty"))
         if item.category is not None and item.category not in allowed:

@@ -1,0 +1,97 @@
+"""The demo branch: a hospital's 第一党支部 under xinmi-hospital-2023, year 2026.
+
+Deterministic (fixed seed), drawn from the scheme's own catalogue, so the same
+branch appears on every machine. The store seeds its demo database from this.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.branch import BranchYear, Entry, Member
+from core.scheme import Scheme
+
+SCHEME_ID = "xinmi-hospital-2023"
+YEAR = 2026
+BRANCH = "新密市中医院第一党支部"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoMember:
+    name: str
+    gender: str
+    birth: str  # YYYY-MM
+    post: str
+    status: str = "full"
+    exempt_reason: str = ""
+
+
+ROSTER: tuple[DemoMember, ...] = (
+    DemoMember("王建国", "男", "1971-03", "党支部书记、内科主任"),
+    DemoMember("李秀英", "女", "1978-11", "党支部副书记、护理部主任"),
+    DemoMember("张伟", "男", "1983-06", "组织委员、外科副主任医师"),
+    DemoMember("刘丽娟", "女", "1986-09", "宣传委员、药剂科主管药师"),
+    DemoMember("陈志强", "男", "1975-01", "纪检委员、医务科科长"),
+    DemoMember("杨静", "女", "1990-04", "儿科主治医师"),
+    DemoMember("赵海燕", "女", "1988-12", "妇产科护士长"),
+    DemoMember("黄晓明", "男", "1992-07", "急诊科医师"),
+    DemoMember("周晓梅", "女", "1985-02", "检验科主管技师"),
+    DemoMember("吴国华", "男", "1969-10", "针灸科主任医师"),
+    DemoMember("徐敏", "女", "1994-05", "康复科治疗师"),
+    DemoMember("孙立新", "男", "1980-08", "放射科副主任医师"),
+    DemoMember("马文静", "女", "1991-03", "心内科护师"),
+    DemoMember("朱俊杰", "男", "1987-11", "骨伤科主治医师"),
+    DemoMember("胡晓燕", "女", "1982-06", "门诊部护士长"),
+    DemoMember("郭建军", "男", "1973-09", "后勤保障科科长"),
+    DemoMember("何丽", "女", "1989-01", "财务科会计"),
+    DemoMember("高磊", "男", "1993-12", "信息科工程师"),
+    DemoMember("林雪梅", "女", "1979-04", "中药房主管中药师"),
+    DemoMember("罗志刚", "男", "1976-07", "麻醉科副主任医师", exempt_reason="长期病休"),
+    DemoMember("郑雨欣", "女", "1997-02", "内科护士", status="probationary"),
+    DemoMember("梁宇航", "男", "1996-10", "外科住院医师", status="probationary"),
+    DemoMember("宋佳琪", "女", "1998-08", "药剂科药师", status="probationary"),
+    DemoMember("谢德明", "男", "1964-05", "退休返聘 专家门诊"),
+)
+
+# Items the demo draws from, with how likely a member earns one in a quarter.
+_BONUS = ("J6.2a", "J3.2", "J6.5", "J1.1", "J5.1", "J6.3", "J1.4", "J2.1", "J6.1")
+_DEDUCTION = ("K3.2a", "K3.2b", "K3.1", "K3.2c", "K3.4", "K5.1")
+
+
+def _points(scheme: Scheme, code: str, rng: random.Random) -> tuple[Decimal, str | None]:
+    item = scheme.item(code)
+    assert item is not None, code
+    if item.levels:
+        level = rng.choice(list(item.levels)[:2])
+        return item.levels[level], level
+    if item.points is not None:
+        return item.points, None
+    if item.range is not None:
+        return item.range[1], None
+    return item.max or Decimal(1), None
+
+
+def demo_branch_year(scheme: Scheme, quarters: int = 4) -> BranchYear:
+    """The demo year up to `quarters` quarters, every entry citing a catalogue item."""
+    rng = random.Random(20260101)
+    members = tuple(
+        Member(f"m{i + 1:02d}", d.name, d.status, bool(d.exempt_reason)) for i, d in enumerate(ROSTER)
+    )
+    entries: list[Entry] = []
+    for q in range(1, quarters + 1):
+        for m in members:
+            if m.exempt:
+                continue
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                code = rng.choice(_BONUS)
+                pts, level = _points(scheme, code, rng)
+                entries.append(Entry(m.id, "bonus", q, points=pts, item=code, level=level,
+                                     note=scheme.item(code).label))  # type: ignore[union-attr]
+            if rng.random() < 0.3:
+                code = rng.choice(_DEDUCTION)
+                pts, level = _points(scheme, code, rng)
+                entries.append(Entry(m.id, "deduction", q, points=pts, item=code, level=level,
+                                     note=scheme.item(code).label))  # type: ignore[union-attr]
+    return BranchYear(YEAR, members, tuple(entries))

@@ -1,0 +1,52 @@
+"""Shared helpers: build a branch-year in a line and score it through the real engine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from core.branch import BranchYear, Entry, HistoryRecord, Member, Ratings
+from core.checks import check_branch_year
+from core.engine import MemberResult, score
+from core.schemes import builtin
+
+
+def member(mid: str, status: str = "full", exempt: bool = False) -> Member:
+    return Member(mid, mid, status, exempt)  # type: ignore[arg-type]
+
+
+def entry(mid: str, kind: str, points: float | str | None = None, *, quarter: int | None = None,
+          month: int | None = None, category: str | None = None, item: str | None = None,
+          level: str | None = None) -> Entry:
+    q = quarter if quarter is not None else Entry.quarter_of(month)  # type: ignore[arg-type]
+    pts = None if points is None else Decimal(str(points))
+    return Entry(mid, kind, q, month, pts, category, item, level)  # type: ignore[arg-type]
+
+
+def ratings(mid: str, round: int = 1, **counts: int) -> Ratings:
+    labels = {"excellent": "优秀", "good": "合格", "fair": "基本合格", "poor": "不合格"}
+    return Ratings(mid, round, {labels[k]: v for k, v in counts.items()})
+
+
+def history(mid: str, year: int, total: float | None = None, bottom: bool = False) -> HistoryRecord:
+    return HistoryRecord(mid, year, None if total is None else Decimal(str(total)), bottom)
+
+
+def run(scheme_id_or_scheme, members, entries=(), evaluations=(), past=(), year: int = 2026) -> dict[str, MemberResult]:
+    """Score through the engine after the same checks `jifen compute` makes; by member id."""
+    scheme = builtin(scheme_id_or_scheme) if isinstance(scheme_id_or_scheme, str) else scheme_id_or_scheme
+    by = BranchYear(year, tuple(members), tuple(entries), tuple(evaluations), tuple(past))
+    problems = check_branch_year(scheme, by)
+    assert not problems, [p.line() for p in problems]
+    return {m.id: m for m in score(scheme, by).members}
+
+
+def D(x) -> Decimal:
+    return Decimal(str(x))
+
+
+@pytest.fixture
+def fill():
+    """Members m1..mN, all full, for rank and share tests."""
+    return lambda n, status="full": [member(f"m{i}", status) for i in range(1, n + 1)]
