@@ -60,7 +60,7 @@ class HistoryIn(TypedDict):
     __pydantic_config__ = _RECORD  # type: ignore[misc]
     member: str
     year: int
-    total: NotRequired[Decimal | None]
+    total: NotRequired[Annotated[float, Field(allow_inf_nan=False)] | None]
     bottom: NotRequired[bool]
 
 
@@ -79,6 +79,10 @@ _MESSAGES = {
     "missing": "required field is missing",
     "extra_forbidden": "unknown field",
     "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
     "string_type": "must be a string",
     "bool_type": "must be true or false",
     "list_type": "must be an array",
@@ -162,7 +166,8 @@ def branch_year(case: CaseIn) -> BranchYear:
         members=tuple(Member(m["id"], m.get("name", ""), m["status"], m.get("exempt", False)) for m in case.members),
         entries=tuple(case.entries),
         evaluations=tuple(Ratings(r["member"], r.get("round", 1), dict(r["ratings"])) for r in case.evaluations),
-        history=tuple(HistoryRecord(h["member"], h["year"], h.get("total"), h.get("bottom", False))
+        history=tuple(HistoryRecord(h["member"], h["year"], None if h.get("total") is None else Decimal(repr(h["total"])),
+                                    h.get("bottom", False))
                       for h in case.history),
     )
 

@@ -187,7 +187,11 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
         counted = min(raw_bonus, cap) if cap is not None else raw_bonus
         month_parts.append(Parts(base_full, counted, base_full - actual, actual + counted))
         if explain and (score or ded or raw_bonus):
-            notes.append(f"{mi + 1}月{show(actual + counted)}")
+            why = [f"{n}{show(max(ZERO, score.get(n, cats[n]) - ded.get(n, ZERO)))}/{show(cats[n])}"
+                   for n in cats if n in score or n in ded]
+            if raw_bonus:
+                why.append(f"{scheme.bonus.label}{show(counted)}" + (f"（合计{show(raw_bonus)}）" if counted != raw_bonus else ""))
+            notes.append(f"{mi + 1}月{show(actual + counted)}（{'，'.join(why)}）")
     quarters = [
         Parts(base_full, mean([m.bonus for m in month_parts[q * 3:q * 3 + 3]]),
               mean([m.deduction for m in month_parts[q * 3:q * 3 + 3]]),
