@@ -73,40 +73,47 @@ def holds(when: Condition, s: Standing) -> bool:
     return True
 
 
-def describe(when: Condition, s: Standing) -> str:
-    """The facts a condition looked at, in the member's own figures."""
+def describe(when: Condition, s: Standing | None = None) -> str:
+    """A condition in words: with a standing, in the member's own figures
+    (总分83 ≥ 80); without, as the rule reads (总分≥80)."""
+    def cmp(name: str, mine: Decimal | None, sign: str, bound: Decimal) -> str:
+        return f"{name}{sign}{show(bound)}" if s is None else f"{name}{show(mine)} {sign} {show(bound)}"
+
     bits: list[str] = []
+    if when.status:
+        bits.append("正式党员" if when.status == "full" else "预备党员")
     if when.vetoed:
         bits.append("一票否决")
-    if when.total_min is not None:
-        bits.append(f"总分{show(s.total)} ≥ {show(when.total_min)}")
-    if when.total_below is not None:
-        bits.append(f"总分{show(s.total)} < {show(when.total_below)}")
-    if when.points_min is not None:
-        bits.append(f"积分{show(s.points)} ≥ {show(when.points_min)}")
-    if when.points_below is not None:
-        bits.append(f"积分{show(s.points)} < {show(when.points_below)}")
+    for name, mine, lo, hi in (("总分", s and s.total, when.total_min, when.total_below),
+                               ("积分", s and s.points, when.points_min, when.points_below),
+                               ("评议分", s and s.evaluation, when.evaluation_min, when.evaluation_below)):
+        if lo is not None:
+            bits.append(cmp(name, mine, "≥", lo))
+        if hi is not None:
+            bits.append(cmp(name, mine, "<", hi))
     if when.evaluation_missing:
         bits.append("尚无评议")
-    if when.evaluation_min is not None:
-        bits.append(f"评议分{show(s.evaluation)} ≥ {show(when.evaluation_min)}")
-    if when.evaluation_below is not None:
-        bits.append(f"评议分{show(s.evaluation)} < {show(when.evaluation_below)}")
     if when.top_share is not None:
-        n = share_count(when.top_share, s.ranked)
-        bits.append(f"排名第{s.rank}，在前{n}名内（{s.ranked}人的{when.top_share.numerator}/{when.top_share.denominator}）")
+        share = f"{when.top_share.numerator}/{when.top_share.denominator}"
+        if s is None:
+            bits.append(f"排名在前{share}")
+        else:
+            bits.append(f"排名第{s.rank}，在前{share_count(when.top_share, s.ranked)}名内（{s.ranked}人的{share}）")
     if when.bottom_ranked:
-        bits.append(f"排名第{s.rank}，为末位")
+        bits.append("排名末位" if s is None else f"排名第{s.rank}，为末位")
     if when.list_deductions is False:
         bits.append("无减分项")
-    if when.list_deductions is True:
-        bits.append(f"有减分项{s.list_deductions}项")
-    if when.previous_year is not None and s.previous is not None:
-        prev = s.previous
-        text = f"上年（{prev.year}）"
-        if prev.total is not None:
-            text += f"总分{show(prev.total)}"
-        if prev.bottom:
-            text += "，排名末位"
-        bits.append(text)
-    return "，".join(bits)
+    if when.list_deductions:
+        bits.append("有减分项" if s is None else f"有减分项{s.list_deductions}项")
+    if when.previous_year is not None:
+        p = when.previous_year
+        if s is None:
+            prev = [f"总分<{show(p.total_below)}"] if p.total_below is not None else []
+            prev += [f"总分≥{show(p.total_min)}"] if p.total_min is not None else []
+            prev += ["排名末位"] if p.bottom else []
+            bits.append("上年" + "且".join(prev))
+        elif s.previous is not None:
+            rec = s.previous
+            text = f"上年（{rec.year}）" + (f"总分{show(rec.total)}" if rec.total is not None else "")
+            bits.append(text + ("，排名末位" if rec.bottom else ""))
+    return ("且" if s is None else "，").join(bits)

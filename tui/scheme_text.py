@@ -2,50 +2,14 @@
 
 from __future__ import annotations
 
-from core.labels import BLEND_LABELS, METHOD_LABELS
+from core.grading import describe
+from core.labels import BLEND_LABELS, FLAG_LABELS, METHOD_LABELS
 from core.numbers import show
 from core.scheme import Condition, Item, Scheme
 
 
 def _condition(when: Condition) -> str:
-    bits = []
-    if when.status:
-        bits.append("正式党员" if when.status == "full" else "预备党员")
-    if when.vetoed:
-        bits.append("一票否决")
-    if when.total_min is not None:
-        bits.append(f"总分≥{show(when.total_min)}")
-    if when.total_below is not None:
-        bits.append(f"总分<{show(when.total_below)}")
-    if when.points_min is not None:
-        bits.append(f"积分≥{show(when.points_min)}")
-    if when.points_below is not None:
-        bits.append(f"积分<{show(when.points_below)}")
-    if when.evaluation_missing:
-        bits.append("尚无评议")
-    if when.evaluation_min is not None:
-        bits.append(f"评议分≥{show(when.evaluation_min)}")
-    if when.evaluation_below is not None:
-        bits.append(f"评议分<{show(when.evaluation_below)}")
-    if when.top_share is not None:
-        bits.append(f"排名在前{when.top_share.numerator}/{when.top_share.denominator}")
-    if when.bottom_ranked:
-        bits.append("排名末位")
-    if when.list_deductions is False:
-        bits.append("无减分项")
-    if when.list_deductions:
-        bits.append("有减分项")
-    if when.previous_year is not None:
-        p = when.previous_year
-        prev = []
-        if p.total_below is not None:
-            prev.append(f"总分<{show(p.total_below)}")
-        if p.total_min is not None:
-            prev.append(f"总分≥{show(p.total_min)}")
-        if p.bottom:
-            prev.append("排名末位")
-        bits.append("上年" + "且".join(prev))
-    return "且".join(bits) if bits else "其余"
+    return describe(when) or "其余"
 
 
 def item_points(item: Item) -> str:
@@ -93,7 +57,7 @@ def scheme_lines(s: Scheme) -> list[str]:
     if s.flags:
         out += ["", "标记"]
         for f in s.flags:
-            out.append(f"  {f.flag}：{_condition(f.when)}　〔{f.clause}〕")
+            out.append(f"  {FLAG_LABELS[f.flag]}（{f.flag}）：{_condition(f.when)}　〔{f.clause}〕")
     p = s.process
     out += ["", "工作流程"]
     out.append(f"  党员大会：{ {'monthly': '每月', 'quarterly': '每季度', 'half-yearly': '每半年', 'yearly': '每年'}[p.meeting] }")
