@@ -1,0 +1,104 @@
+"""The canonical content of a locked quarter, its SHA-256 and the chain `jifen verify` checks.
+
+The canonical form is JSON with sorted keys; ratings appear as counts per member, round and
+grade (ballot order and ids never enter it). Members appear as they were at the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from db.tables import (
+    Ballot, BallotCount, Branch, Lock, Meeting, PointsEntry, Quarter, QuarterMember, RollCall, SchemeYear, Tally,
+    Vote,
+)
+
+
+def digest_of(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _content(s: Session, q: Quarter, previous: str) -> dict[str, Any]:
+    branch = s.exec(select(Branch)).one()
+    sy = s.exec(select(SchemeYear).where(SchemeYear.year == q.year)).one()
+    mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
+    ratings: dict[str, dict[str, dict[str, int]]] = {}
+    returned: dict[str, dict[str, int]] = {}
+    for b in s.exec(select(Ballot).where(Ballot.quarter_id == q.id)):
+        r = returned.setdefault(str(b.round), {"returned": 0, "blank": 0})
+        r["returned"] += 1
+        marks = json.loads(b.marks)
+        r["blank"] += not marks
+        for mid, label in marks.items():
+            c = ratings.setdefault(str(b.round), {}).setdefault(mid, {})
+            c[label] = c.get(label, 0) + 1
+    for t in s.exec(select(Tally).where(Tally.quarter_id == q.id)):
+        if t.count:
+            c = ratings.setdefault(str(t.round), {}).setdefault(str(t.member_id), {})
+            c[t.rating] = c.get(t.rating, 0) + t.count
+    return {
+        "branch": branch.name,
+        "year": q.year,
+        "quarter": q.number,
+        "scheme": {"id": sy.scheme_id, "sha256": sy.sha256},
+        "members": sorted((json.loads(m.facts) for m in s.exec(
+            select(QuarterMember).where(QuarterMember.quarter_id == q.id))), key=lambda f: f["id"]),
+        "entries": [
+            {"id": e.id, "member": e.member_id, "month": e.month, "kind": e.kind, "item": e.item_code,
+             "level": e.level, "category": e.category, "points": None if e.points is None else format(e.points, "f"),
+             "note": e.note, "evidence": e.evidence, "status": e.status, "entered_at": e.entered_at.isoformat(),
+             "entered_by": e.entered_by}
+            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id).order_by(PointsEntry.id))
+        ],
+        "meeting": None if mt is None else {
+            "held_at": mt.held_at.isoformat(), "place": mt.place, "host": mt.host, "recorder": mt.recorder,
+            "observers": mt.observers, "agenda": mt.agenda},
+        "roll_call": [
+            {"member": r.member_id, "present": r.present, "reason": r.reason, "opinion": r.opinion}
+            for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id).order_by(RollCall.member_id))
+        ],
+        "votes": [
+            {"entry": v.entry_id, "yes": v.yes, "no": v.no, "abstain": v.abstain, "written_yes": v.written_yes,
+             "written_no": v.written_no, "written_abstain": v.written_abstain, "expected": v.expected,
+             "present": v.present, "passed": v.passed}
+            for v in s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(Vote.entry_id))
+        ],
+        "ratings": ratings,
+        "ballots": returned,
+        "ballots_issued": {str(c.round): c.issued for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
+        "previous": previous,
+    }
+
+
+def canonical_quarter(s: Session, q: Quarter, previous: str) -> str:
+    return json.dumps(_content(s, q, previous), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def verify_chain(s: Session) -> list[str]:
+    """One line per fault: a quarter whose content no longer gives its digest, or a broken link."""
+    problems = []
+    prev = ""
+    for lock in s.exec(select(Lock).order_by(Lock.id)):
+        q = s.get(Quarter, lock.quarter_id)
+        assert q is not None
+        label = f"{q.year}Q{q.number}"
+        if lock.previous_digest != prev:
+            problems.append(f"{label}: chain broken: previous digest {lock.previous_digest[:12]}… "
+                            f"should be {prev[:12] or '(none)'}…")
+        now = canonical_quarter(s, q, lock.previous_digest)
+        if digest_of(now) != lock.digest:
+            stored = json.loads(lock.canonical)
+            current = json.loads(now)
+            differs = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
+            if digest_of(lock.canonical) != lock.digest:
+                differs.append("the stored lock record itself")
+            problems.append(f"{label}: digest mismatch: {', '.join(differs) or 'content'} changed since the lock "
+                            f"({lock.digest[:12]}… recorded, {digest_of(now)[:12]}… now)")
+        if q.state != "locked":
+            problems.append(f"{label}: has a lock record but is not marked locked")
+        prev = lock.digest
+    return problems

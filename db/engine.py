@@ -1,0 +1,97 @@
+"""Where the database is, how to connect, and bringing its schema up to date.
+
+SQLite by default, in the user's data folder; `--db PATH` or JIFEN_DB choose another file,
+and a URL (postgresql://...) works the same. Every SQLite connection gets WAL,
+synchronous=FULL and foreign keys, so a laptop that loses power loses nothing committed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from db.errors import StoreError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("jifen", appauthor=False) / "jifen.db"
+
+
+def database_url(db: str | os.PathLike | None = None) -> str:
+    """The URL for --db (a path or a URL), else JIFEN_DB, else the default file."""
+    target = str(db) if db else os.environ.get("JIFEN_DB") or str(default_db_path())
+    if "://" in target:
+        return target
+    path = Path(target).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def schema_heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to this program's; refuse a database written by a newer program."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    unknown = current - known_revisions()
+    if unknown:
+        raise StoreError(f"数据库由更新版本的 jifen 创建（结构版本 {', '.join(sorted(unknown))}），"
+                         "本程序无法安全打开，请升级 jifen 后再试。")
+    if current == schema_heads():
+        return
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_engine(db: str | os.PathLike | None = None) -> Engine:
+    """An engine on the chosen database, its schema brought up to date."""
+    engine = make_engine(database_url(db))
+    migrate(engine)
+    return engine

@@ -1,0 +1,685 @@
+"""The store: every operation the meeting performs, each one transaction.
+
+A refusal raises StoreError with a plain Chinese sentence and leaves the database as it
+was. Every operation writes an audit line; meeting actions also leave an undo slot so
+the last one can be taken back before the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from core.branch import BranchYear, Entry, HistoryRecord, Ratings
+from core.branch import Member as CoreMember
+from core.checks import check_entry
+from core.engine import YearResult, score
+from core.scheme import RATING_LABELS, Scheme, parse_scheme
+from db.errors import StoreError
+from db.tables import (
+    AuditLog, Ballot, BallotCount, Branch, Lock, Meeting, Member, PastResult, PointsEntry, Quarter,
+    QuarterMember, RollCall, SchemeYear, Tally, UndoSlot, Vote,
+)
+from db.votes import QuorumStatus, VoteOutcome, decide_vote, quorum_of
+
+STATUSES = ("申报", "已确认", "有异议", "表决通过", "表决未通过", "撤回")
+COUNTED = ("申报", "已确认", "表决通过")  # entries that count towards the figures
+ABSENCE_REASONS = ("病假", "事假", "公差", "其他")
+
+
+def now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+@lru_cache(maxsize=16)
+def _scheme_from_text(text: str, name: str) -> Scheme:
+    return parse_scheme(text, name)
+
+
+def quarter_label(year: int, number: int) -> str:
+    return f"{year}Q{number}"
+
+
+def parse_quarter(label: str) -> tuple[int, int]:
+    """'2026Q3' -> (2026, 3)."""
+    text = label.strip().upper()
+    if len(text) == 6 and text[4] == "Q" and text[:4].isdigit() and text[5] in "1234":
+        return int(text[:4]), int(text[5])
+    raise StoreError(f"季度“{label}”的写法不对，应写成 2026Q3 这样")
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    held_at: datetime
+    place: str = ""
+    host: str = ""
+    recorder: str = ""
+    observers: str = ""
+    agenda: str = ""
+
+
+class Store:
+    """Operations on one database. `actor` names who works the console (the audit log)."""
+
+    def __init__(self, engine: Engine, actor: str = ""):
+        self.engine = engine
+        self.actor = actor
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """One transaction: commit at the end, roll back on any refusal or fault."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
+    def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None:
+        s.add(AuditLog(at=now(), actor=self.actor, action=action, quarter_id=quarter_id,
+                       detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)))
+
+    def _undo_slot(self, s: Session, quarter_id: int, action: str, payload: dict[str, Any]) -> None:
+        slot = s.get(UndoSlot, quarter_id)
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+        if slot is None:
+            s.add(UndoSlot(quarter_id=quarter_id, action=action, payload=text))
+        else:
+            slot.action, slot.payload = action, text
+            s.add(slot)
+
+    def _branch(self, s: Session) -> Branch:
+        branch = s.exec(select(Branch)).first()
+        if branch is None:
+            raise StoreError("数据库中还没有党支部，请先运行 jifen init")
+        return branch
+
+    def _quarter(self, s: Session, year: int, number: int) -> Quarter:
+        q = s.exec(select(Quarter).where(Quarter.year == year, Quarter.number == number)).first()
+        if q is None:
+            raise StoreError(f"没有{year}年第{number}季度，请先用 jifen init 建立该年度")
+        return q
+
+    def _open_quarter(self, s: Session, year: int, number: int) -> Quarter:
+        q = self._quarter(s, year, number)
+        if q.state == "locked":
+            raise StoreError(f"{year}年第{number}季度已锁定，不能再修改")
+        return q
+
+    def _meeting_quarter(self, s: Session, year: int, number: int) -> Quarter:
+        q = self._open_quarter(s, year, number)
+        if q.state != "meeting":
+            raise StoreError(f"{year}年第{number}季度的党员大会还没有开始，请先开始会议")
+        return q
+
+    def _member(self, s: Session, member_id: int) -> Member:
+        m = s.get(Member, member_id)
+        if m is None:
+            raise StoreError(f"没有编号为 {member_id} 的党员")
+        return m
+
+    def _scheme(self, s: Session, year: int) -> Scheme:
+        sy = s.exec(select(SchemeYear).where(SchemeYear.year == year)).first()
+        if sy is None:
+            raise StoreError(f"{year}年还没有指定积分方案，请先运行 jifen init")
+        return _scheme_from_text(sy.text, f"{sy.scheme_id}.toml")
+
+    # --- set-up -----------------------------------------------------------------------------------
+
+    def init_branch(self, name: str, scheme_id: str, scheme_text: str, year: int) -> None:
+        """Create the branch (once) and the year's four quarters under a scheme."""
+        if not name.strip():
+            raise StoreError("请填写党支部名称")
+        parse_scheme(scheme_text, f"{scheme_id}.toml")  # a bad scheme never reaches the database
+        with self._tx() as s:
+            branch = s.exec(select(Branch)).first()
+            if branch is None:
+                branch = Branch(name=name.strip(), created_at=now())
+                s.add(branch)
+                s.flush()
+            elif branch.name != name.strip():
+                raise StoreError(f"本数据库已是“{branch.name}”的，不能再建“{name}”")
+            if s.exec(select(SchemeYear).where(SchemeYear.year == year)).first():
+                raise StoreError(f"{year}年度已经建立")
+            s.add(SchemeYear(branch_id=branch.id, year=year, scheme_id=scheme_id, text=scheme_text,
+                             sha256=hashlib.sha256(scheme_text.encode()).hexdigest()))
+            for n in range(1, 5):
+                s.add(Quarter(branch_id=branch.id, year=year, number=n, state="open"))
+            self._audit(s, "init", branch=name, scheme=scheme_id, year=year)
+
+    def branch_name(self) -> str:
+        with Session(self.engine) as s:
+            return self._branch(s).name
+
+    def years(self) -> list[int]:
+        with Session(self.engine) as s:
+            return [sy.year for sy in s.exec(select(SchemeYear).order_by(SchemeYear.year))]
+
+    def scheme(self, year: int) -> Scheme:
+        with Session(self.engine) as s:
+            return self._scheme(s, year)
+
+    def quarters(self, year: int) -> list[Quarter]:
+        with Session(self.engine) as s:
+            return list(s.exec(select(Quarter).where(Quarter.year == year).order_by(Quarter.number)))
+
+    def quarter(self, year: int, number: int) -> Quarter:
+        with Session(self.engine) as s:
+            return self._quarter(s, year, number)
+
+    def add_members(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Add members, all or none; each row holds Member fields (name required)."""
+        with self._tx() as s:
+            branch = self._branch(s)
+            existing = {(m.name, m.birth_month) for m in s.exec(select(Member))}
+            seq = len(existing)
+            ids = []
+            for i, row in enumerate(rows, start=1):
+                key = (row["name"], row.get("birth_month", ""))
+                if key in existing:
+                    raise StoreError(f"第{i}人“{row['name']}”已在名册中")
+                existing.add(key)
+                seq += 1
+                m = Member(branch_id=branch.id, seq=seq, **row)
+                s.add(m)
+                s.flush()
+                ids.append(m.id)  # type: ignore[arg-type]
+            self._audit(s, "members_added", count=len(rows), names=[r["name"] for r in rows])
+        return ids
+
+    def update_member(self, member_id: int, **changes: Any) -> None:
+        with self._tx() as s:
+            m = self._member(s, member_id)
+            before = {k: getattr(m, k) for k in changes}
+            for k, v in changes.items():
+                if not hasattr(m, k) or k in ("id", "branch_id"):
+                    raise StoreError(f"党员信息没有“{k}”一项")
+                setattr(m, k, v)
+            s.add(m)
+            self._audit(s, "member_updated", member=m.name, before=before, after=changes)
+
+    def members(self, include_left: bool = False) -> list[Member]:
+        with Session(self.engine) as s:
+            q = select(Member).order_by(Member.seq)
+            rows = list(s.exec(q))
+            return rows if include_left else [m for m in rows if not m.left]
+
+    def set_past_result(self, member_id: int, year: int, total: Decimal | None, bottom: bool) -> None:
+        with self._tx() as s:
+            self._member(s, member_id)
+            row = s.exec(select(PastResult).where(PastResult.member_id == member_id, PastResult.year == year)).first()
+            row = row or PastResult(member_id=member_id, year=year)
+            row.total, row.bottom = total, bottom
+            s.add(row)
+            self._audit(s, "past_result", member_id=member_id, year=year, total=total, bottom=bottom)
+
+    # --- entries ----------------------------------------------------------------------------------
+
+    def add_entry(self, year: int, number: int, member_id: int, kind: str, points: Decimal | int | str | None = None,
+                  *, item: str | None = None, level: str | None = None, category: str | None = None,
+                  month: int | None = None, note: str = "", evidence: str = "", status: str = "申报",
+                  entered_by: str = "") -> int:
+        """Record one entry after checking it against the scheme and its catalogue."""
+        pts = None if points is None else Decimal(str(points))
+        with self._tx() as s:
+            q = self._open_quarter(s, year, number)
+            m = self._member(s, member_id)
+            self._check_entry(s, q, m, kind, pts, item, level, category, month, status)
+            if item and not note:
+                found = self._scheme(s, year).item(item)
+                note = found.label if found else ""
+            row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,  # type: ignore[arg-type]
+                              level=level, category=category, points=pts, note=note, evidence=evidence,
+                              status=status, entered_at=now(), entered_by=entered_by or self.actor)
+            s.add(row)
+            s.flush()
+            self._audit(s, "entry_added", q.id, entry=row.id, member=m.name, kind=kind, points=pts, item=item,
+                        note=note)
+            return row.id  # type: ignore[return-value]
+
+    def _check_entry(self, s: Session, q: Quarter, m: Member, kind: str, pts: Decimal | None, item: str | None,
+                     level: str | None, category: str | None, month: int | None, status: str) -> None:
+        if status not in STATUSES:
+            raise StoreError(f"事项状态“{status}”不对，应为{'/'.join(STATUSES)}")
+        if kind not in ("bonus", "deduction", "score", "veto"):
+            raise StoreError(f"事项类别“{kind}”不对")
+        if month is not None and Entry.quarter_of(month) != q.number:
+            raise StoreError(f"{month}月不在第{q.number}季度")
+        if m.exempt:
+            raise StoreError(f"{m.name}免于积分管理，不记积分事项")
+        scheme = self._scheme(s, q.year)
+        e = Entry(str(m.id), kind, q.number, month, pts, category, item, level)  # type: ignore[arg-type]
+        problems = check_entry(scheme, e)
+        if problems:
+            raise StoreError(f"{m.name}的事项不符合积分方案：" + "；".join(zh for _, _, zh in problems))
+
+    def entries(self, year: int, number: int | None = None, member_id: int | None = None) -> list[PointsEntry]:
+        with Session(self.engine) as s:
+            q = select(PointsEntry).join(Quarter).where(Quarter.year == year)
+            if number is not None:
+                q = q.where(Quarter.number == number)
+            if member_id is not None:
+                q = q.where(PointsEntry.member_id == member_id)
+            return list(s.exec(q.order_by(PointsEntry.id)))
+
+    def _set_status(self, entry_id: int, status: str, allowed_from: tuple[str, ...], action: str,
+                    in_meeting: bool) -> None:
+        with self._tx() as s:
+            e = s.get(PointsEntry, entry_id)
+            if e is None:
+                raise StoreError(f"没有编号为 {entry_id} 的积分事项")
+            q = s.get(Quarter, e.quarter_id)
+            assert q is not None
+            if in_meeting:
+                self._meeting_quarter(s, q.year, q.number)
+            else:
+                self._open_quarter(s, q.year, q.number)
+            if e.status not in allowed_from:
+                raise StoreError(f"该事项当前为“{e.status}”，不能改为“{status}”")
+            before = e.status
+            e.status = status
+            s.add(e)
+            self._audit(s, action, q.id, entry=entry_id, before=before, after=status)
+            if in_meeting:
+                self._undo_slot(s, q.id, "status", {"entry": entry_id, "status": before})  # type: ignore[arg-type]
+
+    def contest_entry(self, entry_id: int) -> None:
+        """有异议: the entry goes to a vote and stops counting until it passes."""
+        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", True)
+
+    def confirm_entry(self, entry_id: int) -> None:
+        self._set_status(entry_id, "已确认", ("申报",), "entry_confirmed", True)
+
+    def withdraw_entry(self, entry_id: int) -> None:
+        self._set_status(entry_id, "撤回", ("申报", "已确认", "有异议"), "entry_withdrawn", False)
+
+    # --- the meeting ------------------------------------------------------------------------------
+
+    def open_meeting(self, year: int, number: int, facts: MeetingFacts) -> None:
+        with self._tx() as s:
+            q = self._open_quarter(s, year, number)
+            if q.state == "meeting":
+                raise StoreError(f"{year}年第{number}季度的党员大会已经开始")
+            s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,  # type: ignore[arg-type]
+                          recorder=facts.recorder, observers=facts.observers, agenda=facts.agenda))
+            q.state = "meeting"
+            s.add(q)
+            self._audit(s, "meeting_opened", q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
+                        recorder=facts.recorder)
+
+    def meeting(self, year: int, number: int) -> Meeting | None:
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            return s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
+
+    def set_meeting_facts(self, year: int, number: int, **changes: str) -> None:
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
+            allowed = ("place", "host", "recorder", "observers", "agenda")
+            before = {}
+            for k, v in changes.items():
+                if k not in allowed:
+                    raise StoreError(f"会议信息没有“{k}”一项")
+                before[k] = getattr(mt, k)
+                setattr(mt, k, v)
+            s.add(mt)
+            self._audit(s, "meeting_facts", q.id, **changes)
+            self._undo_slot(s, q.id, "facts", before)  # type: ignore[arg-type]
+
+    def roll_call(self, year: int, number: int, member_id: int, present: bool, reason: str = "",
+                  opinion: str = "") -> None:
+        """签到: present, or absent with a reason (病假/事假/公差/其他) and any written opinion."""
+        if not present and reason not in ABSENCE_REASONS:
+            raise StoreError(f"请注明缺席原因（{'/'.join(ABSENCE_REASONS)}）")
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            m = self._member(s, member_id)
+            row = s.exec(select(RollCall).where(RollCall.quarter_id == q.id, RollCall.member_id == member_id)).first()
+            before = None if row is None else {"present": row.present, "reason": row.reason, "opinion": row.opinion}
+            row = row or RollCall(quarter_id=q.id, member_id=member_id, present=present)  # type: ignore[arg-type]
+            row.present, row.reason, row.opinion = present, "" if present else reason, "" if present else opinion
+            s.add(row)
+            self._audit(s, "roll_call", q.id, member=m.name, present=present, reason=row.reason)
+            self._undo_slot(s, q.id, "roll_call", {"member": member_id, "before": before})  # type: ignore[arg-type]
+
+    def quorum(self, year: int, number: int) -> QuorumStatus:
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            return self._quorum(s, q)
+
+    def _quorum(self, s: Session, q: Quarter) -> QuorumStatus:
+        mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
+        day = (mt.held_at if mt else now()).date().isoformat()
+        members = [m for m in s.exec(select(Member)) if not m.left]
+        calls = {r.member_id: r for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
+        return quorum_of(members, calls, day)
+
+    def vote(self, entry_id: int, yes: int, no: int, abstain: int, *, count_written: bool = False,
+             written_yes: int = 0, written_no: int = 0, written_abstain: int = 0) -> VoteOutcome:
+        """表决 on a contested entry; refused without a quorum or with impossible counts."""
+        with self._tx() as s:
+            e = s.get(PointsEntry, entry_id)
+            if e is None:
+                raise StoreError(f"没有编号为 {entry_id} 的积分事项")
+            q = s.get(Quarter, e.quarter_id)
+            assert q is not None
+            self._meeting_quarter(s, q.year, q.number)
+            if e.status != "有异议":
+                raise StoreError(f"该事项当前为“{e.status}”，只有“有异议”的事项才付诸表决")
+            status = self._quorum(s, q)
+            if not count_written:
+                written_yes = written_no = written_abstain = 0
+            outcome = decide_vote(status, yes, no, abstain, written_yes, written_no, written_abstain)
+            s.add(Vote(quarter_id=q.id, entry_id=entry_id, yes=yes, no=no, abstain=abstain,  # type: ignore[arg-type]
+                       written_yes=written_yes, written_no=written_no, written_abstain=written_abstain,
+                       expected=status.voting_expected, present=status.voting_present, passed=outcome.passed,
+                       rule=outcome.rule))
+            e.status = "表决通过" if outcome.passed else "表决未通过"
+            s.add(e)
+            self._audit(s, "vote", q.id, entry=entry_id, yes=yes, no=no, abstain=abstain, written_yes=written_yes,
+                        written_no=written_no, written_abstain=written_abstain, passed=outcome.passed)
+            self._undo_slot(s, q.id, "vote", {"entry": entry_id})  # type: ignore[arg-type]
+            return outcome
+
+    def votes(self, year: int, number: int) -> list[Vote]:
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            return list(s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(Vote.id)))
+
+    # --- democratic evaluation --------------------------------------------------------------------
+
+    def graded_members(self, year: int) -> list[Member]:
+        """Who appears on a ballot: members on the roster who are not exempt."""
+        return [m for m in self.members() if not m.exempt]
+
+    def add_ballot(self, year: int, number: int, marks: dict[int, str] | None, round: int = 1) -> None:
+        """One paper ballot: a rating for every graded member, or None for a blank ballot."""
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            self._check_round(s, q, round)
+            graded = [m for m in s.exec(select(Member)) if not m.left and not m.exempt]
+            if marks:
+                missing = [m.name for m in graded if m.id not in marks]
+                if missing:
+                    raise StoreError(f"这张票还有{len(missing)}人没有评定：{'、'.join(missing[:5])}"
+                                     + ("等" if len(missing) > 5 else ""))
+                ids = {m.id for m in graded}
+                stray = [k for k in marks if k not in ids]
+                if stray:
+                    raise StoreError(f"编号为 {stray[0]} 的党员不在本次测评名单中")
+                bad = [v for v in marks.values() if v not in RATING_LABELS]
+                if bad:
+                    raise StoreError(f"“{bad[0]}”不是测评等次（{'/'.join(RATING_LABELS)}）")
+            ballot_id = secrets.token_hex(16)
+            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round,  # type: ignore[arg-type]
+                         marks=json.dumps({str(k): v for k, v in sorted((marks or {}).items())}, ensure_ascii=False)))
+            self._audit(s, "ballot_added", q.id, round=round, blank=not marks)
+            # Only the newest ballot can be taken back: the slot holds one id and is overwritten.
+            self._undo_slot(s, q.id, "ballot", {"ballot": ballot_id})  # type: ignore[arg-type]
+
+    def _check_round(self, s: Session, q: Quarter, round: int) -> None:
+        rounds = self._scheme(s, q.year).evaluation.rounds
+        if not 1 <= round <= rounds:
+            raise StoreError(f"本方案每年民主评议{rounds}轮，没有第{round}轮")
+
+    def set_tally(self, year: int, number: int, member_id: int, counts: dict[str, int], round: int = 1) -> None:
+        """Direct entry of a member's rating counts for a round (instead of ballot by ballot)."""
+        for label, n in counts.items():
+            if label not in RATING_LABELS:
+                raise StoreError(f"“{label}”不是测评等次（{'/'.join(RATING_LABELS)}）")
+            if not isinstance(n, int) or n < 0:
+                raise StoreError(f"“{label}”的票数应为不小于0的整数")
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            self._check_round(s, q, round)
+            m = self._member(s, member_id)
+            if m.exempt:
+                raise StoreError(f"{m.name}免于积分管理，不参加测评")
+            rows = {t.rating: t for t in s.exec(select(Tally).where(
+                Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
+            before = {k: t.count for k, t in rows.items()}
+            for label in RATING_LABELS:
+                n = counts.get(label, 0)
+                row = rows.get(label) or Tally(quarter_id=q.id, round=round, member_id=member_id, rating=label, count=0)  # type: ignore[arg-type]
+                row.count = n
+                s.add(row)
+            self._audit(s, "tally_set", q.id, member=m.name, round=round, counts=counts)
+            self._undo_slot(s, q.id, "tally", {"member": member_id, "round": round, "before": before})  # type: ignore[arg-type]
+
+    def set_ballots_issued(self, year: int, number: int, issued: int, round: int = 1) -> None:
+        if issued < 0:
+            raise StoreError("发出票数不能为负数")
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            row = row or BallotCount(quarter_id=q.id, round=round, issued=0)  # type: ignore[arg-type]
+            row.issued = issued
+            s.add(row)
+            self._audit(s, "ballots_issued", q.id, round=round, issued=issued)
+
+    def ballot_summary(self, year: int, number: int, round: int = 1) -> dict[str, int]:
+        """发出 / 收回 / 有效 / 空白 for a round; never the content of a single ballot."""
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
+            issued = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            blank = sum(1 for b in ballots if b.marks == "{}")
+            return {"issued": issued.issued if issued else 0, "returned": len(ballots),
+                    "valid": len(ballots) - blank, "blank": blank}
+
+    def _ratings(self, s: Session, year: int) -> list[Ratings]:
+        """Counts per member and round for the year: ballots and direct tallies together."""
+        counts: dict[tuple[str, int], dict[str, int]] = {}
+        qids = {q.id: q for q in s.exec(select(Quarter).where(Quarter.year == year))}
+        for b in s.exec(select(Ballot)):
+            if b.quarter_id not in qids:
+                continue
+            for mid, label in json.loads(b.marks).items():
+                c = counts.setdefault((mid, b.round), {})
+                c[label] = c.get(label, 0) + 1
+        for t in s.exec(select(Tally)):
+            if t.quarter_id in qids and t.count:
+                c = counts.setdefault((str(t.member_id), t.round), {})
+                c[t.rating] = c.get(t.rating, 0) + t.count
+        return [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items())]
+
+    # --- the board ------------------------------------------------------------------------------
+
+    def branch_year(self, year: int) -> tuple[Scheme, BranchYear]:
+        with Session(self.engine) as s:
+            return self._branch_year(s, year)
+
+    def _branch_year(self, s: Session, year: int) -> tuple[Scheme, BranchYear]:
+        scheme = self._scheme(s, year)
+        members = [m for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
+        quarters = {q.id: q.number for q in s.exec(select(Quarter).where(Quarter.year == year))}
+        entries = []
+        for e in s.exec(select(PointsEntry).order_by(PointsEntry.id)):
+            if e.quarter_id in quarters and e.status in COUNTED:
+                entries.append(Entry(str(e.member_id), e.kind, quarters[e.quarter_id], e.month, e.points,  # type: ignore[arg-type]
+                                     e.category, e.item_code, e.level, e.note, str(e.id)))
+        past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
+                for p in s.exec(select(PastResult).where(PastResult.year == year - 1))]
+        by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, m.status, m.exempt) for m in members),  # type: ignore[arg-type]
+                        tuple(entries), tuple(self._ratings(s, year)), tuple(past))
+        return scheme, by
+
+    def board(self, year: int, explain: bool = True) -> YearResult:
+        """Every member's figures, rank, grade and flags as they stand, with reasons."""
+        scheme, by = self.branch_year(year)
+        return score(scheme, by, explain=explain)
+
+    # --- undo -----------------------------------------------------------------------------------
+
+    def last_action(self, year: int, number: int) -> str | None:
+        with Session(self.engine) as s:
+            slot = s.get(UndoSlot, self._quarter(s, year, number).id)
+            return None if slot is None else slot.action
+
+    def undo(self, year: int, number: int) -> str:
+        """Take back the last meeting action; returns what was undone, in Chinese."""
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            slot = s.get(UndoSlot, q.id)
+            if slot is None:
+                raise StoreError("没有可以撤销的操作")
+            p = json.loads(slot.payload)
+            said = _UNDO[slot.action](s, q, p)
+            s.delete(slot)
+            self._audit(s, "undo", q.id, undone=slot.action)
+            return said
+
+    # --- lock and verify -----------------------------------------------------------------------
+
+    def lock_problems(self, year: int, number: int) -> list[str]:
+        """What stands between the quarter and its lock (empty when it may be locked)."""
+        with Session(self.engine) as s:
+            return self._lock_problems(s, self._quarter(s, year, number))
+
+    def _lock_problems(self, s: Session, q: Quarter) -> list[str]:
+        if q.state == "locked":
+            return [f"{q.year}年第{q.number}季度已锁定"]
+        mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
+        if mt is None or q.state != "meeting":
+            return ["党员大会还没有开始"]
+        out = []
+        if not self._quorum(s, q).has_quorum:
+            out.append("到会有表决权的党员未超过半数，会议不能作出决定")
+        contested = [e for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id))
+                     if e.status == "有异议"]
+        if contested:
+            out.append(f"还有{len(contested)}项有异议的事项没有表决")
+        if not mt.host.strip():
+            out.append("没有填写主持人")
+        if not mt.recorder.strip():
+            out.append("没有填写记录人")
+        return out
+
+    def lock(self, year: int, number: int) -> str:
+        """Lock the quarter: confirm what stands, snapshot the members, write the chained digest."""
+        from db.digest import canonical_quarter, digest_of
+
+        with self._tx() as s:
+            q = self._quarter(s, year, number)
+            problems = self._lock_problems(s, q)
+            if problems:
+                raise StoreError("不能锁定：" + "；".join(problems))
+            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id, PointsEntry.status == "申报")):
+                e.status = "已确认"
+                s.add(e)
+            for m in s.exec(select(Member)):
+                if not m.left:
+                    s.add(QuarterMember(quarter_id=q.id, member_id=m.id,  # type: ignore[arg-type]
+                                        facts=json.dumps(member_facts(m), ensure_ascii=False, sort_keys=True)))
+            slot = s.get(UndoSlot, q.id)
+            if slot is not None:
+                s.delete(slot)
+            s.flush()
+            previous = s.exec(select(Lock).order_by(Lock.id.desc())).first()  # type: ignore[union-attr]
+            prev = previous.digest if previous else ""
+            canonical = canonical_quarter(s, q, prev)
+            digest = digest_of(canonical)
+            s.add(Lock(quarter_id=q.id, locked_at=now(), digest=digest, previous_digest=prev, canonical=canonical))  # type: ignore[arg-type]
+            if number == 4:
+                self._keep_year_result(s, year)
+            q.state = "locked"
+            s.add(q)
+            self._audit(s, "locked", q.id, digest=digest, previous=prev)
+            return digest
+
+    def _keep_year_result(self, s: Session, year: int) -> None:
+        scheme, by = self._branch_year(s, year)
+        for r in score(scheme, by, explain=False).members:
+            if r.exempt:
+                continue
+            s.add(PastResult(member_id=int(r.id), year=year, total=r.total, bottom="bottom_ranked" in r.flags))
+
+    def lock_of(self, year: int, number: int) -> Lock | None:
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            return s.exec(select(Lock).where(Lock.quarter_id == q.id)).first()
+
+    def verify(self) -> list[str]:
+        """Recompute every locked quarter's digest and the chain; one line per fault."""
+        from db.digest import verify_chain
+
+        with Session(self.engine) as s:
+            return verify_chain(s)
+
+    def audit(self) -> list[AuditLog]:
+        with Session(self.engine) as s:
+            return list(s.exec(select(AuditLog).order_by(AuditLog.id)))
+
+
+def member_facts(m: Member) -> dict[str, Any]:
+    return {k: getattr(m, k) for k in ("id", "seq", "name", "gender", "birth_month", "post", "status",
+                                        "status_since", "exempt", "exempt_reason", "meeting_exempt",
+                                        "suspended_from", "suspended_until")}
+
+
+# --- undo actions: each restores what its action changed and says so --------------------------------
+
+def _undo_status(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    e = s.get(PointsEntry, p["entry"])
+    assert e is not None
+    e.status = p["status"]
+    s.add(e)
+    return f"已撤销：事项恢复为“{p['status']}”"
+
+
+def _undo_vote(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    v = s.exec(select(Vote).where(Vote.entry_id == p["entry"])).one()
+    s.delete(v)
+    e = s.get(PointsEntry, p["entry"])
+    assert e is not None
+    e.status = "有异议"
+    s.add(e)
+    return "已撤销表决结果，事项恢复为“有异议”"
+
+
+def _undo_roll_call(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    row = s.exec(select(RollCall).where(RollCall.quarter_id == q.id, RollCall.member_id == p["member"])).one()
+    if p["before"] is None:
+        s.delete(row)
+    else:
+        row.present, row.reason, row.opinion = p["before"]["present"], p["before"]["reason"], p["before"]["opinion"]
+        s.add(row)
+    return "已撤销签到"
+
+
+def _undo_ballot(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    b = s.get(Ballot, p["ballot"])
+    if b is not None:
+        s.delete(b)
+    return "已撤销最后录入的一张测评票"
+
+
+def _undo_tally(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.round == p["round"],
+                                        Tally.member_id == p["member"])):
+        t.count = p["before"].get(t.rating, 0)
+        s.add(t)
+    return "已撤销测评票数"
+
+
+def _undo_facts(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
+    for k, v in p.items():
+        setattr(mt, k, v)
+    s.add(mt)
+    return "已撤销会议信息的修改"
+
+
+_UNDO = {"status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
+         "tally": _undo_tally, "facts": _undo_facts}

@@ -1,0 +1,230 @@
+"""The tables of a branch's database (SQLModel).
+
+Points are stored as decimal text so that 0.5 stays 0.5 on every database. Rows that
+belong to a quarter carry `quarter_id`, so that database triggers can refuse any change
+to a locked quarter. Ballots carry a random id, no timestamp and nothing about who cast
+them; the table has no rowid, so even storage order does not follow the order of entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Times are the meeting's local wall-clock times, stored as written (no time zone).
+
+
+class DecimalText(TypeDecorator):
+    """A Decimal kept as its exact text."""
+
+    impl = sa.String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+def _decimal(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=DecimalText, nullable=nullable)
+
+
+class Branch(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    created_at: datetime = Field(sa_type=sa.DateTime)
+
+
+class SchemeYear(SQLModel, table=True):
+    """The scheme text in force for a year: a locked quarter is always rescored by these rules."""
+
+    __tablename__ = "scheme_year"
+    __table_args__ = (sa.UniqueConstraint("branch_id", "year"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    year: int
+    scheme_id: str
+    text: str = Field(sa_type=sa.Text)
+    sha256: str
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("branch_id", "name", "birth_month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    seq: int  # 序号: the order on the roster and the forms
+    name: str
+    gender: str = ""  # 男 / 女
+    birth_month: str = ""  # YYYY-MM
+    post: str = ""  # 职务
+    status: str = "full"  # full | probationary
+    status_since: str = ""  # date of joining as probationary or of 转正, YYYY-MM-DD
+    exempt: bool = False  # 免于积分管理
+    exempt_reason: str = ""
+    meeting_exempt: bool = False  # excused from the meeting by the committee: not counted as should-attend
+    suspended_from: str = ""  # 留党察看 from, YYYY-MM-DD
+    suspended_until: str = ""
+    left: bool = False  # 转出 etc.: kept for the record, no longer on the roster
+
+
+class Quarter(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("branch_id", "year", "number"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    year: int
+    number: int  # 1-4
+    state: str = "open"  # open | meeting | locked
+
+
+class PointsEntry(SQLModel, table=True):
+    """积分事项: one bonus, deduction, category score or veto of one member."""
+
+    __tablename__ = "entry"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    month: Optional[int] = None
+    kind: str  # bonus | deduction | score | veto
+    item_code: Optional[str] = None
+    level: Optional[str] = None
+    category: Optional[str] = None
+    points: Optional[Decimal] = _decimal()
+    note: str = ""
+    evidence: str = ""
+    status: str = "申报"  # 申报 已确认 有异议 表决通过 表决未通过 撤回
+    entered_at: datetime = Field(sa_type=sa.DateTime)
+    entered_by: str = ""
+
+
+class Meeting(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", unique=True)
+    held_at: datetime = Field(sa_type=sa.DateTime)
+    place: str = ""
+    host: str = ""  # 主持人
+    recorder: str = ""  # 记录人
+    observers: str = ""  # 列席, one per line
+    agenda: str = ""  # 议题, one per line
+
+
+class RollCall(SQLModel, table=True):
+    __tablename__ = "roll_call"
+    __table_args__ = (sa.UniqueConstraint("quarter_id", "member_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    present: bool
+    reason: str = ""  # 病假 事假 公差 其他
+    opinion: str = ""  # written opinion of an absent member
+
+
+class Vote(SQLModel, table=True):
+    """A vote on a contested entry. `expected` is the voting members who should attend
+    (应到会有表决权的党员), the denominator of the pass rule."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    entry_id: int = Field(foreign_key="entry.id", unique=True)
+    yes: int
+    no: int
+    abstain: int
+    written_yes: int = 0  # absent members' written opinions, counted when the meeting so decides
+    written_no: int = 0
+    written_abstain: int = 0
+    expected: int
+    present: int
+    passed: bool
+    rule: str = ""
+
+
+class Ballot(SQLModel, table=True):
+    """One anonymous evaluation ballot: random id, marks as {member id: rating} or blank."""
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    id: str = Field(primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    round: int
+    marks: str = Field(sa_type=sa.Text)  # JSON; "{}" is a blank ballot
+
+
+class Tally(SQLModel, table=True):
+    """Rating counts entered directly (an alternative to ballot-by-ballot entry)."""
+
+    __table_args__ = (sa.UniqueConstraint("quarter_id", "round", "member_id", "rating"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    round: int
+    member_id: int = Field(foreign_key="member.id")
+    rating: str
+    count: int
+
+
+class BallotCount(SQLModel, table=True):
+    """How many ballots were issued for a round (发出); returned and valid are counted."""
+
+    __tablename__ = "ballot_count"
+    __table_args__ = (sa.UniqueConstraint("quarter_id", "round"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id")
+    round: int
+    issued: int
+
+
+class QuarterMember(SQLModel, table=True):
+    """A member as they were when the quarter was locked (the digest covers this)."""
+
+    __tablename__ = "quarter_member"
+    __table_args__ = (sa.UniqueConstraint("quarter_id", "member_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    facts: str = Field(sa_type=sa.Text)  # JSON of the member's row
+
+
+class Lock(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", unique=True)
+    locked_at: datetime = Field(sa_type=sa.DateTime)
+    digest: str
+    previous_digest: str = ""
+    canonical: str = Field(sa_type=sa.Text)
+
+
+class PastResult(SQLModel, table=True):
+    """A member's result for an earlier year, for the rules that look at two years."""
+
+    __tablename__ = "past_result"
+    __table_args__ = (sa.UniqueConstraint("member_id", "year"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    year: int
+    total: Optional[Decimal] = _decimal()
+    bottom: bool = False
+
+
+class UndoSlot(SQLModel, table=True):
+    """The last meeting action of a quarter and how to take it back (one level)."""
+
+    __tablename__ = "undo_slot"
+    quarter_id: int = Field(foreign_key="quarter.id", primary_key=True)
+    action: str
+    payload: str = Field(sa_type=sa.Text)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of every operation; triggers refuse updates and deletes."""
+
+    __tablename__ = "audit_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=sa.DateTime)
+    actor: str = ""
+    action: str
+    quarter_id: Optional[int] = None
+    detail: str = Field(default="", sa_type=sa.Text)
