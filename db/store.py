@@ -230,22 +230,44 @@ class Store:
                   month: int | None = None, note: str = "", evidence: str = "", status: str = "申报",
                   entered_by: str = "") -> int:
         """Record one entry after checking it against the scheme and its catalogue."""
-        pts = None if points is None else Decimal(str(points))
+        return self.add_entries(year, [dict(quarter=number, member_id=member_id, kind=kind, points=points, item=item,
+                                            level=level, category=category, month=month, note=note,
+                                            evidence=evidence, status=status, entered_by=entered_by)])[0]
+
+    def add_entries(self, year: int, rows: list[dict[str, Any]], where: list[str] | None = None) -> list[int]:
+        """Record several entries, all or none. Each row: quarter, member_id, kind, points and the
+        optional item, level, category, month, note, evidence, status, entered_by. A refusal names
+        the row by `where[i]` (e.g. "第3行") when given."""
+        ids = []
         with self._tx() as s:
-            q = self._open_quarter(s, year, number)
-            m = self._member(s, member_id)
-            self._check_entry(s, q, m, kind, pts, item, level, category, month, status)
-            if item and not note:
-                found = self._scheme(s, year).item(item)
-                note = found.label if found else ""
-            row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,  # type: ignore[arg-type]
-                              level=level, category=category, points=pts, note=note, evidence=evidence,
-                              status=status, entered_at=now(), entered_by=entered_by or self.actor)
-            s.add(row)
-            s.flush()
-            self._audit(s, "entry_added", q.id, entry=row.id, member=m.name, kind=kind, points=pts, item=item,
-                        note=note)
-            return row.id  # type: ignore[return-value]
+            scheme = self._scheme(s, year)
+            for i, row in enumerate(rows):
+                try:
+                    ids.append(self._add_entry(s, scheme, year, **row))
+                except StoreError as exc:
+                    if where:
+                        raise StoreError(f"{where[i]}：{exc}") from None
+                    raise
+        return ids
+
+    def _add_entry(self, s: Session, scheme: Scheme, year: int, quarter: int, member_id: int, kind: str,
+                   points: Decimal | int | str | None = None, item: str | None = None, level: str | None = None,
+                   category: str | None = None, month: int | None = None, note: str = "", evidence: str = "",
+                   status: str = "申报", entered_by: str = "") -> int:
+        pts = None if points is None else Decimal(str(points))
+        q = self._open_quarter(s, year, quarter)
+        m = self._member(s, member_id)
+        self._check_entry(s, q, m, kind, pts, item, level, category, month, status)
+        if item and not note:
+            found = scheme.item(item)
+            note = found.label if found else ""
+        row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,  # type: ignore[arg-type]
+                          level=level, category=category, points=pts, note=note, evidence=evidence,
+                          status=status, entered_at=now(), entered_by=entered_by or self.actor)
+        s.add(row)
+        s.flush()
+        self._audit(s, "entry_added", q.id, entry=row.id, member=m.name, kind=kind, points=pts, item=item, note=note)
+        return row.id  # type: ignore[return-value]
 
     def _check_entry(self, s: Session, q: Quarter, m: Member, kind: str, pts: Decimal | None, item: str | None,
                      level: str | None, category: str | None, month: int | None, status: str) -> None:
@@ -273,14 +295,14 @@ class Store:
             return list(s.exec(q.order_by(PointsEntry.id)))
 
     def _set_status(self, entry_id: int, status: str, allowed_from: tuple[str, ...], action: str,
-                    in_meeting: bool) -> None:
+                    needs_meeting: bool) -> None:
         with self._tx() as s:
             e = s.get(PointsEntry, entry_id)
             if e is None:
                 raise StoreError(f"没有编号为 {entry_id} 的积分事项")
             q = s.get(Quarter, e.quarter_id)
             assert q is not None
-            if in_meeting:
+            if needs_meeting:
                 self._meeting_quarter(s, q.year, q.number)
             else:
                 self._open_quarter(s, q.year, q.number)
@@ -290,17 +312,20 @@ class Store:
             e.status = status
             s.add(e)
             self._audit(s, action, q.id, entry=entry_id, before=before, after=status)
-            if in_meeting:
+            if q.state == "meeting":
                 self._undo_slot(s, q.id, "status", {"entry": entry_id, "status": before})  # type: ignore[arg-type]
 
     def contest_entry(self, entry_id: int) -> None:
-        """有异议: the entry goes to a vote and stops counting until it passes."""
-        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", True)
+        """有异议: the entry goes to a vote and stops counting until it passes. An objection
+        may be raised before the meeting or during it."""
+        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False)
 
     def confirm_entry(self, entry_id: int) -> None:
+        """已确认 at the meeting."""
         self._set_status(entry_id, "已确认", ("申报",), "entry_confirmed", True)
 
     def withdraw_entry(self, entry_id: int) -> None:
+        """撤回: the member or the branch takes the entry back; it no longer counts."""
         self._set_status(entry_id, "撤回", ("申报", "已确认", "有异议"), "entry_withdrawn", False)
 
     # --- the meeting ------------------------------------------------------------------------------

@@ -84,10 +84,158 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from tui.scoreboard_text import print_demo_scoreboard
+def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from db.engine import open_engine
+    from db.store import Store
 
-    print_demo_scoreboard()
+    return Store(open_engine(args.db), actor=os.environ.get("JIFEN_ACTOR", ""))
+
+
+def _refused(exc: Exception) -> int:
+    for line in str(exc).splitlines():
+        _err(line)
+    return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from db.demo import build_demo
+    from db.errors import StoreError
+
+    path = args.db or os.path.join(tempfile.mkdtemp(prefix="jifen-demo-"), "demo.db")
+    try:
+        store = build_demo(path)
+    except StoreError as exc:
+        return _refused(exc)
+    print(f"示范数据库：{path}")
+    if not args.no_tui:
+        from tui.scoreboard_text import print_board
+
+        print_board(store, store.years()[-1])
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from core.scheme import SchemeError
+    from core.schemes import builtin_ids, builtin_text
+    from db.errors import StoreError
+
+    try:
+        if args.scheme in builtin_ids():
+            scheme_id, text = args.scheme, builtin_text(args.scheme)
+        else:
+            from tui.schemefile import read_scheme_file
+
+            scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
+        _store(args).init_branch(args.branch, scheme_id, text, args.year)
+    except (StoreError, SchemeError) as exc:
+        return _refused(exc)
+    print(f"已建立：{args.branch} {args.year}年度，积分方案 {scheme_id}")
+    return 0
+
+
+def cmd_members_import(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+    from db.imports import import_members
+
+    try:
+        n = import_members(_store(args), args.file)
+    except StoreError as exc:
+        return _refused(exc)
+    print(f"已导入党员 {n} 人")
+    return 0
+
+
+def cmd_members_list(args: argparse.Namespace) -> int:
+    from core.labels import STATUS_LABELS
+    from db.errors import StoreError
+
+    try:
+        members = _store(args).members()
+    except StoreError as exc:
+        return _refused(exc)
+    for m in members:
+        extra = "，免于积分管理" + (f"（{m.exempt_reason}）" if m.exempt_reason else "") if m.exempt else ""
+        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
+    return 0
+
+
+def cmd_items_import(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+    from db.imports import import_items
+
+    try:
+        n = import_items(_store(args), args.file, args.year)
+    except StoreError as exc:
+        return _refused(exc)
+    print(f"已导入积分事项 {n} 项")
+    return 0
+
+
+def _member_id(store, name: str) -> int:  # type: ignore[no-untyped-def]
+    from db.errors import StoreError
+
+    found = [m for m in store.members() if m.name == name]
+    if not found:
+        raise StoreError(f"名册中没有“{name}”")
+    if len(found) > 1:
+        raise StoreError(f"名册中有{len(found)}位“{name}”，请用编号区分")
+    return found[0].id
+
+
+def cmd_items_add(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+    from db.store import parse_quarter
+
+    kinds = {"加分": "bonus", "减分": "deduction", "评分": "score", "一票否决": "veto"}
+    try:
+        store = _store(args)
+        year, number = parse_quarter(args.quarter)
+        entry_id = store.add_entry(year, number, _member_id(store, args.member), kinds.get(args.kind, args.kind),
+                                   args.points, item=args.item, level=args.level, category=args.category,
+                                   month=args.month, note=args.note or "", evidence=args.evidence or "")
+    except StoreError as exc:
+        return _refused(exc)
+    print(f"已登记事项 #{entry_id}")
+    return 0
+
+
+def cmd_items_list(args: argparse.Namespace) -> int:
+    from core.labels import KIND_LABELS
+    from core.numbers import show
+    from db.errors import StoreError
+    from db.store import parse_quarter
+
+    try:
+        store = _store(args)
+        year, number = parse_quarter(args.quarter)
+        member = _member_id(store, args.member) if args.member else None
+        names = {m.id: m.name for m in store.members(include_left=True)}
+        rows = store.entries(year, number, member)
+    except StoreError as exc:
+        return _refused(exc)
+    for e in rows:
+        item = f"[{e.item_code}{'·' + e.level if e.level else ''}] " if e.item_code else ""
+        print(f"#{e.id:<5} {names.get(e.member_id, e.member_id)}\t{KIND_LABELS.get(e.kind, e.kind)}"
+              f"\t{show(e.points)}\t{e.status}\t{item}{e.note}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+
+    try:
+        store = _store(args)
+        problems = store.verify()
+        locked = sum(1 for y in store.years() for q in store.quarters(y) if q.state == "locked")
+    except StoreError as exc:
+        return _refused(exc)
+    if problems:
+        for line in problems:
+            _err(line)
+        return 1
+    print(f"ok: {locked} locked quarter(s), digest chain intact")
     return 0
 
 
@@ -110,12 +258,59 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", metavar="FILE")
     check.set_defaults(func=cmd_schemes_check)
 
-    d = sub.add_parser("demo", help="show the demo branch's scoreboard")
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", metavar="PATH", help="database file or URL (default: JIFEN_DB, else the user data folder)")
+
+    d = sub.add_parser("demo", parents=[db], help="create the demo branch (a new database) and show it")
+    d.add_argument("--no-tui", action="store_true", help="create the demo database and exit")
     d.set_defaults(func=cmd_demo)
+
+    i = sub.add_parser("init", parents=[db], help="create the branch and a year under a scheme")
+    i.add_argument("--branch", required=True, help="党支部名称")
+    i.add_argument("--scheme", required=True, metavar="ID|FILE")
+    i.add_argument("--year", required=True, type=int)
+    i.set_defaults(func=cmd_init)
+
+    mem = sub.add_parser("members", help="the roster")
+    ms = mem.add_subparsers(dest="members_command", metavar="ACTION", required=True)
+    mi = ms.add_parser("import", parents=[db], help="import the roster from CSV or XLSX (姓名, 性别, 出生年月, 职务, 党员类别)")
+    mi.add_argument("file", metavar="FILE")
+    mi.set_defaults(func=cmd_members_import)
+    ms.add_parser("list", parents=[db], help="list the roster").set_defaults(func=cmd_members_list)
+
+    it = sub.add_parser("items", help="points entries (积分事项)")
+    its = it.add_subparsers(dest="items_command", metavar="ACTION", required=True)
+    ii = its.add_parser("import", parents=[db], help="import entries from CSV or XLSX")
+    ii.add_argument("file", metavar="FILE")
+    ii.add_argument("--year", required=True, type=int)
+    ii.set_defaults(func=cmd_items_import)
+    ia = its.add_parser("add", parents=[db], help="record one entry")
+    ia.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    ia.add_argument("--member", required=True, help="姓名")
+    ia.add_argument("--kind", required=True, help="加分/减分/评分/一票否决 (or bonus/deduction/score/veto)")
+    ia.add_argument("--points")
+    ia.add_argument("--item", help="catalogue code, e.g. J1.1")
+    ia.add_argument("--level", help="县(市)级/市级/省级/...")
+    ia.add_argument("--category")
+    ia.add_argument("--month", type=int)
+    ia.add_argument("--note")
+    ia.add_argument("--evidence")
+    ia.set_defaults(func=cmd_items_add)
+    il = its.add_parser("list", parents=[db], help="list a quarter's entries")
+    il.add_argument("--quarter", required=True)
+    il.add_argument("--member")
+    il.set_defaults(func=cmd_items_list)
+
+    v = sub.add_parser("verify", parents=[db], help="check every locked quarter's digest chain")
+    v.set_defaults(func=cmd_verify)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):  # `jifen items list | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -36,3 +36,13 @@ def print_demo_scoreboard(console: Console | None = None) -> None:
         if not console.is_terminal:
             console = Console(width=140)
     console.print(scoreboard_table(result, f"{BRANCH} 2026年度积分（{scheme.name}）"))
+
+
+def print_board(store, year: int, console: Console | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The live board of a database's year, as the console will show it."""
+    result = store.board(year)
+    if console is None:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=140)
+    console.print(scoreboard_table(result, f"{store.branch_name()} {year}年度积分（{store.scheme(year).name}）"))

@@ -1,0 +1,84 @@
+"""The demo database: 新密市中医院第一党支部, 2026, three quarters held and locked, Q4 open.
+
+Built through the store's own operations, so the demo is exactly what a real year of
+meetings leaves behind: roll calls with absences, contested entries put to the vote,
+observers, locks with their chained digests. Today's meeting (2026Q4) has its entries
+ready, three of them contested, and the year's evaluation still to collect.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from core.demo import BRANCH, ROSTER, SCHEME_ID, YEAR, demo_branch_year
+from core.schemes import builtin, builtin_text
+from db.engine import open_engine
+from db.errors import StoreError
+from db.store import MeetingFacts, Store
+
+PLACE = "门诊楼五楼党员活动室"
+HOST = "王建国"
+RECORDER = "刘丽娟"
+OBSERVERS = "张志宏（医院党委委员）"
+AGENDA = ("通报本季度党员积分情况", "对有异议的积分事项进行表决", "部署下季度工作")
+MEETING_DAYS = {1: datetime(2026, 3, 27, 14, 30), 2: datetime(2026, 6, 26, 14, 30), 3: datetime(2026, 9, 25, 14, 30)}
+# Who was away from each held meeting, and why.
+ABSENT = {1: {"谢德明": ("病假", ""), "周晓梅": ("事假", "同意支部对本季度积分的意见")},
+          2: {"谢德明": ("病假", ""), "吴国华": ("公差", "")},
+          3: {"谢德明": ("病假", "同意"), "黄晓明": ("其他", "")}}
+SICK = "谢德明"  # on long sick leave: absent again today, on 病假
+
+
+def build_demo(db_path: str | Path, actor: str = HOST) -> Store:
+    """Create the demo branch in a new database file; refuses a file that already holds one."""
+    path = Path(db_path)
+    if path.exists() and path.stat().st_size > 0:
+        raise StoreError(f"{path} 已存在，示范数据只能写入新的数据库文件")
+    store = Store(open_engine(path), actor)
+    store.init_branch(BRANCH, SCHEME_ID, builtin_text(SCHEME_ID), YEAR)
+    rows = []
+    for i, d in enumerate(ROSTER):
+        rows.append(dict(name=d.name, gender=d.gender, birth_month=d.birth, post=d.post, status=d.status,
+                         status_since="2026-01-08" if d.status == "probationary" else "",
+                         exempt=bool(d.exempt_reason), exempt_reason=d.exempt_reason,
+                         meeting_exempt=bool(d.exempt_reason)))
+    ids = store.add_members(rows)
+    by_name = {d.name: ids[i] for i, d in enumerate(ROSTER)}
+    # core.demo's members are m01..m24 in roster order.
+    to_id = {f"m{i + 1:02d}": ids[i] for i in range(len(ids))}
+    year = demo_branch_year(builtin(SCHEME_ID))
+    for q in range(1, 5):
+        rows = [dict(quarter=q, member_id=to_id[e.member], kind=e.kind, points=e.points, item=e.item, level=e.level,
+                     note=e.note, evidence="支部登记材料") for e in year.entries if e.quarter == q]
+        entry_ids = store.add_entries(YEAR, rows)
+        if q < 4:
+            _hold_meeting(store, q, by_name, entry_ids)
+        else:
+            # Objections raised before today's meeting: three entries wait for the vote.
+            for entry_id in entry_ids[2:8:2]:
+                store.contest_entry(entry_id)
+    return store
+
+
+def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list[int]) -> None:
+    store.open_meeting(YEAR, q, MeetingFacts(MEETING_DAYS[q], PLACE, HOST, RECORDER, OBSERVERS, "\n".join(AGENDA)))
+    for m in store.members():
+        if m.meeting_exempt:
+            continue
+        away = ABSENT[q].get(m.name)
+        if away:
+            store.roll_call(YEAR, q, m.id, False, away[0], away[1])  # type: ignore[arg-type]
+        else:
+            store.roll_call(YEAR, q, m.id, True)  # type: ignore[arg-type]
+    # One contested entry passes, one fails, at every meeting.
+    passing, failing = entry_ids[1], entry_ids[4]
+    quorum = store.quorum(YEAR, q)
+    store.contest_entry(passing)
+    store.vote(passing, quorum.voting_present - 3, 2, 1)
+    store.contest_entry(failing)
+    store.vote(failing, 6, quorum.voting_present - 8, 2)
+    for entry_id in entry_ids:
+        if entry_id not in (passing, failing):
+            store.confirm_entry(entry_id)
+    store.lock(YEAR, q)
