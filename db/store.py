@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import String, type_coerce
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -177,22 +178,25 @@ class Store:
         with Session(self.engine) as s:
             return self._quarter(s, year, number)
 
-    def add_members(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Add members, all or none; each row holds Member fields (name required)."""
+    def add_members(self, rows: list[dict[str, Any]], where: list[str] | None = None) -> list[int]:
+        """Add members, all or none; each row holds Member fields (name required). A refusal
+        names the row by `where[i]` (e.g. "名册.xlsx 第3行") when given."""
         with self._tx() as s:
             branch = self._branch(s)
-            existing = {(m.name, m.birth_month) for m in s.exec(select(Member))}
+            existing = {(m.name, m.birth_month): m for m in s.exec(select(Member))}
             seq = len(existing)
             ids = []
-            for i, row in enumerate(rows, start=1):
+            for i, row in enumerate(rows):
+                here = where[i] if where else f"第{i + 1}人"
                 key = (row["name"], row.get("birth_month", ""))
-                if key in existing:
-                    raise StoreError(f"第{i}人“{row['name']}”已在名册中")
-                existing.add(key)
+                found = existing.get(key)
+                if found is not None:
+                    raise StoreError(f"{here}：“{row['name']}”" + ("曾在名册中（已转出）" if found.left else "已在名册中"))
                 seq += 1
                 m = Member(branch_id=branch.id, seq=seq, **row)
                 s.add(m)
                 s.flush()
+                existing[key] = m
                 ids.append(m.id)  # type: ignore[arg-type]
             self._audit(s, "members_added", count=len(rows), names=[r["name"] for r in rows])
         return ids
@@ -232,9 +236,11 @@ class Store:
         """Record one entry after checking it against the scheme and its catalogue."""
         return self.add_entries(year, [dict(quarter=number, member_id=member_id, kind=kind, points=points, item=item,
                                             level=level, category=category, month=month, note=note,
-                                            evidence=evidence, status=status, entered_by=entered_by)])[0]
+                                            evidence=evidence, status=status, entered_by=entered_by)],
+                                undoable=True)[0]
 
-    def add_entries(self, year: int, rows: list[dict[str, Any]], where: list[str] | None = None) -> list[int]:
+    def add_entries(self, year: int, rows: list[dict[str, Any]], where: list[str] | None = None,
+                    undoable: bool = False) -> list[int]:
         """Record several entries, all or none. Each row: quarter, member_id, kind, points and the
         optional item, level, category, month, note, evidence, status, entered_by. A refusal names
         the row by `where[i]` (e.g. "第3行") when given."""
@@ -248,6 +254,10 @@ class Store:
                     if where:
                         raise StoreError(f"{where[i]}：{exc}") from None
                     raise
+            if undoable and len(ids) == 1:
+                q = self._quarter(s, year, rows[0]["quarter"])
+                if q.state == "meeting":  # an item raised at the meeting can be taken back at once
+                    self._undo_slot(s, q.id, "entry", {"entry": ids[0]})  # type: ignore[arg-type]
         return ids
 
     def _add_entry(self, s: Session, scheme: Scheme, year: int, quarter: int, member_id: int, kind: str,
@@ -487,11 +497,14 @@ class Store:
             raise StoreError("发出票数不能为负数")
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
+            self._check_round(s, q, round)
             row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            before = None if row is None else row.issued
             row = row or BallotCount(quarter_id=q.id, round=round, issued=0)  # type: ignore[arg-type]
             row.issued = issued
             s.add(row)
             self._audit(s, "ballots_issued", q.id, round=round, issued=issued)
+            self._undo_slot(s, q.id, "issued", {"round": round, "before": before})  # type: ignore[arg-type]
 
     def ballot_summary(self, year: int, number: int, round: int = 1) -> dict[str, int]:
         """发出 / 收回 / 有效 / 空白 for a round; never the content of a single ballot."""
@@ -506,17 +519,15 @@ class Store:
     def _ratings(self, s: Session, year: int) -> list[Ratings]:
         """Counts per member and round for the year: ballots and direct tallies together."""
         counts: dict[tuple[str, int], dict[str, int]] = {}
-        qids = {q.id: q for q in s.exec(select(Quarter).where(Quarter.year == year))}
-        for b in s.exec(select(Ballot)):
-            if b.quarter_id not in qids:
-                continue
-            for mid, label in json.loads(b.marks).items():
-                c = counts.setdefault((mid, b.round), {})
+        in_year = select(Quarter.id).where(Quarter.year == year)
+        for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id.in_(in_year))):  # type: ignore[attr-defined]
+            for mid, label in json.loads(marks).items():
+                c = counts.setdefault((mid, rnd), {})
                 c[label] = c.get(label, 0) + 1
-        for t in s.exec(select(Tally)):
-            if t.quarter_id in qids and t.count:
-                c = counts.setdefault((str(t.member_id), t.round), {})
-                c[t.rating] = c.get(t.rating, 0) + t.count
+        for rnd, mid, rating, n in s.exec(select(Tally.round, Tally.member_id, Tally.rating, Tally.count)
+                                          .where(Tally.quarter_id.in_(in_year), Tally.count > 0)):  # type: ignore[attr-defined]
+            c = counts.setdefault((str(mid), rnd), {})
+            c[rating] = c.get(rating, 0) + n
         return [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items())]
 
     # --- the board ------------------------------------------------------------------------------
@@ -528,12 +539,17 @@ class Store:
     def _branch_year(self, s: Session, year: int) -> tuple[Scheme, BranchYear]:
         scheme = self._scheme(s, year)
         members = [m for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
-        quarters = {q.id: q.number for q in s.exec(select(Quarter).where(Quarter.year == year))}
-        entries = []
-        for e in s.exec(select(PointsEntry).order_by(PointsEntry.id)):
-            if e.quarter_id in quarters and e.status in COUNTED:
-                entries.append(Entry(str(e.member_id), e.kind, quarters[e.quarter_id], e.month, e.points,  # type: ignore[arg-type]
-                                     e.category, e.item_code, e.level, e.note, str(e.id)))
+        # Plain column rows, not ORM objects: the console rebuilds this on every change.
+        # Points come as their text and become Decimals once per distinct value.
+        rows = s.exec(select(PointsEntry.member_id, Quarter.number, PointsEntry.kind, PointsEntry.month,
+                             type_coerce(PointsEntry.points, String), PointsEntry.category, PointsEntry.item_code,
+                             PointsEntry.level, PointsEntry.note, PointsEntry.id)
+                      .join(Quarter).where(Quarter.year == year, PointsEntry.status.in_(COUNTED))  # type: ignore[attr-defined]
+                      .order_by(PointsEntry.id))
+        exact: dict[str, Decimal] = {}
+        entries = [Entry(str(mid), kind, qn, month, None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
+                         cat, item, level, note, str(eid))
+                   for mid, qn, kind, month, pts, cat, item, level, note, eid in rows]
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
                 for p in s.exec(select(PastResult).where(PastResult.year == year - 1))]
         by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, m.status, m.exempt) for m in members),  # type: ignore[arg-type]
@@ -693,8 +709,11 @@ def _undo_ballot(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 def _undo_tally(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.round == p["round"],
                                         Tally.member_id == p["member"])):
-        t.count = p["before"].get(t.rating, 0)
-        s.add(t)
+        if t.rating in p["before"]:
+            t.count = p["before"][t.rating]
+            s.add(t)
+        else:
+            s.delete(t)
     return "已撤销测评票数"
 
 
@@ -706,5 +725,22 @@ def _undo_facts(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return "已撤销会议信息的修改"
 
 
-_UNDO = {"status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
+def _undo_issued(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == p["round"])).one()
+    if p["before"] is None:
+        s.delete(row)
+    else:
+        row.issued = p["before"]
+        s.add(row)
+    return "已撤销发出票数的修改"
+
+
+def _undo_entry(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    e = s.get(PointsEntry, p["entry"])
+    if e is not None:
+        s.delete(e)
+    return "已撤销刚登记的积分事项"
+
+
+_UNDO = {"issued": _undo_issued, "entry": _undo_entry, "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
          "tally": _undo_tally, "facts": _undo_facts}
