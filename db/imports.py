@@ -347,6 +347,11 @@ def _points(value: Any) -> Decimal:
 
 def read_members(path: str | Path) -> list[dict[str, Any]]:
     """The roster in a file as rows of Member fields; ImportProblems lists every problem."""
+    return [m for _, m in read_numbered_members(path)]
+
+
+def read_numbered_members(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """The roster as (spreadsheet row number, Member fields) pairs."""
     sheet = _Sheet(path)
     if not sheet.find("name", "姓名"):
         sheet.missing("姓名")
@@ -363,7 +368,7 @@ def read_members(path: str | Path) -> list[dict[str, Any]]:
     sheet.find("exempt_reason", "免于积分原因")
     sheet.find("meeting_exempt", "免于参会")
 
-    members: list[dict[str, Any]] = []
+    members: list[tuple[int, dict[str, Any]]] = []
     first_row: dict[tuple[str, str], int] = {}
     for row in sheet.rows:
         before = len(sheet.problems)
@@ -420,7 +425,7 @@ def read_members(path: str | Path) -> list[dict[str, Any]]:
                 sheet.bad(row, "name", f"“{m['name']}”{born}与第{first_row[key]}行是同一人，重复了")
             else:
                 first_row[key] = row.number
-                members.append(m)
+                members.append((row.number, m))
     sheet.done()
     return members
 
@@ -428,7 +433,9 @@ def read_members(path: str | Path) -> list[dict[str, Any]]:
 def import_members(store: Store, path: str | Path) -> int:
     """Add every member in the file to the roster, or none; the number added. The store
     refuses anyone already on the roster (a StoreError)."""
-    return len(store.add_members(read_members(path)))
+    rows = read_numbered_members(path)
+    name = Path(path).name
+    return len(store.add_members([m for _, m in rows], where=[f"{name} 第{n}行" for n, _ in rows]))
 
 
 # --- points entries ----------------------------------------------------------------------------------
