@@ -388,6 +388,12 @@ class Store:
             self._audit(s, "roll_call", q.id, member=m.name, present=present, reason=row.reason)
             self._undo_slot(s, q.id, "roll_call", {"member": member_id, "before": before})  # type: ignore[arg-type]
 
+    def roll_calls(self, year: int, number: int) -> dict[int, RollCall]:
+        """The roll call so far, by member id."""
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            return {r.member_id: r for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
+
     def quorum(self, year: int, number: int) -> QuorumStatus:
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)

@@ -110,9 +110,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _refused(exc)
     print(f"示范数据库：{path}")
     if not args.no_tui:
-        from tui.scoreboard_text import print_board
+        return run_console(path)
+    return 0
 
-        print_board(store, store.years()[-1])
+
+def run_console(db: str | None) -> int:
+    from db.errors import StoreError
+
+    try:
+        from tui.app import JifenApp
+
+        app = JifenApp(db_path=db)
+    except StoreError as exc:
+        return _refused(exc)
+    app.run()
     return 0
 
 
@@ -240,7 +251,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jifen", description="党员积分制管理 党员大会控制台")
+    p = argparse.ArgumentParser(prog="jifen", description="党员积分制管理 党员大会控制台；不带命令时打开控制台")
+    p.add_argument("--db", dest="console_db", metavar="PATH", help="open the console on this database")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("compute", help="score a branch-year given as JSON (see spec/COMPUTE.md)")
@@ -261,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", metavar="PATH", help="database file or URL (default: JIFEN_DB, else the user data folder)")
 
-    d = sub.add_parser("demo", parents=[db], help="create the demo branch (a new database) and show it")
+    d = sub.add_parser("demo", parents=[db], help="create the demo branch in a new database and open the console")
     d.add_argument("--no-tui", action="store_true", help="create the demo database and exit")
     d.set_defaults(func=cmd_demo)
 
@@ -314,8 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        return run_console(args.console_db)
     return args.func(args)
 
 

@@ -1,0 +1,157 @@
+"""The meeting console: the Textual app the secretary projects in the 党员大会.
+
+The screens call the store's operations and show the engine's figures, nothing more.
+Every store call goes through `JifenApp.attempt`, which turns a refusal into a plain
+Chinese notice and never lets a traceback reach the projector.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+
+from db.errors import StoreError
+from tui.commands import ActionsProvider
+from tui.messages import MeetingChanged
+
+T = TypeVar("T")
+
+SCREENS_BY_KEY = (
+    ("1", "overview", "概况"),
+    ("2", "rollcall", "签到"),
+    ("3", "members", "逐人"),
+    ("4", "evaluation", "评议"),
+    ("5", "board", "积分榜"),
+    ("6", "lock", "锁定"),
+)
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a store call gave: `ok` false when refused (the notice is already shown)."""
+
+    ok: bool
+    value: T | None
+    error: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class JifenApp(App[None]):
+    """The console on one database; works on the first quarter of the newest year that is
+    not locked (or the last quarter, read-only, when all are)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "jifen 党员积分制管理"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [
+        *(Binding(key, f"show('{mode}')", label, key_display=key) for key, mode, label in SCREENS_BY_KEY),
+        Binding("ctrl+z", "undo", "撤销", key_display="^z"),
+        Binding("ctrl+q", "quit", "退出", key_display="^q"),
+    ]
+
+    def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "") -> None:
+        super().__init__()
+        from db.engine import open_engine
+        from db.store import Store
+
+        self.db_path = None if db_path is None else Path(db_path)
+        self.store = Store(open_engine(db_path), actor or os.environ.get("JIFEN_ACTOR", "书记"))
+        self.year, self.number = self._current_quarter()
+
+    # --- which quarter ---------------------------------------------------------------------------
+
+    def _current_quarter(self) -> tuple[int, int]:
+        years = self.store.years()
+        if not years:
+            return 0, 0
+        year = years[-1]
+        for q in self.store.quarters(year):
+            if q.state != "locked":
+                return year, q.number
+        return year, 4
+
+    @property
+    def ready(self) -> bool:
+        """Whether the database holds a branch and a year to work on."""
+        return self.year > 0
+
+    @property
+    def state(self) -> str:
+        return self.store.quarter(self.year, self.number).state if self.ready else ""
+
+    @property
+    def quarter_title(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.number - 1]}季度" if self.ready else ""
+
+    # --- modes -----------------------------------------------------------------------------------
+
+    def get_default_screen(self):  # type: ignore[no-untyped-def]
+        from tui.screens.overview import OverviewScreen
+
+        return OverviewScreen()
+
+    def on_mount(self) -> None:
+        from tui.screens.board import BoardScreen
+        from tui.screens.evaluation import EvaluationScreen
+        from tui.screens.lock import LockScreen
+        from tui.screens.members import MembersScreen
+        from tui.screens.rollcall import RollCallScreen
+
+        self.install_screen(RollCallScreen(), "rollcall")
+        self.install_screen(MembersScreen(), "members")
+        self.install_screen(EvaluationScreen(), "evaluation")
+        self.install_screen(BoardScreen(), "board")
+        self.install_screen(LockScreen(), "lock")
+        if self.ready:
+            self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
+
+    def action_show(self, name: str) -> None:
+        if not self.ready and name != "overview":
+            self.notify("数据库中还没有党支部：请先运行 jifen init，或用 jifen demo 打开示范支部", severity="warning")
+            return
+        if name == "overview":
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.screen.post_message(MeetingChanged())
+            return
+        if len(self.screen_stack) > 1:
+            self.switch_screen(name)
+        else:
+            self.push_screen(name)
+
+    # --- store calls -----------------------------------------------------------------------------
+
+    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Outcome[T]":
+        """Run a store operation; a refusal becomes a notice. The outcome is true when done."""
+        try:
+            result = fn(*args, **kwargs)
+        except StoreError as exc:
+            self.notify(str(exc), title="未执行", severity="error", timeout=8)
+            return Outcome(False, None, str(exc))
+        except Exception as exc:  # never a traceback on the projector
+            self.log.error(repr(exc))
+            self.notify(f"操作没有完成：{exc.__class__.__name__}。数据未改变，请重试或联系管理员。",
+                        title="出错", severity="error", timeout=10)
+            return Outcome(False, None, "操作没有完成，数据未改变")
+        self.changed()
+        return Outcome(True, result)
+
+    def changed(self) -> None:
+        """Tell the visible screen that the meeting's data have changed."""
+        self.screen.post_message(MeetingChanged())
+
+    def action_undo(self) -> None:
+        if not self.ready:
+            return
+        done = self.attempt(self.store.undo, self.year, self.number)
+        if done:
+            self.notify(str(done.value), title="撤销")

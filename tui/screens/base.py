@@ -1,0 +1,58 @@
+"""What every main screen shares: the title line, and redrawing from the store when the
+meeting changes or the screen comes back into view."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.messages import MeetingChanged
+
+if TYPE_CHECKING:
+    from tui.app import JifenApp
+
+STATE_LABELS = {"open": "未开会", "meeting": "会议进行中", "locked": "已锁定（只读）"}
+
+
+class MeetingScreen(Screen):
+    """A main screen of the console. Subclasses compose `body()` and implement `redraw()`."""
+
+    TITLE_TEXT = ""
+
+    @property
+    def japp(self) -> "JifenApp":
+        return cast("JifenApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-line")
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_all()
+
+    def on_meeting_changed(self, message: MeetingChanged) -> None:
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        app = self.japp
+        title = self.query_one("#title-line", Static)
+        if app.ready:
+            state = STATE_LABELS.get(app.state, app.state)
+            title.update(f" {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}")
+            title.set_class(app.state == "locked", "locked")
+        else:
+            title.update(f" {self.TITLE_TEXT}")
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Fill the screen from the store."""

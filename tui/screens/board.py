@@ -1,0 +1,77 @@
+"""积分榜: every member's points, evaluation, total, rank, proposed grade and flags, live;
+the selected member's reasons beside the table."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Static
+
+from core.labels import FLAG_LABELS, STATUS_LABELS
+from core.numbers import show
+from tui.screens.base import MeetingScreen
+
+TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
+          "evaluation": "评议", "total": "总分", "rank": "名次", "grade": "等次", "flag": "标记", "exempt": "免于"}
+
+
+class BoardScreen(MeetingScreen):
+    TITLE_TEXT = "积分榜"
+    BINDINGS = [Binding("w", "toggle_why", "依据")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result = None
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="board-area"):
+            yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+            yield Static(id="why", classes="why")
+
+    def redraw(self) -> None:
+        app = self.japp
+        if not app.ready:
+            return
+        self.result = app.store.board(app.year)
+        table = self.query_one("#board", DataTable)
+        key = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear(columns=True)
+        table.add_columns("名次", "姓名", "类别", "一季", "二季", "三季", "四季", "积分", "评议", "总分", "等次", "标记")
+        order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
+        for m in order:
+            quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
+            table.add_row(str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
+                          show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
+                          "、".join(FLAG_LABELS[f] for f in m.flags), key=m.id)
+        if key is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(key))
+            except Exception:
+                pass
+        self._show_why()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_why()
+
+    def _show_why(self) -> None:
+        table = self.query_one("#board", DataTable)
+        why = self.query_one("#why", Static)
+        if self.result is None or not table.row_count:
+            why.update("")
+            return
+        mid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        m = self.result.member(str(mid))
+        lines = [f"[b]{m.name}[/b]　依据"]
+        for r in m.reasons:
+            topic = TOPICS.get(r.topic.split(":")[0], r.topic)
+            lines.append(f"[b]{topic}[/b] {r.text}")
+            if r.clause:
+                lines.append(f"  [dim]〔{r.clause}〕[/dim]")
+        why.update("\n".join(lines))
+
+    def action_toggle_why(self) -> None:
+        why = self.query_one("#why", Static)
+        why.display = not why.display

@@ -1,0 +1,170 @@
+"""民主评议: paper ballots entered one by one with one key per member (1 优秀, 2 合格,
+3 基本合格, 4 不合格), or counts entered directly. Once a ballot is saved it is never shown
+again: the screen shows only how many ballots are in."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from core.scheme import RATING_LABELS
+from tui.screens.base import MeetingScreen
+from tui.screens.forms import NumbersDialog
+
+
+class EvaluationScreen(MeetingScreen):
+    TITLE_TEXT = "民主评议"
+    BINDINGS = [
+        *(Binding(str(i + 1), f"rate({i})", label, key_display=str(i + 1)) for i, label in enumerate(RATING_LABELS)),
+        Binding("backspace", "back", "退一格"),
+        Binding("enter", "save", "保存本张"),
+        Binding("b", "blank", "空白票"),
+        Binding("x", "clear", "重填本张"),
+        Binding("t", "tally", "直接录入票数"),
+        Binding("i", "issued", "发出票数"),
+        Binding("r", "next_round", "切换轮次"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: dict[int, str] = {}
+        self.round = 1
+
+    def body(self) -> ComposeResult:
+        yield Static(id="progress", classes="big")
+        yield Static(id="ballot-warning", classes="banner")
+        yield DataTable(id="ballot", cursor_type="row", zebra_stripes=True)
+        yield Static(id="ballot-hint", classes="hint")
+
+    def _graded(self):  # type: ignore[no-untyped-def]
+        return [m for m in self.japp.store.members() if not m.exempt]
+
+    def redraw(self) -> None:
+        app = self.japp
+        if not app.ready:
+            return
+        summary = app.store.ballot_summary(app.year, app.number, self.round)
+        rounds = app.store.scheme(app.year).evaluation.rounds
+        issued = summary["issued"]
+        current = summary["returned"] + 1
+        of = f" / {issued}" if issued else ""
+        head = f"第{self.round}轮　" if rounds > 1 else ""
+        self.query_one("#progress", Static).update(
+            f"{head}正在录入 第 {current}{of} 张　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
+            f"空白 {summary['blank']}）" + ("" if issued else "　发出票数未设（按 I）"))
+        graded = self._graded()
+        table = self.query_one("#ballot", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("序号", "姓名", "本张评定")
+        for m in graded:
+            table.add_row(str(m.seq), m.name, self.marks.get(m.id, "·"), key=str(m.id))
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        self._refresh_hint()
+
+    def _cursor_member(self) -> int | None:
+        table = self.query_one("#ballot", DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+
+    def action_rate(self, i: int) -> None:
+        if self.japp.state != "meeting":
+            self.notify("会议进行中才能录入测评票", severity="warning")
+            return
+        mid = self._cursor_member()
+        if mid is None:
+            return
+        table = self.query_one("#ballot", DataTable)
+        self.marks[mid] = RATING_LABELS[i]
+        table.update_cell(str(mid), table.ordered_columns[2].key, RATING_LABELS[i])
+        table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
+        self._refresh_hint()
+
+    def _refresh_hint(self) -> None:
+        # Only the lines that depend on the current ballot: a key must not rebuild the table.
+        graded_count = self.query_one("#ballot", DataTable).row_count
+        excellent = sum(1 for v in self.marks.values() if v == "优秀")
+        warning = self.query_one("#ballot-warning", Static)
+        if excellent * 3 > graded_count:
+            warning.update(f"注意：本张评为优秀的已有 {excellent} 人，超过参评人数 {graded_count} 的三分之一")
+            warning.set_classes("banner warn")
+        else:
+            warning.update("")
+            warning.set_classes("banner")
+        left = graded_count - len(self.marks)
+        self.query_one("#ballot-hint", Static).update(
+            ("本张已填完，按回车保存" if not left else f"本张还有 {left} 人未评定")
+            + "　1 优秀　2 合格　3 基本合格　4 不合格　退格 上一人　B 空白票　T 直接录入票数")
+
+    def action_back(self) -> None:
+        table = self.query_one("#ballot", DataTable)
+        table.move_cursor(row=max(table.cursor_row - 1, 0))
+        mid = self._cursor_member()
+        if mid is not None and mid in self.marks:
+            del self.marks[mid]
+            table.update_cell(str(mid), table.ordered_columns[2].key, "·")
+            self._refresh_hint()
+
+    def _saved(self) -> None:
+        self.marks = {}
+        self.query_one("#ballot", DataTable).move_cursor(row=0)
+
+    def action_save(self) -> None:
+        app = self.japp
+        if app.attempt(app.store.add_ballot, app.year, app.number, dict(self.marks), self.round):
+            self._saved()
+            self.notify("本张已保存")
+            self.redraw()
+
+    def action_blank(self) -> None:
+        app = self.japp
+        if self.marks:
+            self.notify("本张已有评定；空白票须整张未填。按 X 重填本张", severity="warning")
+            return
+        if app.attempt(app.store.add_ballot, app.year, app.number, None, self.round):
+            self._saved()
+            self.notify("空白票已保存")
+            self.redraw()
+
+    def action_clear(self) -> None:
+        self._saved()
+        self.redraw()
+
+    def action_tally(self) -> None:
+        app = self.japp
+        mid = self._cursor_member()
+        if mid is None:
+            return
+        name = next(m.name for m in self._graded() if m.id == mid)
+
+        def entered(values: list[int] | None) -> None:
+            if values is not None:
+                app.attempt(app.store.set_tally, app.year, app.number, mid, dict(zip(RATING_LABELS, values)),
+                            self.round)
+
+        app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),
+                                      note="用于不逐张录入的情形；与逐张录入的票合并计算"), entered)
+
+    def action_issued(self) -> None:
+        app = self.japp
+        current = app.store.ballot_summary(app.year, app.number, self.round)["issued"]
+
+        def entered(values: list[int] | None) -> None:
+            if values is not None:
+                app.attempt(app.store.set_ballots_issued, app.year, app.number, values[0], self.round)
+
+        app.push_screen(NumbersDialog("发出测评票张数", ["发出"], [current]), entered)
+
+    def action_next_round(self) -> None:
+        rounds = self.japp.store.scheme(self.japp.year).evaluation.rounds
+        if rounds == 1:
+            self.notify("本方案每年评议一轮")
+            return
+        if self.marks:
+            self.notify("本张尚未保存，先保存或按 X 重填", severity="warning")
+            return
+        self.round = self.round % rounds + 1
+        self.redraw()

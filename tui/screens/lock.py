@@ -1,0 +1,83 @@
+"""锁定: the checklist, a confirmation, then the lock; afterwards the quarter is read-only
+and its digest is shown."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from tui.screens.base import MeetingScreen
+from tui.screens.forms import ConfirmDialog
+
+
+class LockScreen(MeetingScreen):
+    TITLE_TEXT = "锁定本季度"
+    BINDINGS = [Binding("l", "lock", "锁定")]
+
+    def body(self) -> ComposeResult:
+        yield Static(id="checklist", classes="checklist")
+        yield Static(id="lock-result", classes="digest")
+
+    def _checks(self) -> list[tuple[bool, str, bool]]:
+        """(met, text, blocking) for every line of the checklist."""
+        app = self.japp
+        store = app.store
+        q = store.quorum(app.year, app.number)
+        mt = store.meeting(app.year, app.number)
+        contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
+        summary = store.ballot_summary(app.year, app.number)
+        board = store.board(app.year, explain=False)
+        rated = sum(1 for m in board.members if m.evaluation is not None)
+        return [
+            (mt is not None, "党员大会已开始" if mt else "党员大会尚未开始（概况页按 O）", True),
+            (q.has_quorum, q.banner(), True),
+            (contested == 0, "有异议的事项均已表决" if contested == 0 else f"还有 {contested} 项有异议的事项没有表决", True),
+            (bool(mt and mt.host.strip()), f"主持人：{mt.host if mt and mt.host else '未填写'}", True),
+            (bool(mt and mt.recorder.strip()), f"记录人：{mt.recorder if mt and mt.recorder else '未填写'}", True),
+            (summary["returned"] > 0 or rated > 0,
+             f"测评票已录入 {summary['returned']} 张" if summary["returned"] or rated
+             else "尚未录入测评票（本季度不评议可不录入）", False),
+        ]
+
+    def redraw(self) -> None:
+        app = self.japp
+        if not app.ready:
+            return
+        result = self.query_one("#lock-result", Static)
+        lock = app.store.lock_of(app.year, app.number)
+        checklist = self.query_one("#checklist", Static)
+        if lock is not None:
+            checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
+            result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n{lock.previous_digest or '（无，本支部第一次锁定）'}")
+            return
+        lines = []
+        for met, text, blocking in self._checks():
+            mark = "[green]✔[/green]" if met else ("[red]✘[/red]" if blocking else "[yellow]![/yellow]")
+            lines.append(f"{mark} {text}")
+        ready = all(met for met, _, blocking in self._checks() if blocking)
+        lines.append("")
+        lines.append("按 L 锁定本季度。锁定后本季度的任何内容都不能再修改。" if ready
+                     else "以上标 ✘ 的事项完成后才能锁定。")
+        checklist.update("\n".join(lines))
+        result.update("")
+
+    def action_lock(self) -> None:
+        app = self.japp
+        if not app.ready or app.state == "locked":
+            self.notify("本季度已锁定", severity="warning")
+            return
+        problems = app.store.lock_problems(app.year, app.number)
+        if problems:
+            self.notify("不能锁定：" + "；".join(problems), severity="error", timeout=8)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            done = app.attempt(app.store.lock, app.year, app.number)
+            if done:
+                self.notify(f"{app.quarter_title}已锁定", title="锁定")
+
+        app.push_screen(ConfirmDialog(f"锁定{app.quarter_title}？", "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"),
+                        answered)

@@ -1,0 +1,137 @@
+"""逐人: one member fills the screen with the quarter's entries, their clauses and state,
+and the figures as they stand. Next/previous member with one key."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Digits, Static
+
+from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
+from core.numbers import show
+from tui.screens.base import MeetingScreen
+from tui.screens.vote import VoteDialog
+
+
+class MembersScreen(MeetingScreen):
+    TITLE_TEXT = "逐人通报"
+    BINDINGS = [
+        Binding("right,n", "step(1)", "下一人", key_display="→"),
+        Binding("left,p", "step(-1)", "上一人", key_display="←"),
+        Binding("c", "contest", "提出异议"),
+        Binding("v", "vote", "表决"),
+        Binding("k", "confirm", "确认"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index = 0
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="member-head"):
+            with Vertical(id="member-id"):
+                yield Static(id="member-name", classes="big")
+                yield Static(id="member-post")
+                yield Static(id="member-position", classes="hint")
+            with Vertical(id="member-total"):
+                yield Static("总分", classes="label")
+                yield Digits(id="total-digits")
+                yield Static(id="member-rank", classes="rank")
+        yield Static(id="member-figures", classes="figures")
+        yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+        yield Static(id="entry-hint", classes="hint")
+
+    def _members(self):  # type: ignore[no-untyped-def]
+        return self.japp.store.members()
+
+    def redraw(self) -> None:
+        app = self.japp
+        if not app.ready:
+            return
+        members = self._members()
+        if not members:
+            self.query_one("#member-name", Static).update("名册为空")
+            return
+        self.index %= len(members)
+        m = members[self.index]
+        store = app.store
+        result = store.board(app.year).member(str(m.id))
+        status = STATUS_LABELS.get(m.status, m.status)
+        if m.exempt:
+            status += f"　免于积分管理（{m.exempt_reason or '经党员大会通过'}）"
+        self.query_one("#member-name", Static).update(m.name)
+        self.query_one("#member-post", Static).update(f"{m.post or '—'}　{status}")
+        self.query_one("#member-position", Static).update(f"第 {self.index + 1} / {len(members)} 人　（← → 切换）")
+        digits = self.query_one("#total-digits", Digits)
+        rank = self.query_one("#member-rank", Static)
+        figures = self.query_one("#member-figures", Static)
+        if result.exempt:
+            digits.update("--")
+            rank.update("不排名")
+            figures.update("免于积分管理：不计分、不排名、不评定等次")
+        else:
+            parts = result.parts[app.number - 1]  # type: ignore[index]
+            scheme = store.scheme(app.year)
+            digits.update(show(result.total))
+            grade = result.grade or "不定等次"
+            rank.update(f"第 {result.rank} 名　{grade}")
+            flags = "　".join(FLAG_LABELS[f] for f in result.flags if f not in ("exempt",))
+            figures.update(
+                f"截至{app.quarter_title}：基础分 {show(parts.base)}　{scheme.bonus.label} +{show(parts.bonus)}　"
+                f"{scheme.deduction.label} −{show(parts.deduction)}　季度积分 {show(parts.figure)}　｜　"
+                f"全年积分 {show(result.points)}" + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
+                + (f"\n{flags}" if flags else ""))
+        table = self.query_one("#entries", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("编号", "类型", "事项", "依据", "分值", "状态")
+        scheme = store.scheme(app.year)
+        for e in store.entries(app.year, app.number, m.id):
+            item = scheme.item(e.item_code) if e.item_code else None
+            what = e.note or (item.label if item else "")
+            if e.level:
+                what += f"（{e.level}）"
+            sign = {"bonus": "+", "deduction": "−"}.get(e.kind, "")
+            table.add_row(f"#{e.id}", KIND_LABELS.get(e.kind, e.kind), what, item.clause if item else "自定事项",
+                          f"{sign}{show(e.points)}" if e.points is not None else "—", e.status, key=str(e.id))
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
+        self.query_one("#entry-hint", Static).update(
+            (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
+            + "　C 提出异议　V 表决　K 确认")
+
+    def action_step(self, delta: int) -> None:
+        self.index += delta
+        self.query_one("#entries", DataTable).move_cursor(row=0)
+        self.redraw()
+
+    def _entry_id(self) -> int | None:
+        table = self.query_one("#entries", DataTable)
+        if not table.row_count:
+            self.notify("这位党员本季度没有积分事项", severity="warning")
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+
+    def action_contest(self) -> None:
+        entry = self._entry_id()
+        if entry is not None:
+            self.japp.attempt(self.japp.store.contest_entry, entry)
+
+    def action_confirm(self) -> None:
+        entry = self._entry_id()
+        if entry is not None:
+            self.japp.attempt(self.japp.store.confirm_entry, entry)
+
+    def action_vote(self) -> None:
+        entry = self._entry_id()
+        if entry is None:
+            return
+        table = self.query_one("#entries", DataTable)
+        row = table.get_row(str(entry))
+        if row[5] != "有异议":
+            self.notify(f"该事项当前为“{row[5]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning")
+            return
+        name = self.query_one("#member-name", Static).content
+        self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[4]} {row[2]}"))

@@ -1,0 +1,114 @@
+"""概况: the branch, the year's quarters and their state, today's meeting and agenda."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from db.store import MeetingFacts
+from tui.screens.base import STATE_LABELS, MeetingScreen
+from tui.screens.forms import FactsForm, MeetingFactsDialog
+
+DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事项进行表决；开展民主评议；部署下季度工作"
+
+
+class OverviewScreen(MeetingScreen):
+    TITLE_TEXT = "概况"
+    BINDINGS = [
+        Binding("o", "open_meeting", "开始会议"),
+        Binding("e", "edit_facts", "会议信息"),
+    ]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="overview"):
+            with Vertical(id="overview-left"):
+                yield Static(id="branch-name", classes="big")
+                yield Static(id="scheme-line")
+                yield DataTable(id="quarters", cursor_type="none", zebra_stripes=True)
+            with Vertical(id="overview-right"):
+                yield Static("今日会议", classes="section")
+                yield Static(id="meeting-facts")
+                yield Static("议题", classes="section")
+                yield Static(id="agenda")
+                yield Static(id="next-step", classes="hint")
+
+    def redraw(self) -> None:
+        app = self.japp
+        facts = self.query_one("#meeting-facts", Static)
+        if not app.ready:
+            self.query_one("#branch-name", Static).update("尚未建立党支部")
+            facts.update("请在命令行运行 jifen init 建立支部和年度，再用 jifen members import 导入名册；"
+                         "或运行 jifen demo 打开示范支部。")
+            return
+        store = app.store
+        scheme = store.scheme(app.year)
+        self.query_one("#branch-name", Static).update(store.branch_name())
+        self.query_one("#scheme-line", Static).update(f"{app.year}年度 · 积分方案：{scheme.name}")
+        table = self.query_one("#quarters", DataTable)
+        table.clear(columns=True)
+        table.add_columns("季度", "状态", "会议日期", "数字摘要")
+        for q in store.quarters(app.year):
+            mt = store.meeting(app.year, q.number)
+            lock = store.lock_of(app.year, q.number) if q.state == "locked" else None
+            mark = "▶ " if q.number == app.number else "  "
+            table.add_row(f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
+                          mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:16] + "…" if lock else "—")
+        mt = store.meeting(app.year, app.number)
+        agenda = self.query_one("#agenda", Static)
+        step = self.query_one("#next-step", Static)
+        if mt is None:
+            facts.update(f"{app.quarter_title}党员大会尚未开始")
+            agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(DEFAULT_AGENDA.split("；"), 1)))
+            step.update("按 O 开始会议，填写时间、地点、主持人和记录人")
+        else:
+            facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}\n地点：{mt.place or '—'}\n"
+                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n列席：{mt.observers or '无'}")
+            agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
+            step.update("按 2 签到，3 逐人过积分事项，4 民主评议，5 积分榜，6 锁定；E 修改会议信息"
+                        if app.state == "meeting" else "本季度已锁定，只能查看")
+
+    def _last_facts(self) -> dict[str, str]:
+        """Defaults for a new meeting: now, and the place and people of the last meeting."""
+        app = self.japp
+        values = {"held_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "agenda": DEFAULT_AGENDA}
+        for n in range(app.number - 1, 0, -1):
+            mt = app.store.meeting(app.year, n)
+            if mt:
+                values.update(place=mt.place, host=mt.host, recorder=mt.recorder, observers=mt.observers)
+                break
+        return values
+
+    def action_open_meeting(self) -> None:
+        app = self.japp
+        if not app.ready:
+            return
+        if app.state != "open":
+            self.notify("本季度的会议已经开始或已锁定", severity="warning")
+            return
+
+        def opened(form: FactsForm | None) -> None:
+            if form is not None and app.attempt(app.store.open_meeting, app.year, app.number,
+                                                MeetingFacts(**form.__dict__)):
+                self.notify(f"{app.quarter_title}党员大会开始", title="会议")
+
+        self.app.push_screen(MeetingFactsDialog(f"开始{app.quarter_title}党员大会", self._last_facts()), opened)
+
+    def action_edit_facts(self) -> None:
+        app = self.japp
+        mt = app.store.meeting(app.year, app.number) if app.ready else None
+        if mt is None or app.state != "meeting":
+            self.notify("会议进行中才能修改会议信息", severity="warning")
+            return
+        values = {"held_at": mt.held_at.strftime("%Y-%m-%d %H:%M"), "place": mt.place, "host": mt.host,
+                  "recorder": mt.recorder, "observers": mt.observers, "agenda": "；".join(mt.agenda.splitlines())}
+
+        def saved(form: FactsForm | None) -> None:
+            if form is not None:
+                app.attempt(app.store.set_meeting_facts, app.year, app.number, place=form.place, host=form.host,
+                            recorder=form.recorder, observers=form.observers, agenda=form.agenda)
+
+        self.app.push_screen(MeetingFactsDialog("修改会议信息", values), saved)

@@ -1,0 +1,116 @@
+"""签到: every member present or absent with a reason; live counts and whether the meeting
+may vote."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from core.labels import STATUS_LABELS
+from tui.screens.base import MeetingScreen
+from tui.screens.forms import Absence, AbsenceDialog, quorum_text
+
+
+class RollCallScreen(MeetingScreen):
+    TITLE_TEXT = "签到"
+    BINDINGS = [
+        Binding("enter", "present", "出席"),
+        Binding("a", "absent", "缺席"),
+        Binding("ctrl+a", "rest_present", "其余出席"),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield Static(id="quorum-banner", classes="banner")
+        yield Static(id="counts", classes="counts")
+        yield DataTable(id="roll", cursor_type="row", zebra_stripes=True)
+
+    def redraw(self) -> None:
+        app = self.japp
+        if not app.ready:
+            return
+        store = app.store
+        q = store.quorum(app.year, app.number)
+        banner = self.query_one("#quorum-banner", Static)
+        if app.state == "open":
+            banner.update("会议尚未开始：请在概况页按 O 开始会议")
+            banner.set_classes("banner warn")
+        else:
+            banner.update(("✔ " if q.has_quorum else "✘ ") + q.banner())
+            banner.set_classes("banner " + ("ok" if q.has_quorum else "bad"))
+        self.query_one("#counts", Static).update(quorum_text(q))
+        table = self.query_one("#roll", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns("序号", "姓名", "类别", "表决权", "签到", "书面意见")
+        calls = {a.id: a for a in q.absentees}
+        present = self._present_ids()
+        for m in store.members():
+            if m.meeting_exempt:
+                mark, vote = "免于参会", "—"
+            elif m.id in present:
+                mark = "出席"
+            elif m.id in calls:
+                mark = f"缺席（{calls[m.id].reason}）"
+            else:
+                mark = "未签到"
+            vote = "—" if m.meeting_exempt else ("有" if m.status == "full" and not self._suspended(m) else "无")
+            opinion = calls[m.id].opinion if m.id in calls else ""
+            table.add_row(str(m.seq), m.name, STATUS_LABELS.get(m.status, m.status), vote, mark, opinion,
+                          key=str(m.id))
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def _present_ids(self) -> set[int]:
+        app = self.japp
+        return {mid for mid, r in app.store.roll_calls(app.year, app.number).items() if r.present}
+
+    def _suspended(self, m) -> bool:  # type: ignore[no-untyped-def]
+        from db.votes import suspended_on
+
+        mt = self.japp.store.meeting(self.japp.year, self.japp.number)
+        return suspended_on(m, mt.held_at.date().isoformat()) if mt else False
+
+    def _selected(self) -> tuple[int, str] | None:
+        table = self.query_one("#roll", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        name = table.get_row(key)[1]
+        return int(key), str(name)  # type: ignore[arg-type]
+
+    def _advance(self) -> None:
+        table = self.query_one("#roll", DataTable)
+        table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
+
+    def action_present(self) -> None:
+        sel = self._selected()
+        app = self.japp
+        if sel and app.attempt(app.store.roll_call, app.year, app.number, sel[0], True):
+            self._advance()
+
+    def action_absent(self) -> None:
+        sel = self._selected()
+        if not sel:
+            return
+        app = self.japp
+
+        def marked(absence: Absence | None) -> None:
+            if absence and app.attempt(app.store.roll_call, app.year, app.number, sel[0], False,
+                                       absence.reason, absence.opinion):
+                self._advance()
+
+        app.push_screen(AbsenceDialog(sel[1]), marked)
+
+    def action_rest_present(self) -> None:
+        """Everyone not yet called is marked present (the usual case at a full meeting)."""
+        app = self.japp
+        q = app.store.quorum(app.year, app.number)
+        called = self._present_ids() | {a.id for a in q.absentees}
+        rest = [m.id for m in app.store.members() if not m.meeting_exempt and m.id not in called]
+        for mid in rest:
+            if not app.attempt(app.store.roll_call, app.year, app.number, mid, True):
+                break
+        else:
+            if rest:
+                self.notify(f"其余{len(rest)}人记为出席")
