@@ -7,12 +7,20 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui.messages import MeetingChanged
 
 if TYPE_CHECKING:
     from tui.app import JifenApp
+
+def reset_table(table: DataTable, *columns: str) -> None:
+    """Empty a table's rows, giving it its columns the first time. Columns are added once:
+    clearing and re-adding them twice in one frame leaves them at their header widths."""
+    if not table.columns:
+        table.add_columns(*columns)
+    table.clear()
+
 
 STATE_LABELS = {"open": "未开会", "meeting": "会议进行中", "locked": "已锁定（只读）"}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import MeetingScreen
+from tui.screens.base import reset_table, MeetingScreen
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
           "evaluation": "评议", "total": "总分", "rank": "名次", "grade": "等次", "flag": "标记", "exempt": "免于"}
@@ -25,7 +25,7 @@ class BoardScreen(MeetingScreen):
         self.result = None
 
     def body(self) -> ComposeResult:
-        with Horizontal(id="board-area"):
+        with Vertical(id="board-area"):
             yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
             yield Static(id="why", classes="why")
 
@@ -38,8 +38,7 @@ class BoardScreen(MeetingScreen):
         key = None
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        table.clear(columns=True)
-        table.add_columns("名次", "姓名", "类别", "一季", "二季", "三季", "四季", "积分", "评议", "总分", "等次", "标记")
+        reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季", "积分", "评议", "总分", "等次", "标记")
         order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
         for m in order:
             quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
@@ -64,12 +63,17 @@ class BoardScreen(MeetingScreen):
             return
         mid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         m = self.result.member(str(mid))
-        lines = [f"[b]{m.name}[/b]　依据"]
-        for r in m.reasons:
+        order = ("grade", "total", "points", "evaluation", "rank", "flag", "veto", "bonus", "category", "exempt",
+                 "quarter")
+        reasons = sorted(m.reasons, key=lambda r: order.index(r.topic.split(":")[0])
+                         if r.topic.split(":")[0] in order else len(order))
+        lines = [f"[b]{m.name}[/b]　（↑↓ 选人，W 隐藏依据）"]
+        last_clause = ""
+        for r in reasons:
             topic = TOPICS.get(r.topic.split(":")[0], r.topic)
-            lines.append(f"[b]{topic}[/b] {r.text}")
-            if r.clause:
-                lines.append(f"  [dim]〔{r.clause}〕[/dim]")
+            clause = f"　[dim]〔{r.clause}〕[/dim]" if r.clause and r.clause != last_clause else ""
+            last_clause = r.clause
+            lines.append(f"[b]{topic}[/b] {r.text}{clause}")
         why.update("\n".join(lines))
 
     def action_toggle_why(self) -> None:

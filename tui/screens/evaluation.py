@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.scheme import RATING_LABELS
-from tui.screens.base import MeetingScreen
+from tui.screens.base import reset_table, MeetingScreen
 from tui.screens.forms import NumbersDialog
 
 
@@ -18,7 +18,7 @@ class EvaluationScreen(MeetingScreen):
     BINDINGS = [
         *(Binding(str(i + 1), f"rate({i})", label, key_display=str(i + 1)) for i, label in enumerate(RATING_LABELS)),
         Binding("backspace", "back", "退一格"),
-        Binding("enter", "save", "保存本张"),
+        Binding("s", "save", "保存本张", key_display="回车/S"),
         Binding("b", "blank", "空白票"),
         Binding("x", "clear", "重填本张"),
         Binding("t", "tally", "直接录入票数"),
@@ -56,8 +56,7 @@ class EvaluationScreen(MeetingScreen):
         graded = self._graded()
         table = self.query_one("#ballot", DataTable)
         row = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns("序号", "姓名", "本张评定")
+        reset_table(table, "序号", "姓名", "本张评定")
         for m in graded:
             table.add_row(str(m.seq), m.name, self.marks.get(m.id, "·"), key=str(m.id))
         if table.row_count:
@@ -111,6 +110,9 @@ class EvaluationScreen(MeetingScreen):
     def _saved(self) -> None:
         self.marks = {}
         self.query_one("#ballot", DataTable).move_cursor(row=0)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_save()  # Enter, as the table reports it
 
     def action_save(self) -> None:
         app = self.japp

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import MeetingScreen
+from tui.screens.base import reset_table, MeetingScreen
 from tui.screens.vote import VoteDialog
 
 
@@ -22,6 +22,7 @@ class MembersScreen(MeetingScreen):
         Binding("c", "contest", "提出异议"),
         Binding("v", "vote", "表决"),
         Binding("k", "confirm", "确认"),
+        Binding("d", "next_contested", "下一项待表决"),
     ]
 
     def __init__(self) -> None:
@@ -84,8 +85,7 @@ class MembersScreen(MeetingScreen):
                 + (f"\n{flags}" if flags else ""))
         table = self.query_one("#entries", DataTable)
         row = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns("编号", "类型", "事项", "依据", "分值", "状态")
+        reset_table(table, "编号", "类型", "分值", "状态", "事项", "依据")
         scheme = store.scheme(app.year)
         for e in store.entries(app.year, app.number, m.id):
             item = scheme.item(e.item_code) if e.item_code else None
@@ -93,19 +93,40 @@ class MembersScreen(MeetingScreen):
             if e.level:
                 what += f"（{e.level}）"
             sign = {"bonus": "+", "deduction": "−"}.get(e.kind, "")
-            table.add_row(f"#{e.id}", KIND_LABELS.get(e.kind, e.kind), what, item.clause if item else "自定事项",
-                          f"{sign}{show(e.points)}" if e.points is not None else "—", e.status, key=str(e.id))
+            table.add_row(f"#{e.id}", KIND_LABELS.get(e.kind, e.kind),
+                          f"{sign}{show(e.points)}" if e.points is not None else "—", e.status, what,
+                          item.clause if item else "自定事项", key=str(e.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
-            + "　C 提出异议　V 表决　K 确认")
+            + "　D 下一项待表决　C 提出异议　V 表决　K 确认")
 
     def action_step(self, delta: int) -> None:
         self.index += delta
         self.query_one("#entries", DataTable).move_cursor(row=0)
         self.redraw()
+
+    def action_next_contested(self) -> None:
+        """Jump to the next member (after the one shown) with an entry still 有异议, on that entry."""
+        app = self.japp
+        members = self._members()
+        contested: dict[int, int] = {}
+        for e in app.store.entries(app.year, app.number):
+            if e.status == "有异议":
+                contested.setdefault(e.member_id, e.id)
+        if not contested:
+            self.notify("本季度没有待表决的事项")
+            return
+        for step in range(1, len(members) + 1):
+            i = (self.index + step) % len(members)
+            if members[i].id in contested:
+                self.index = i
+                self.redraw()
+                table = self.query_one("#entries", DataTable)
+                table.move_cursor(row=table.get_row_index(str(contested[members[i].id])))
+                return
 
     def _entry_id(self) -> int | None:
         table = self.query_one("#entries", DataTable)
@@ -130,8 +151,8 @@ class MembersScreen(MeetingScreen):
             return
         table = self.query_one("#entries", DataTable)
         row = table.get_row(str(entry))
-        if row[5] != "有异议":
-            self.notify(f"该事项当前为“{row[5]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning")
+        if row[3] != "有异议":
+            self.notify(f"该事项当前为“{row[3]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning")
             return
         name = self.query_one("#member-name", Static).content
-        self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[4]} {row[2]}"))
+        self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[2]} {row[4]}"))

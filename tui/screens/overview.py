@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from db.store import MeetingFacts
-from tui.screens.base import STATE_LABELS, MeetingScreen
+from tui.screens.base import reset_table, STATE_LABELS, MeetingScreen
 from tui.screens.forms import FactsForm, MeetingFactsDialog
 
 DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事项进行表决；开展民主评议；部署下季度工作"
@@ -49,14 +49,13 @@ class OverviewScreen(MeetingScreen):
         self.query_one("#branch-name", Static).update(store.branch_name())
         self.query_one("#scheme-line", Static).update(f"{app.year}年度 · 积分方案：{scheme.name}")
         table = self.query_one("#quarters", DataTable)
-        table.clear(columns=True)
-        table.add_columns("季度", "状态", "会议日期", "数字摘要")
+        reset_table(table, "季度", "状态", "会议日期", "数字摘要")
         for q in store.quarters(app.year):
             mt = store.meeting(app.year, q.number)
             lock = store.lock_of(app.year, q.number) if q.state == "locked" else None
             mark = "▶ " if q.number == app.number else "  "
             table.add_row(f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
-                          mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:16] + "…" if lock else "—")
+                          mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:12] + "…" if lock else "—")
         mt = store.meeting(app.year, app.number)
         agenda = self.query_one("#agenda", Static)
         step = self.query_one("#next-step", Static)

@@ -8,14 +8,14 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.labels import STATUS_LABELS
-from tui.screens.base import MeetingScreen
+from tui.screens.base import reset_table, MeetingScreen
 from tui.screens.forms import Absence, AbsenceDialog, quorum_text
 
 
 class RollCallScreen(MeetingScreen):
     TITLE_TEXT = "签到"
     BINDINGS = [
-        Binding("enter", "present", "出席"),
+        Binding("space", "present", "出席", key_display="空格/回车"),
         Binding("a", "absent", "缺席"),
         Binding("ctrl+a", "rest_present", "其余出席"),
     ]
@@ -41,8 +41,7 @@ class RollCallScreen(MeetingScreen):
         self.query_one("#counts", Static).update(quorum_text(q))
         table = self.query_one("#roll", DataTable)
         row = table.cursor_row
-        table.clear(columns=True)
-        table.add_columns("序号", "姓名", "类别", "表决权", "签到", "书面意见")
+        reset_table(table, "序号", "姓名", "类别", "表决权", "签到", "书面意见")
         calls = {a.id: a for a in q.absentees}
         present = self._present_ids()
         for m in store.members():
@@ -82,6 +81,9 @@ class RollCallScreen(MeetingScreen):
     def _advance(self) -> None:
         table = self.query_one("#roll", DataTable)
         table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_present()  # Enter on a row, as the table reports it
 
     def action_present(self) -> None:
         sel = self._selected()
