@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.branch import BranchYear, Entry
 from core.numbers import show
-from core.scheme import Item, Scheme
+
+if TYPE_CHECKING:
+    from core.scheme import Item, Scheme
 
 
 @dataclass(frozen=True, slots=True)

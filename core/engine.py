@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.branch import BranchYear, Entry, HistoryRecord, Member, Ratings
 from core.evaluation import evaluate
 from core.figures import Parts, Reason, figure_points
 from core.grading import Standing, competition_ranks, describe, holds
 from core.numbers import ZERO, round2, show
-from core.scheme import Scheme
+
+if TYPE_CHECKING:
+    from core.scheme import Scheme
 
 
 @dataclass(frozen=True, slots=True)

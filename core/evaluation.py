@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.branch import Ratings
 from core.numbers import ZERO, mean, show
-from core.scheme import RATING_LABELS, Scheme
+from core.labels import RATING_LABELS
+
+if TYPE_CHECKING:
+    from core.scheme import Scheme
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.branch import Entry
 from core.numbers import ZERO, mean, show
-from core.scheme import Scheme
+
+if TYPE_CHECKING:
+    from core.scheme import Scheme
 
 
 @dataclass(frozen=True, slots=True)

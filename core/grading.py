@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.branch import HistoryRecord
 from core.numbers import share_count, show
-from core.scheme import Condition
+
+if TYPE_CHECKING:
+    from core.scheme import Condition
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""Chinese words the screens and forms use for the engine's fixed strings."""
+"""Chinese words the screens and forms use for the engine's fixed strings, and the fixed
+strings themselves (kept free of pydantic so the engine imports light)."""
+
+RATING_LABELS: tuple[str, ...] = ("优秀", "合格", "基本合格", "不合格")
 
 FLAG_LABELS: dict[str, str] = {
     "exempt": "免于积分管理",

@@ -53,10 +53,10 @@ class QuorumStatus:
 
     def banner(self) -> str:
         if self.has_quorum:
-            return (f"有表决权的党员应到{self.voting_expected}人、实到{self.voting_present}人，"
-                    f"超过半数，会议可以进行表决")
-        return (f"有表决权的党员应到{self.voting_expected}人、实到{self.voting_present}人，"
-                f"未超过半数（至少需要{self.needed}人），会议不能表决")
+            return (f"可以表决：有表决权的党员应到{self.voting_expected}人、实到{self.voting_present}人，"
+                    f"超过半数")
+        return (f"不能表决：有表决权的党员应到{self.voting_expected}人、实到{self.voting_present}人，"
+                f"未超过半数（至少需要{self.needed}人）")
 
 
 def quorum(attendees: list[Attendee]) -> QuorumStatus:
@@ -93,6 +93,8 @@ def decide_vote(q: QuorumStatus, yes: int, no: int, abstain: int,
     if not q.has_quorum:
         raise RuleRefusal("到会有表决权的党员未超过半数，不能表决（" + q.banner() + "）")
     cast = yes + no + abstain
+    if cast + written_yes + written_no + written_abstain == 0:
+        raise RuleRefusal("没有录入任何票数：请录入赞成、反对、弃权的票数")
     if cast > q.voting_present:
         raise RuleRefusal(f"赞成、反对、弃权合计{cast}票，超过到会有表决权的党员{q.voting_present}人")
     written = written_yes + written_no + written_abstain

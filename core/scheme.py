@@ -8,7 +8,6 @@ is reported with the file and the key path, and no half-read scheme escapes.
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -17,12 +16,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from core.numbers import dec, fraction_of
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from core.toml import tomllib
 
-RATING_LABELS: tuple[str, ...] = ("优秀", "合格", "基本合格", "不合格")
+from core.labels import RATING_LABELS  # noqa: E402,F401  (re-exported)
 FLAGS: tuple[str, ...] = (
     "exempt",
     "vetoed",

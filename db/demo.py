@@ -15,7 +15,7 @@ from core.demo import BRANCH, ROSTER, SCHEME_ID, YEAR, demo_branch_year
 from core.schemes import builtin, builtin_text
 from db.engine import open_engine
 from db.errors import StoreError
-from db.store import MeetingFacts, Store
+from db.store import MeetingFacts, Store, now
 
 PLACE = "门诊楼五楼党员活动室"
 HOST = "王建国"
@@ -27,6 +27,8 @@ MEETING_DAYS = {1: datetime(2026, 3, 27, 14, 30), 2: datetime(2026, 6, 26, 14, 3
 ABSENT = {1: {"谢德明": ("病假", ""), "周晓梅": ("事假", "同意支部对本季度积分的意见")},
           2: {"谢德明": ("病假", ""), "吴国华": ("公差", "")},
           3: {"谢德明": ("病假", "同意"), "黄晓明": ("其他", "")}}
+ENTERED = {1: datetime(2026, 3, 20, 9, 0), 2: datetime(2026, 6, 19, 9, 0), 3: datetime(2026, 9, 18, 9, 0),
+           4: datetime(2026, 11, 20, 9, 0)}
 SICK = "谢德明"  # on long sick leave: absent again today, on 病假
 
 
@@ -35,7 +37,8 @@ def build_demo(db_path: str | Path, actor: str = HOST) -> Store:
     path = Path(db_path)
     if path.exists() and path.stat().st_size > 0:
         raise StoreError(f"{path} 已存在，示范数据只能写入新的数据库文件")
-    store = Store(open_engine(path), actor)
+    # The year is replayed on its own dates, so the demo (and its digests) is the same on every machine.
+    store = Store(open_engine(path), actor, clock=lambda: datetime(2026, 1, 5, 9, 0))
     store.init_branch(BRANCH, SCHEME_ID, builtin_text(SCHEME_ID), YEAR)
     rows = []
     for i, d in enumerate(ROSTER):
@@ -49,6 +52,7 @@ def build_demo(db_path: str | Path, actor: str = HOST) -> Store:
     to_id = {f"m{i + 1:02d}": ids[i] for i in range(len(ids))}
     year = demo_branch_year(builtin(SCHEME_ID))
     for q in range(1, 5):
+        store.clock = lambda q=q: ENTERED[q]
         rows = [dict(quarter=q, member_id=to_id[e.member], kind=e.kind, points=e.points, item=e.item, level=e.level,
                      note=e.note, evidence="支部登记材料") for e in year.entries if e.quarter == q]
         entry_ids = store.add_entries(YEAR, rows)
@@ -58,10 +62,12 @@ def build_demo(db_path: str | Path, actor: str = HOST) -> Store:
             # Objections raised before today's meeting: three entries wait for the vote.
             for entry_id in entry_ids[2:8:2]:
                 store.contest_entry(entry_id)
+    store.clock = now
     return store
 
 
 def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list[int]) -> None:
+    store.clock = lambda: MEETING_DAYS[q]
     store.open_meeting(YEAR, q, MeetingFacts(MEETING_DAYS[q], PLACE, HOST, RECORDER, OBSERVERS, "\n".join(AGENDA)))
     for m in store.members():
         if m.meeting_exempt:

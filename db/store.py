@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, type_coerce
 from sqlalchemy.engine import Engine
@@ -26,13 +26,16 @@ from core.branch import BranchYear, Entry, HistoryRecord, Ratings
 from core.branch import Member as CoreMember
 from core.checks import check_entry
 from core.engine import YearResult, score
-from core.scheme import RATING_LABELS, Scheme, parse_scheme
+from core.labels import RATING_LABELS
 from db.errors import StoreError
 from db.tables import (
     AuditLog, Ballot, BallotCount, Branch, Lock, Meeting, Member, PastResult, PointsEntry, Quarter,
     QuarterMember, RollCall, SchemeYear, Tally, UndoSlot, Vote,
 )
 from db.votes import QuorumStatus, VoteOutcome, decide_vote, quorum_of
+
+if TYPE_CHECKING:
+    from core.scheme import Scheme
 
 STATUSES = ("申报", "已确认", "有异议", "表决通过", "表决未通过", "撤回")
 COUNTED = ("申报", "已确认", "表决通过")  # entries that count towards the figures
@@ -45,7 +48,14 @@ def now() -> datetime:
 
 @lru_cache(maxsize=16)
 def _scheme_from_text(text: str, name: str) -> Scheme:
+    from core.scheme import parse_scheme  # pydantic loads with the first scheme, not at start-up
+
     return parse_scheme(text, name)
+
+
+def quarter_name(year: int, number: int) -> str:
+    """2026年第四季度, as the screens and the minutes say it."""
+    return f"{year}年第{'一二三四'[number - 1]}季度"
 
 
 def quarter_label(year: int, number: int) -> str:
@@ -73,9 +83,10 @@ class MeetingFacts:
 class Store:
     """Operations on one database. `actor` names who works the console (the audit log)."""
 
-    def __init__(self, engine: Engine, actor: str = ""):
+    def __init__(self, engine: Engine, actor: str = "", clock: Callable[[], datetime] | None = None):
         self.engine = engine
         self.actor = actor
+        self.clock = clock or now  # when things happen; the demo replays a year on its own dates
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -87,7 +98,7 @@ class Store:
                 yield s
 
     def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None:
-        s.add(AuditLog(at=now(), actor=self.actor, action=action, quarter_id=quarter_id,
+        s.add(AuditLog(at=self.clock(), actor=self.actor, action=action, quarter_id=quarter_id,
                        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)))
 
     def _undo_slot(self, s: Session, quarter_id: int, action: str, payload: dict[str, Any]) -> None:
@@ -108,19 +119,19 @@ class Store:
     def _quarter(self, s: Session, year: int, number: int) -> Quarter:
         q = s.exec(select(Quarter).where(Quarter.year == year, Quarter.number == number)).first()
         if q is None:
-            raise StoreError(f"没有{year}年第{number}季度，请先用 jifen init 建立该年度")
+            raise StoreError(f"没有{quarter_name(year, number)}，请先用 jifen init 建立该年度")
         return q
 
     def _open_quarter(self, s: Session, year: int, number: int) -> Quarter:
         q = self._quarter(s, year, number)
         if q.state == "locked":
-            raise StoreError(f"{year}年第{number}季度已锁定，不能再修改")
+            raise StoreError(f"{quarter_name(year, number)}已锁定，不能再修改")
         return q
 
     def _meeting_quarter(self, s: Session, year: int, number: int) -> Quarter:
         q = self._open_quarter(s, year, number)
         if q.state != "meeting":
-            raise StoreError(f"{year}年第{number}季度的党员大会还没有开始，请先开始会议")
+            raise StoreError(f"{quarter_name(year, number)}的党员大会还没有开始，请先开始会议")
         return q
 
     def _member(self, s: Session, member_id: int) -> Member:
@@ -141,11 +152,11 @@ class Store:
         """Create the branch (once) and the year's four quarters under a scheme."""
         if not name.strip():
             raise StoreError("请填写党支部名称")
-        parse_scheme(scheme_text, f"{scheme_id}.toml")  # a bad scheme never reaches the database
+        _scheme_from_text(scheme_text, f"{scheme_id}.toml")  # a bad scheme never reaches the database
         with self._tx() as s:
             branch = s.exec(select(Branch)).first()
             if branch is None:
-                branch = Branch(name=name.strip(), created_at=now())
+                branch = Branch(name=name.strip(), created_at=self.clock())
                 s.add(branch)
                 s.flush()
             elif branch.name != name.strip():
@@ -165,6 +176,16 @@ class Store:
     def years(self) -> list[int]:
         with Session(self.engine) as s:
             return [sy.year for sy in s.exec(select(SchemeYear).order_by(SchemeYear.year))]
+
+    def scheme_name(self, year: int) -> str:
+        """The scheme's name for a title line, without validating the whole scheme."""
+        from core.toml import tomllib
+
+        with Session(self.engine) as s:
+            sy = s.exec(select(SchemeYear).where(SchemeYear.year == year)).first()
+            if sy is None:
+                raise StoreError(f"{year}年还没有指定积分方案，请先运行 jifen init")
+            return str(tomllib.loads(sy.text).get("name", sy.scheme_id))
 
     def scheme(self, year: int) -> Scheme:
         with Session(self.engine) as s:
@@ -273,7 +294,7 @@ class Store:
             note = found.label if found else ""
         row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,  # type: ignore[arg-type]
                           level=level, category=category, points=pts, note=note, evidence=evidence,
-                          status=status, entered_at=now(), entered_by=entered_by or self.actor)
+                          status=status, entered_at=self.clock(), entered_by=entered_by or self.actor)
         s.add(row)
         s.flush()
         self._audit(s, "entry_added", q.id, entry=row.id, member=m.name, kind=kind, points=pts, item=item, note=note)
@@ -330,6 +351,10 @@ class Store:
         may be raised before the meeting or during it."""
         self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False)
 
+    def drop_objection(self, entry_id: int) -> None:
+        """撤回异议: the objection is taken back before any vote; the entry stands as 申报."""
+        self._set_status(entry_id, "申报", ("有异议",), "objection_dropped", False)
+
     def confirm_entry(self, entry_id: int) -> None:
         """已确认 at the meeting."""
         self._set_status(entry_id, "已确认", ("申报",), "entry_confirmed", True)
@@ -344,7 +369,7 @@ class Store:
         with self._tx() as s:
             q = self._open_quarter(s, year, number)
             if q.state == "meeting":
-                raise StoreError(f"{year}年第{number}季度的党员大会已经开始")
+                raise StoreError(f"{quarter_name(year, number)}的党员大会已经开始")
             s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,  # type: ignore[arg-type]
                           recorder=facts.recorder, observers=facts.observers, agenda=facts.agenda))
             q.state = "meeting"
@@ -361,7 +386,7 @@ class Store:
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
-            allowed = ("place", "host", "recorder", "observers", "agenda")
+            allowed = ("held_at", "place", "host", "recorder", "observers", "agenda")
             before = {}
             for k, v in changes.items():
                 if k not in allowed:
@@ -380,6 +405,8 @@ class Store:
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             m = self._member(s, member_id)
+            if m.meeting_exempt:
+                raise StoreError(f"{m.name}经批准免于参加党员大会，不需签到")
             row = s.exec(select(RollCall).where(RollCall.quarter_id == q.id, RollCall.member_id == member_id)).first()
             before = None if row is None else {"present": row.present, "reason": row.reason, "opinion": row.opinion}
             row = row or RollCall(quarter_id=q.id, member_id=member_id, present=present)  # type: ignore[arg-type]
@@ -387,6 +414,20 @@ class Store:
             s.add(row)
             self._audit(s, "roll_call", q.id, member=m.name, present=present, reason=row.reason)
             self._undo_slot(s, q.id, "roll_call", {"member": member_id, "before": before})  # type: ignore[arg-type]
+
+    def roll_call_rest(self, year: int, number: int) -> int:
+        """Everyone not yet called is present: one action, undone as one. The number marked."""
+        with self._tx() as s:
+            q = self._meeting_quarter(s, year, number)
+            called = {r.member_id for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
+            rest = [m for m in s.exec(select(Member).order_by(Member.seq))
+                    if not m.left and not m.meeting_exempt and m.id not in called]
+            for m in rest:
+                s.add(RollCall(quarter_id=q.id, member_id=m.id, present=True))  # type: ignore[arg-type]
+            if rest:
+                self._audit(s, "roll_call_rest", q.id, members=[m.name for m in rest])
+                self._undo_slot(s, q.id, "roll_call_rest", {"members": [m.id for m in rest]})  # type: ignore[arg-type]
+            return len(rest)
 
     def roll_calls(self, year: int, number: int) -> dict[int, RollCall]:
         """The roll call so far, by member id."""
@@ -401,7 +442,7 @@ class Store:
 
     def _quorum(self, s: Session, q: Quarter) -> QuorumStatus:
         mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
-        day = (mt.held_at if mt else now()).date().isoformat()
+        day = (mt.held_at if mt else self.clock()).date().isoformat()
         members = [m for m in s.exec(select(Member)) if not m.left]
         calls = {r.member_id: r for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
         return quorum_of(members, calls, day)
@@ -487,6 +528,14 @@ class Store:
             m = self._member(s, member_id)
             if m.exempt:
                 raise StoreError(f"{m.name}免于积分管理，不参加测评")
+            issued = s.exec(select(BallotCount.issued).where(BallotCount.quarter_id == q.id,
+                                                             BallotCount.round == round)).first()
+            if issued:
+                on_ballots = sum(1 for marks in s.exec(select(Ballot.marks).where(
+                    Ballot.quarter_id == q.id, Ballot.round == round)) if str(member_id) in json.loads(marks))
+                if sum(counts.values()) + on_ballots > issued:
+                    raise StoreError(f"{m.name}的票数合计{sum(counts.values())}，加上逐张录入的{on_ballots}票，"
+                                     f"超过发出的{issued}张测评票")
             rows = {t.rating: t for t in s.exec(select(Tally).where(
                 Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
             before = {k: t.count for k, t in rows.items()}
@@ -511,6 +560,13 @@ class Store:
             s.add(row)
             self._audit(s, "ballots_issued", q.id, round=round, issued=issued)
             self._undo_slot(s, q.id, "issued", {"round": round, "before": before})  # type: ignore[arg-type]
+
+    def tally(self, year: int, number: int, member_id: int, round: int = 1) -> dict[str, int]:
+        """The counts entered directly for a member (not those from ballots)."""
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            return {t.rating: t.count for t in s.exec(select(Tally).where(
+                Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
 
     def ballot_summary(self, year: int, number: int, round: int = 1) -> dict[str, int]:
         """发出 / 收回 / 有效 / 空白 for a round; never the content of a single ballot."""
@@ -596,7 +652,7 @@ class Store:
 
     def _lock_problems(self, s: Session, q: Quarter) -> list[str]:
         if q.state == "locked":
-            return [f"{q.year}年第{q.number}季度已锁定"]
+            return [f"{quarter_name(q.year, q.number)}已锁定"]
         mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
         if mt is None or q.state != "meeting":
             return ["党员大会还没有开始"]
@@ -637,7 +693,7 @@ class Store:
             prev = previous.digest if previous else ""
             canonical = canonical_quarter(s, q, prev)
             digest = digest_of(canonical)
-            s.add(Lock(quarter_id=q.id, locked_at=now(), digest=digest, previous_digest=prev, canonical=canonical))  # type: ignore[arg-type]
+            s.add(Lock(quarter_id=q.id, locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))  # type: ignore[arg-type]
             if number == 4:
                 self._keep_year_result(s, year)
             q.state = "locked"
@@ -682,7 +738,8 @@ def _undo_status(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     assert e is not None
     e.status = p["status"]
     s.add(e)
-    return f"已撤销：事项恢复为“{p['status']}”"
+    m = s.get(Member, e.member_id)
+    return f"已撤销：{m.name if m else ''}的事项 #{e.id} 恢复为“{p['status']}”"
 
 
 def _undo_vote(s: Session, q: Quarter, p: dict[str, Any]) -> str:
@@ -702,7 +759,15 @@ def _undo_roll_call(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     else:
         row.present, row.reason, row.opinion = p["before"]["present"], p["before"]["reason"], p["before"]["opinion"]
         s.add(row)
-    return "已撤销签到"
+    m = s.get(Member, p["member"])
+    return f"已撤销{m.name if m else ''}的签到"
+
+
+def _undo_roll_call_rest(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    for row in s.exec(select(RollCall).where(RollCall.quarter_id == q.id)):
+        if row.member_id in p["members"]:
+            s.delete(row)
+    return f"已撤销“其余出席”（{len(p['members'])}人恢复为未签到）"
 
 
 def _undo_ballot(s: Session, q: Quarter, p: dict[str, Any]) -> str:
@@ -748,5 +813,5 @@ def _undo_entry(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return "已撤销刚登记的积分事项"
 
 
-_UNDO = {"issued": _undo_issued, "entry": _undo_entry, "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
+_UNDO = {"roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry, "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
          "tally": _undo_tally, "facts": _undo_facts}

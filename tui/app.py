@@ -48,12 +48,16 @@ class JifenApp(App[None]):
     """The console on one database; works on the first quarter of the newest year that is
     not locked (or the last quarter, read-only, when all are)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "jifen 党员积分制管理"
-    COMMANDS = App.COMMANDS | {ActionsProvider}
-    COMMAND_PALETTE_BINDING = "ctrl+p"
+    # Only our own actions, in Chinese: Textual's system commands would show English.
+    COMMANDS = {ActionsProvider}
+    # Pages: 1-6, or F1-F6 where a page uses the digits itself (ballot entry). The title line
+    # shows them, so the footer keeps its room for the page's own actions.
     BINDINGS = [
-        *(Binding(key, f"show('{mode}')", label, key_display=key) for key, mode, label in SCREENS_BY_KEY),
+        Binding("ctrl+p", "command_palette", "命令", key_display="^p", priority=True),
+        *(Binding(f"{key},f{key}", f"show('{mode}')", label, key_display=key, show=False)
+          for key, mode, label in SCREENS_BY_KEY),
         Binding("ctrl+z", "undo", "撤销", key_display="^z"),
         Binding("ctrl+q", "quit", "退出", key_display="^q"),
     ]
@@ -148,6 +152,26 @@ class JifenApp(App[None]):
     def changed(self) -> None:
         """Tell the visible screen that the meeting's data have changed."""
         self.screen.post_message(MeetingChanged())
+
+    async def action_quit(self) -> None:
+        """Quit, but not past a ballot that is half entered without asking."""
+        from tui.screens.forms import ConfirmDialog
+
+        evaluation = self.get_screen("evaluation") if self.ready else None
+        if evaluation is not None and getattr(evaluation, "marks", None):
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.exit()
+
+            self.push_screen(ConfirmDialog("有一张测评票录入到一半，退出将丢失这张票。确定退出？"), answered)
+            return
+        self.exit()
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="输入命令名称，如“缺席”“锁定”…", id="--command-palette"))
 
     def action_undo(self) -> None:
         if not self.ready:

@@ -1,5 +1,6 @@
-"""The command palette lists every action the keyboard can reach, from the same bindings
-the footer shows, so the two never disagree."""
+"""The command palette lists every action the keyboard can reach, on every page, from the
+same bindings the footer shows, so the two never disagree. Choosing one goes to its page
+and runs it there."""
 
 from __future__ import annotations
 
@@ -9,33 +10,44 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 class ActionsProvider(Provider):
-    def _actions(self) -> list[tuple[str, str, object]]:
-        """(title, action, namespace) for the screen's and the app's described bindings."""
-        seen: set[str] = set()
-        out = []
-        screen = self.screen
-        # The palette is a screen of its own: read the bindings of the screen under it.
-        target = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else screen
-        for namespace in (target, self.app):
-            for binding in getattr(namespace, "BINDINGS", []):
-                if not hasattr(binding, "description") or not binding.description or not binding.show:
-                    continue
-                if binding.description in seen:
-                    continue
-                seen.add(binding.description)
-                out.append((f"{binding.description}（{binding.key_display or binding.key}）", binding.action, namespace))
+    def _actions(self) -> list[tuple[str, str, str | None]]:
+        """(title, action, page or None for the app) for every described binding."""
+        from tui.app import SCREENS_BY_KEY
+
+        out: list[tuple[str, str, str | None]] = []
+        for key, mode, label in SCREENS_BY_KEY:
+            out.append((f"前往 {label}（{key}）", f"show('{mode}')", None))
+        for _key, mode, label in SCREENS_BY_KEY:
+            try:
+                screen = self.app.get_screen(mode)
+            except KeyError:
+                continue
+            for b in screen.BINDINGS:
+                if getattr(b, "description", "") and b.show:
+                    out.append((f"{label} · {b.description}（{b.key_display or b.key}）", b.action, mode))
+        for b in self.app.BINDINGS:
+            if getattr(b, "description", "") and b.action not in ("command_palette",) and not b.action.startswith("show"):
+                out.append((f"{b.description}（{b.key_display or b.key}）", b.action, None))
         return out
 
-    async def _run(self, action: str, namespace: object) -> None:
-        await self.app.run_action(action, namespace)  # type: ignore[arg-type]
+    async def _run(self, action: str, mode: str | None) -> None:
+        app = self.app
+        if mode is None:
+            await app.run_action(action)
+            return
+        app.action_show(mode)  # type: ignore[attr-defined]
+        await app.run_action(action, app.get_screen(mode))
+
+    def _hit(self, action: str, mode: str | None):  # type: ignore[no-untyped-def]
+        return partial(self.app.call_later, self._run, action, mode)
 
     async def discover(self) -> Hits:
-        for title, action, namespace in self._actions():
-            yield DiscoveryHit(title, partial(self.app.call_later, self._run, action, namespace))
+        for title, action, mode in self._actions():
+            yield DiscoveryHit(title, self._hit(action, mode))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, namespace in self._actions():
+        for title, action, mode in self._actions():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.call_later, self._run, action, namespace))
+                yield Hit(score, matcher.highlight(title), self._hit(action, mode))

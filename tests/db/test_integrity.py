@@ -266,3 +266,10 @@ def test_demo_command_builds_the_hospital_branch(tmp_path):
     # A second run onto the same file is refused, the file untouched.
     again = subprocess.run([str(JIFEN), "demo", "--db", str(path), "--no-tui"], capture_output=True, text=True)
     assert again.returncode == 1 and "已存在" in again.stderr
+
+
+def test_the_programs_list_of_schema_revisions_matches_the_migration_scripts():
+    from db.engine import SCHEMA_REVISIONS, known_revisions, schema_heads
+
+    assert set(SCHEMA_REVISIONS) == known_revisions()
+    assert schema_heads() == {SCHEMA_REVISIONS[-1]}

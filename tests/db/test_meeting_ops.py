@@ -250,12 +250,14 @@ def mixed(store: Store) -> dict[str, int]:
 
 def test_quorum_counts_who_should_attend_and_who_votes(store: Store, mixed: dict[str, int]):
     m = mixed
-    attend(store, [m["甲1"], m["甲2"], m["甲3"], m["预备"], m["察看未满"], m["察看中"], m["察看当日满"],
-                   m["免会"]],
+    attend(store, [m["甲1"], m["甲2"], m["甲3"], m["预备"], m["察看未满"], m["察看中"], m["察看当日满"]],
            {m["甲4"]: "", m["察看已满"]: "同意"}, reason="事假")
+    # A member excused from the meeting is not called at all.
+    with pytest.raises(StoreError, match="免于参加党员大会"):
+        store.roll_call(YEAR, Q, m["免会"], True)
     qs = store.quorum(YEAR, Q)
     # 应到: 11 members - 免会 = 10.
-    # 实到 among 应到: 甲1 甲2 甲3 预备 察看未满 察看中 察看当日满 = 7 (免会's presence is not counted).
+    # 实到 among 应到: 甲1 甲2 甲3 预备 察看未满 察看中 察看当日满 = 7.
     # 缺席: 甲4, 察看已满 = 2; not called: 察看后起 = 1.
     # 有表决权应到: 甲1-4, 察看已满, 察看后起 = 6; present with a vote: 甲1-3 = 3.
     # written opinions of absent voters: 察看已满 = 1.
@@ -852,7 +854,7 @@ def test_good_lock(locked: Branch):
     assert (total_of(st, v[0]), total_of(st, v[1]), total_of(st, v[2])) == \
         (Decimal("75"), Decimal("79"), Decimal("80"))
     assert st.last_action(YEAR, Q) is None
-    assert st.lock_problems(YEAR, Q) == [f"{YEAR}年第{Q}季度已锁定"]
+    assert st.lock_problems(YEAR, Q) == [f"{YEAR}年第一季度已锁定"]
     assert st.verify() == []
     assert st.audit()[-1].action == "locked"
 

@@ -36,14 +36,12 @@ class MeetingScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="title-line")
+        yield Static(id="nav-line")
         yield from self.body()
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def body(self) -> ComposeResult:
         yield from ()
-
-    def on_mount(self) -> None:
-        self.refresh_all()
 
     def on_screen_resume(self) -> None:
         self.refresh_all()
@@ -51,8 +49,24 @@ class MeetingScreen(Screen):
     def on_meeting_changed(self, message: MeetingChanged) -> None:
         self.refresh_all()
 
+    def editable(self) -> bool:
+        """Whether the meeting is on; otherwise say why nothing can be changed."""
+        state = self.japp.state
+        if state == "meeting":
+            return True
+        self.notify("本季度已锁定，只能查看" if state == "locked" else "会议尚未开始：请在概况页按 O 开始会议",
+                    severity="warning")
+        return False
+
     def refresh_all(self) -> None:
         app = self.japp
+        from tui.app import SCREENS_BY_KEY
+
+        tabs = []
+        for key, mode, label in SCREENS_BY_KEY:
+            here = mode == getattr(self, "MODE", "")
+            tabs.append(f"[reverse b] {key} {label} [/]" if here else f" {key} {label} ")
+        self.query_one("#nav-line", Static).update(" ".join(tabs) + "   [dim]F1-F6 亦可切换　Ctrl+P 命令[/dim]")
         title = self.query_one("#title-line", Static)
         if app.ready:
             state = STATE_LABELS.get(app.state, app.state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from core.labels import FLAG_LABELS, STATUS_LABELS
@@ -17,6 +17,7 @@ TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category"
 
 
 class BoardScreen(MeetingScreen):
+    MODE = "board"
     TITLE_TEXT = "积分榜"
     BINDINGS = [Binding("w", "toggle_why", "依据")]
 
@@ -27,7 +28,8 @@ class BoardScreen(MeetingScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="board-area"):
             yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
-            yield Static(id="why", classes="why")
+            with VerticalScroll(id="why-area", classes="why"):
+                yield Static(id="why")
 
     def redraw(self) -> None:
         app = self.japp
@@ -67,7 +69,7 @@ class BoardScreen(MeetingScreen):
                  "quarter")
         reasons = sorted(m.reasons, key=lambda r: order.index(r.topic.split(":")[0])
                          if r.topic.split(":")[0] in order else len(order))
-        lines = [f"[b]{m.name}[/b]　（↑↓ 选人，W 隐藏依据）"]
+        lines = [f"[b]{m.name}[/b]　（↑↓ 选人，W 隐藏依据，鼠标滚轮或 PgDn 翻看）"]
         last_clause = ""
         for r in reasons:
             topic = TOPICS.get(r.topic.split(":")[0], r.topic)
@@ -77,5 +79,5 @@ class BoardScreen(MeetingScreen):
         why.update("\n".join(lines))
 
     def action_toggle_why(self) -> None:
-        why = self.query_one("#why", Static)
-        why.display = not why.display
+        area = self.query_one("#why-area")
+        area.display = not area.display

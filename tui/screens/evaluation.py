@@ -14,6 +14,7 @@ from tui.screens.forms import NumbersDialog
 
 
 class EvaluationScreen(MeetingScreen):
+    MODE = "evaluation"
     TITLE_TEXT = "民主评议"
     BINDINGS = [
         *(Binding(str(i + 1), f"rate({i})", label, key_display=str(i + 1)) for i, label in enumerate(RATING_LABELS)),
@@ -24,6 +25,7 @@ class EvaluationScreen(MeetingScreen):
         Binding("t", "tally", "直接录入票数"),
         Binding("i", "issued", "发出票数"),
         Binding("r", "next_round", "切换轮次"),
+        Binding("ctrl+z", "undo_mark", "撤销", key_display="^z"),
     ]
 
     def __init__(self) -> None:
@@ -52,7 +54,8 @@ class EvaluationScreen(MeetingScreen):
         head = f"第{self.round}轮　" if rounds > 1 else ""
         self.query_one("#progress", Static).update(
             f"{head}正在录入 第 {current}{of} 张　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
-            f"空白 {summary['blank']}）" + ("" if issued else "　发出票数未设（按 I）"))
+            f"空白 {summary['blank']}）" + ("" if issued else "　发出票数未设（按 I）")
+            + (f"　[b red]收回已超过发出的{issued}张[/]" if issued and summary["returned"] > issued else ""))
         graded = self._graded()
         table = self.query_one("#ballot", DataTable)
         row = table.cursor_row
@@ -70,8 +73,7 @@ class EvaluationScreen(MeetingScreen):
         return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
 
     def action_rate(self, i: int) -> None:
-        if self.japp.state != "meeting":
-            self.notify("会议进行中才能录入测评票", severity="warning")
+        if not self.editable():
             return
         mid = self._cursor_member()
         if mid is None:
@@ -114,8 +116,20 @@ class EvaluationScreen(MeetingScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_save()  # Enter, as the table reports it
 
+    def action_undo_mark(self) -> None:
+        """While a ballot is being entered, undo takes back its last mark, never a saved ballot."""
+        if self.marks:
+            self.action_back()
+        else:
+            self.japp.action_undo()
+
     def action_save(self) -> None:
         app = self.japp
+        if not self.editable():
+            return
+        if not self.marks:
+            self.notify("本张还没有评定；空白票请按 B", severity="warning")
+            return
         if app.attempt(app.store.add_ballot, app.year, app.number, dict(self.marks), self.round):
             self._saved()
             self.notify("本张已保存")
@@ -123,6 +137,8 @@ class EvaluationScreen(MeetingScreen):
 
     def action_blank(self) -> None:
         app = self.japp
+        if not self.editable():
+            return
         if self.marks:
             self.notify("本张已有评定；空白票须整张未填。按 X 重填本张", severity="warning")
             return
@@ -137,21 +153,27 @@ class EvaluationScreen(MeetingScreen):
 
     def action_tally(self) -> None:
         app = self.japp
+        if not self.editable():
+            return
         mid = self._cursor_member()
         if mid is None:
             return
         name = next(m.name for m in self._graded() if m.id == mid)
 
         def entered(values: list[int] | None) -> None:
-            if values is not None:
-                app.attempt(app.store.set_tally, app.year, app.number, mid, dict(zip(RATING_LABELS, values)),
-                            self.round)
+            if values is not None and app.attempt(app.store.set_tally, app.year, app.number, mid,
+                                                  dict(zip(RATING_LABELS, values)), self.round):
+                self.notify(f"{name}的票数已保存：" + "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values)))
 
+        stored = app.store.tally(app.year, app.number, mid, self.round)
         app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),
+                                      [stored.get(k, 0) for k in RATING_LABELS],
                                       note="用于不逐张录入的情形；与逐张录入的票合并计算"), entered)
 
     def action_issued(self) -> None:
         app = self.japp
+        if not self.editable():
+            return
         current = app.store.ballot_summary(app.year, app.number, self.round)["issued"]
 
         def entered(values: list[int] | None) -> None:

@@ -12,6 +12,7 @@ from tui.screens.forms import ConfirmDialog
 
 
 class LockScreen(MeetingScreen):
+    MODE = "lock"
     TITLE_TEXT = "锁定本季度"
     BINDINGS = [Binding("l", "lock", "锁定")]
 
@@ -25,7 +26,9 @@ class LockScreen(MeetingScreen):
         store = app.store
         q = store.quorum(app.year, app.number)
         mt = store.meeting(app.year, app.number)
-        contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
+        entries = store.entries(app.year, app.number)
+        contested = sum(1 for e in entries if e.status == "有异议")
+        declared = sum(1 for e in entries if e.status == "申报")
         summary = store.ballot_summary(app.year, app.number)
         board = store.board(app.year, explain=False)
         rated = sum(1 for m in board.members if m.evaluation is not None)
@@ -36,8 +39,13 @@ class LockScreen(MeetingScreen):
             (bool(mt and mt.host.strip()), f"主持人：{mt.host if mt and mt.host else '未填写'}", True),
             (bool(mt and mt.recorder.strip()), f"记录人：{mt.recorder if mt and mt.recorder else '未填写'}", True),
             (summary["returned"] > 0 or rated > 0,
-             f"测评票已录入 {summary['returned']} 张" if summary["returned"] or rated
-             else "尚未录入测评票（本季度不评议可不录入）", False),
+             f"测评票已录入 {summary['returned']} 张" + (f"（发出 {summary['issued']} 张）" if summary["issued"] else "")
+             if summary["returned"] or rated else "尚未录入测评票（本季度不评议可不录入）", False),
+            (not summary["issued"] or summary["returned"] == summary["issued"],
+             f"收回 {summary['returned']} 张，与发出的 {summary['issued']} 张不符，请核对" if summary["issued"]
+             and summary["returned"] != summary["issued"] else "测评票收回与发出一致或未设发出数", False),
+            (declared == 0, f"还有 {declared} 项“申报”事项未逐项确认，锁定时将一并视为已确认" if declared
+             else "所有事项均已确认或表决", False),
         ]
 
     def redraw(self) -> None:
@@ -79,5 +87,8 @@ class LockScreen(MeetingScreen):
             if done:
                 self.notify(f"{app.quarter_title}已锁定", title="锁定")
 
-        app.push_screen(ConfirmDialog(f"锁定{app.quarter_title}？", "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"),
-                        answered)
+        declared = sum(1 for e in app.store.entries(app.year, app.number) if e.status == "申报")
+        detail = "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"
+        if declared:
+            detail += f"\n尚有 {declared} 项“申报”事项，将一并视为党员大会已确认。"
+        app.push_screen(ConfirmDialog(f"锁定{app.quarter_title}？", detail), answered)

@@ -15,11 +15,12 @@ from tui.screens.vote import VoteDialog
 
 
 class MembersScreen(MeetingScreen):
+    MODE = "members"
     TITLE_TEXT = "逐人通报"
     BINDINGS = [
         Binding("right,n", "step(1)", "下一人", key_display="→"),
         Binding("left,p", "step(-1)", "上一人", key_display="←"),
-        Binding("c", "contest", "提出异议"),
+        Binding("c", "contest", "异议/撤回异议"),
         Binding("v", "vote", "表决"),
         Binding("k", "confirm", "确认"),
         Binding("d", "next_contested", "下一项待表决"),
@@ -41,6 +42,7 @@ class MembersScreen(MeetingScreen):
                 yield Static(id="member-rank", classes="rank")
         yield Static(id="member-figures", classes="figures")
         yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
+        yield Static(id="entry-detail", classes="detail")
         yield Static(id="entry-hint", classes="hint")
 
     def _members(self):  # type: ignore[no-untyped-def]
@@ -75,12 +77,13 @@ class MembersScreen(MeetingScreen):
             parts = result.parts[app.number - 1]  # type: ignore[index]
             scheme = store.scheme(app.year)
             digits.update(show(result.total))
+            deduction = f"−{show(parts.deduction)}" if parts.deduction else "0"
             grade = result.grade or "不定等次"
             rank.update(f"第 {result.rank} 名　{grade}")
             flags = "　".join(FLAG_LABELS[f] for f in result.flags if f not in ("exempt",))
             figures.update(
                 f"截至{app.quarter_title}：基础分 {show(parts.base)}　{scheme.bonus.label} +{show(parts.bonus)}　"
-                f"{scheme.deduction.label} −{show(parts.deduction)}　季度积分 {show(parts.figure)}　｜　"
+                f"{scheme.deduction.label} {deduction}　季度积分 {show(parts.figure)}　｜　"
                 f"全年积分 {show(result.points)}" + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
                 + (f"\n{flags}" if flags else ""))
         table = self.query_one("#entries", DataTable)
@@ -101,7 +104,7 @@ class MembersScreen(MeetingScreen):
         contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
-            + "　D 下一项待表决　C 提出异议　V 表决　K 确认")
+            + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
 
     def action_step(self, delta: int) -> None:
         self.index += delta
@@ -119,14 +122,20 @@ class MembersScreen(MeetingScreen):
         if not contested:
             self.notify("本季度没有待表决的事项")
             return
-        for step in range(1, len(members) + 1):
+        for step in range(0, len(members) + 1):
             i = (self.index + step) % len(members)
-            if members[i].id in contested:
+            if members[i].id in contested and (step or self._entry_id_quiet() != contested[members[i].id]):
                 self.index = i
                 self.redraw()
                 table = self.query_one("#entries", DataTable)
                 table.move_cursor(row=table.get_row_index(str(contested[members[i].id])))
                 return
+
+    def _entry_id_quiet(self) -> int | None:
+        table = self.query_one("#entries", DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
 
     def _entry_id(self) -> int | None:
         table = self.query_one("#entries", DataTable)
@@ -135,10 +144,26 @@ class MembersScreen(MeetingScreen):
             return None
         return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one("#entries", DataTable)
+        detail = self.query_one("#entry-detail", Static)
+        if not table.row_count or event.row_key is None:
+            detail.update("")
+            return
+        row = table.get_row(event.row_key)
+        detail.update(f"{row[4]}　〔{row[5]}〕")
+
     def action_contest(self) -> None:
+        """C: raise an objection, or take it back while no vote has been taken."""
         entry = self._entry_id()
-        if entry is not None:
-            self.japp.attempt(self.japp.store.contest_entry, entry)
+        if entry is None:
+            return
+        table = self.query_one("#entries", DataTable)
+        if table.get_row(str(entry))[3] == "有异议":
+            if self.japp.attempt(self.japp.store.drop_objection, entry):
+                self.notify("异议已撤回，事项恢复为“申报”")
+        elif self.japp.attempt(self.japp.store.contest_entry, entry):
+            self.notify("已记为有异议，须经党员大会表决")
 
     def action_confirm(self) -> None:
         entry = self._entry_id()
@@ -151,8 +176,12 @@ class MembersScreen(MeetingScreen):
             return
         table = self.query_one("#entries", DataTable)
         row = table.get_row(str(entry))
+        if self.japp.state != "meeting":
+            self.editable()
+            return
         if row[3] != "有异议":
             self.notify(f"该事项当前为“{row[3]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning")
             return
         name = self.query_one("#member-name", Static).content
-        self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[2]} {row[4]}"))
+        meaning = f"赞成＝同意给{name}记{row[1]}{row[2].lstrip('+−')}分；反对＝不同意记此分"
+        self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[2]} {row[4]}", meaning))

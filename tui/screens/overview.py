@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,10 +16,13 @@ DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事�
 
 
 class OverviewScreen(MeetingScreen):
+    MODE = "overview"
     TITLE_TEXT = "概况"
     BINDINGS = [
         Binding("o", "open_meeting", "开始会议"),
         Binding("e", "edit_facts", "会议信息"),
+        Binding("left", "quarter(-1)", "上一季度", key_display="←"),
+        Binding("right", "quarter(1)", "下一季度", key_display="→"),
     ]
 
     def body(self) -> ComposeResult:
@@ -45,9 +47,8 @@ class OverviewScreen(MeetingScreen):
                          "或运行 jifen demo 打开示范支部。")
             return
         store = app.store
-        scheme = store.scheme(app.year)
         self.query_one("#branch-name", Static).update(store.branch_name())
-        self.query_one("#scheme-line", Static).update(f"{app.year}年度 · 积分方案：{scheme.name}")
+        self.query_one("#scheme-line", Static).update(f"{app.year}年度 · 积分方案：{store.scheme_name(app.year)}")
         table = self.query_one("#quarters", DataTable)
         reset_table(table, "季度", "状态", "会议日期", "数字摘要")
         for q in store.quarters(app.year):
@@ -62,7 +63,7 @@ class OverviewScreen(MeetingScreen):
         if mt is None:
             facts.update(f"{app.quarter_title}党员大会尚未开始")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(DEFAULT_AGENDA.split("；"), 1)))
-            step.update("按 O 开始会议，填写时间、地点、主持人和记录人")
+            step.update("按 O 开始会议，填写时间、地点、主持人和记录人；← → 选择季度")
         else:
             facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}\n地点：{mt.place or '—'}\n"
                          f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n列席：{mt.observers or '无'}")
@@ -70,10 +71,19 @@ class OverviewScreen(MeetingScreen):
             step.update("按 2 签到，3 逐人过积分事项，4 民主评议，5 积分榜，6 锁定；E 修改会议信息"
                         if app.state == "meeting" else "本季度已锁定，只能查看")
 
+    def action_quarter(self, delta: int) -> None:
+        """Choose the quarter to work on (a locked one is shown read-only)."""
+        app = self.japp
+        if not app.ready:
+            return
+        app.number = min(4, max(1, app.number + delta))
+        app.sub_title = f"{app.store.branch_name()} · {app.quarter_title}"
+        self.refresh_all()
+
     def _last_facts(self) -> dict[str, str]:
         """Defaults for a new meeting: now, and the place and people of the last meeting."""
         app = self.japp
-        values = {"held_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "agenda": DEFAULT_AGENDA}
+        values = {"held_at": app.store.clock().strftime("%Y-%m-%d %H:%M"), "agenda": DEFAULT_AGENDA}
         for n in range(app.number - 1, 0, -1):
             mt = app.store.meeting(app.year, n)
             if mt:
@@ -93,6 +103,8 @@ class OverviewScreen(MeetingScreen):
             if form is not None and app.attempt(app.store.open_meeting, app.year, app.number,
                                                 MeetingFacts(**form.__dict__)):
                 self.notify(f"{app.quarter_title}党员大会开始", title="会议")
+                if form.held_at.date() > app.store.clock().date():
+                    self.notify(f"会议日期 {form.held_at:%Y-%m-%d} 在今天之后，如有误可按 E 修改", severity="warning")
 
         self.app.push_screen(MeetingFactsDialog(f"开始{app.quarter_title}党员大会", self._last_facts()), opened)
 
@@ -107,7 +119,9 @@ class OverviewScreen(MeetingScreen):
 
         def saved(form: FactsForm | None) -> None:
             if form is not None:
-                app.attempt(app.store.set_meeting_facts, app.year, app.number, place=form.place, host=form.host,
-                            recorder=form.recorder, observers=form.observers, agenda=form.agenda)
+                if app.attempt(app.store.set_meeting_facts, app.year, app.number, held_at=form.held_at,
+                               place=form.place, host=form.host, recorder=form.recorder, observers=form.observers,
+                               agenda=form.agenda):
+                    self.notify("会议信息已保存")
 
         self.app.push_screen(MeetingFactsDialog("修改会议信息", values), saved)

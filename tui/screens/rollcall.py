@@ -13,6 +13,7 @@ from tui.screens.forms import Absence, AbsenceDialog, quorum_text
 
 
 class RollCallScreen(MeetingScreen):
+    MODE = "rollcall"
     TITLE_TEXT = "签到"
     BINDINGS = [
         Binding("space", "present", "出席", key_display="空格/回车"),
@@ -36,7 +37,7 @@ class RollCallScreen(MeetingScreen):
             banner.update("会议尚未开始：请在概况页按 O 开始会议")
             banner.set_classes("banner warn")
         else:
-            banner.update(("✔ " if q.has_quorum else "✘ ") + q.banner())
+            banner.update(q.banner())
             banner.set_classes("banner " + ("ok" if q.has_quorum else "bad"))
         self.query_one("#counts", Static).update(quorum_text(q))
         table = self.query_one("#roll", DataTable)
@@ -86,12 +87,16 @@ class RollCallScreen(MeetingScreen):
         self.action_present()  # Enter on a row, as the table reports it
 
     def action_present(self) -> None:
+        if not self.editable():
+            return
         sel = self._selected()
         app = self.japp
         if sel and app.attempt(app.store.roll_call, app.year, app.number, sel[0], True):
             self._advance()
 
     def action_absent(self) -> None:
+        if not self.editable():
+            return
         sel = self._selected()
         if not sel:
             return
@@ -106,13 +111,9 @@ class RollCallScreen(MeetingScreen):
 
     def action_rest_present(self) -> None:
         """Everyone not yet called is marked present (the usual case at a full meeting)."""
+        if not self.editable():
+            return
         app = self.japp
-        q = app.store.quorum(app.year, app.number)
-        called = self._present_ids() | {a.id for a in q.absentees}
-        rest = [m.id for m in app.store.members() if not m.meeting_exempt and m.id not in called]
-        for mid in rest:
-            if not app.attempt(app.store.roll_call, app.year, app.number, mid, True):
-                break
-        else:
-            if rest:
-                self.notify(f"其余{len(rest)}人记为出席")
+        done = app.attempt(app.store.roll_call_rest, app.year, app.number)
+        if done:
+            self.notify(f"其余{done.value}人记为出席（Ctrl+Z 可整体撤销）" if done.value else "所有人都已签到")

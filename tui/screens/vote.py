@@ -20,12 +20,15 @@ FIELDS = (("yes", "赞成"), ("no", "反对"), ("abstain", "弃权"))
 
 
 class VoteDialog(ModalScreen[VoteOutcome | None]):
-    BINDINGS = [Binding("escape", "close", "关闭"), Binding("ctrl+w", "toggle_written", "书面意见")]
+    # Priority: the count fields would otherwise take Ctrl+W as "delete word".
+    BINDINGS = [Binding("escape", "close", "关闭"),
+                Binding("ctrl+w", "toggle_written", "书面意见", priority=True)]
 
-    def __init__(self, entry_id: int, what: str) -> None:
+    def __init__(self, entry_id: int, what: str, meaning: str = "") -> None:
         super().__init__()
         self.entry_id = entry_id
         self.what = what
+        self.meaning = meaning
         self.outcome: VoteOutcome | None = None
 
     def compose(self) -> ComposeResult:
@@ -34,24 +37,29 @@ class VoteDialog(ModalScreen[VoteOutcome | None]):
         with Vertical(classes="dialog", id="vote-dialog"):
             yield Label("表决有异议的事项", classes="dialog-title")
             yield Static(self.what)
-            yield Static(("✔ " if q.has_quorum else "✘ ") + q.banner(),
+            if self.meaning:
+                yield Static(self.meaning, classes="hint")
+            yield Static(q.banner(),
                          classes="banner " + ("ok" if q.has_quorum else "bad"))
-            with Grid(classes="form"):
+            with Grid(classes="counts-row"):
                 for key, label in FIELDS:
                     yield Label(label)
-                    yield Input("", type="integer", placeholder="0", id=key)
-            yield Checkbox(f"计入缺席党员的书面意见（{q.written_opinions}份）", id="count-written",
-                           disabled=not q.written_opinions)
-            with Grid(classes="form", id="written"):
+                    yield Input("", type="integer", placeholder="0", id=key, disabled=not q.has_quorum)
+            yield Checkbox(f"计入缺席党员的书面意见（{q.written_opinions}份，Ctrl+W）", id="count-written",
+                           disabled=not q.written_opinions or not q.has_quorum)
+            with Grid(classes="counts-row", id="written"):
                 for key, label in FIELDS:
                     yield Label(f"书面{label}")
                     yield Input("", type="integer", placeholder="0", id=f"written_{key}")
-            yield Static("回车到下一项，弃权栏回车即表决；Esc 取消", classes="hint", id="vote-hint")
+            hint = ("回车到下一项，弃权栏回车即表决；Esc 取消" if q.has_quorum
+                    else "到会有表决权的党员未过半数，不能表决：请先到签到页补签到。Esc 关闭")
+            yield Static(hint, classes="hint", id="vote-hint")
             yield Static("", id="vote-result")
 
     def on_mount(self) -> None:
         self.query_one("#written").display = False
-        self.query_one("#yes", Input).focus()
+        if not self.query_one("#yes", Input).disabled:
+            self.query_one("#yes", Input).focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.query_one("#written").display = event.value
