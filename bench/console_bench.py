@@ -105,12 +105,12 @@ async def key_to_screen(db: Path) -> tuple[list[float], list[float]]:
                 await pilot.press("2")
                 await pilot.pause()
                 rate.append(painted[0])
-                assert table.get_row_at(row)[2] == "合格"
+                assert str(table.get_row_at(row)[2]) == "合格"
             painted.clear()
             await pilot.press("enter")
             await pilot.pause()
             save.append(painted[0])
-            assert table.get_row_at(0)[2] == "·"
+            assert str(table.get_row_at(0)[2]) == "·"
     Screen._compositor_refresh = refresh  # type: ignore[method-assign]
     return rate, save
 
