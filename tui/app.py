@@ -139,7 +139,7 @@ class JifenApp(App[None]):
         try:
             result = fn(*args, **kwargs)
         except StoreError as exc:
-            self.notify(str(exc), title="未执行", severity="error", timeout=8)
+            self.notify(str(exc), title="未执行", severity="error", timeout=8, markup=False)
             return Outcome(False, None, str(exc))
         except Exception as exc:  # never a traceback on the projector
             self.log.error(repr(exc))
@@ -178,4 +178,4 @@ class JifenApp(App[None]):
             return
         done = self.attempt(self.store.undo, self.year, self.number)
         if done:
-            self.notify(str(done.value), title="撤销")
+            self.notify(str(done.value), title="撤销", markup=False)

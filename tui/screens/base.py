@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -13,6 +14,12 @@ from tui.messages import MeetingChanged
 
 if TYPE_CHECKING:
     from tui.app import JifenApp
+
+def add_plain_row(table: DataTable, *cells: object, key: str | None = None) -> None:
+    """A row whose text is shown as typed: names and notes may hold brackets that markup
+    would swallow or choke on."""
+    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells), key=key)
+
 
 def reset_table(table: DataTable, *columns: str) -> None:
     """Empty a table's rows, giving it its columns the first time. Columns are added once:
@@ -35,7 +42,7 @@ class MeetingScreen(Screen):
         return cast("JifenApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title-line")
+        yield Static(markup=False, id="title-line")
         yield Static(id="nav-line")
         yield from self.body()
         yield Footer(show_command_palette=False)

@@ -4,13 +4,14 @@ the selected member's reasons beside the table."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.markup import escape
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, reset_table, MeetingScreen
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
           "evaluation": "评议", "total": "总分", "rank": "名次", "grade": "等次", "flag": "标记", "exempt": "免于"}
@@ -44,7 +45,7 @@ class BoardScreen(MeetingScreen):
         order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
         for m in order:
             quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
-            table.add_row(str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
+            add_plain_row(table, str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
                           show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
                           "、".join(FLAG_LABELS[f] for f in m.flags), key=m.id)
         if key is not None:
@@ -69,13 +70,13 @@ class BoardScreen(MeetingScreen):
                  "quarter")
         reasons = sorted(m.reasons, key=lambda r: order.index(r.topic.split(":")[0])
                          if r.topic.split(":")[0] in order else len(order))
-        lines = [f"[b]{m.name}[/b]　（↑↓ 选人，W 隐藏依据，鼠标滚轮或 PgDn 翻看）"]
+        lines = [f"[b]{escape(m.name)}[/b]　（↑↓ 选人，W 隐藏依据，鼠标滚轮或 PgDn 翻看）"]
         last_clause = ""
         for r in reasons:
             topic = TOPICS.get(r.topic.split(":")[0], r.topic)
-            clause = f"　[dim]〔{r.clause}〕[/dim]" if r.clause and r.clause != last_clause else ""
+            clause = f"　[dim]〔{escape(r.clause)}〕[/dim]" if r.clause and r.clause != last_clause else ""
             last_clause = r.clause
-            lines.append(f"[b]{topic}[/b] {r.text}{clause}")
+            lines.append(f"[b]{topic}[/b] {escape(r.text)}{clause}")
         why.update("\n".join(lines))
 
     def action_toggle_why(self) -> None:

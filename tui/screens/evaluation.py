@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.scheme import RATING_LABELS
-from tui.screens.base import reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, reset_table, MeetingScreen
 from tui.screens.forms import NumbersDialog
 
 
@@ -31,11 +31,12 @@ class EvaluationScreen(MeetingScreen):
     def __init__(self) -> None:
         super().__init__()
         self.marks: dict[int, str] = {}
+        self.order: list[int] = []  # members rated on this ballot, in the order of the keys
         self.round = 1
 
     def body(self) -> ComposeResult:
         yield Static(id="progress", classes="big")
-        yield Static(id="ballot-warning", classes="banner")
+        yield Static(markup=False, id="ballot-warning", classes="banner")
         yield DataTable(id="ballot", cursor_type="row", zebra_stripes=True)
         yield Static(id="ballot-hint", classes="hint")
 
@@ -61,7 +62,7 @@ class EvaluationScreen(MeetingScreen):
         row = table.cursor_row
         reset_table(table, "序号", "姓名", "本张评定")
         for m in graded:
-            table.add_row(str(m.seq), m.name, self.marks.get(m.id, "·"), key=str(m.id))
+            add_plain_row(table, str(m.seq), m.name, self.marks.get(m.id, "·"), key=str(m.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self._refresh_hint()
@@ -80,6 +81,9 @@ class EvaluationScreen(MeetingScreen):
             return
         table = self.query_one("#ballot", DataTable)
         self.marks[mid] = RATING_LABELS[i]
+        if mid in self.order:
+            self.order.remove(mid)
+        self.order.append(mid)
         table.update_cell(str(mid), table.ordered_columns[2].key, RATING_LABELS[i])
         table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
         self._refresh_hint()
@@ -101,16 +105,20 @@ class EvaluationScreen(MeetingScreen):
             + "　1 优秀　2 合格　3 基本合格　4 不合格　退格 上一人　B 空白票　T 直接录入票数")
 
     def action_back(self) -> None:
+        """Take back the last rating typed and put the cursor on that member."""
         table = self.query_one("#ballot", DataTable)
-        table.move_cursor(row=max(table.cursor_row - 1, 0))
-        mid = self._cursor_member()
-        if mid is not None and mid in self.marks:
-            del self.marks[mid]
-            table.update_cell(str(mid), table.ordered_columns[2].key, "·")
-            self._refresh_hint()
+        if not self.order:
+            table.move_cursor(row=max(table.cursor_row - 1, 0))
+            return
+        mid = self.order.pop()
+        del self.marks[mid]
+        table.update_cell(str(mid), table.ordered_columns[2].key, "·")
+        table.move_cursor(row=table.get_row_index(str(mid)))
+        self._refresh_hint()
 
     def _saved(self) -> None:
         self.marks = {}
+        self.order = []
         self.query_one("#ballot", DataTable).move_cursor(row=0)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -163,7 +171,8 @@ class EvaluationScreen(MeetingScreen):
         def entered(values: list[int] | None) -> None:
             if values is not None and app.attempt(app.store.set_tally, app.year, app.number, mid,
                                                   dict(zip(RATING_LABELS, values)), self.round):
-                self.notify(f"{name}的票数已保存：" + "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values)))
+                self.notify(f"{name}的票数已保存：" + "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values)),
+                            markup=False)
 
         stored = app.store.tally(app.year, app.number, mid, self.round)
         app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),

@@ -45,7 +45,7 @@ class MeetingFactsDialog(ModalScreen[FactsForm | None]):
                     yield Label(label)
                     yield Input(self.values.get(key, ""), placeholder=hint, id=key)
             yield Static("回车到下一项，最后一项回车或 Ctrl+S 保存，Esc 取消", classes="hint")
-            yield Static("", id="form-error", classes="error")
+            yield Static("", markup=False, id="form-error", classes="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))
@@ -132,7 +132,7 @@ class NumbersDialog(ModalScreen[list[int] | None]):
                     yield Label(label)
                     yield Input(str(value), type="integer", id=f"n{i}")
             yield Static("回车到下一项，最后一项回车确定，Esc 取消", classes="hint")
-            yield Static("", id="form-error", classes="error")
+            yield Static("", markup=False, id="form-error", classes="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))

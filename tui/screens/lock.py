@@ -4,6 +4,7 @@ and its digest is shown."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.markup import escape
 from textual.binding import Binding
 from textual.widgets import Static
 
@@ -62,7 +63,7 @@ class LockScreen(MeetingScreen):
         lines = []
         for met, text, blocking in self._checks():
             mark = "[green]✔[/green]" if met else ("[red]✘[/red]" if blocking else "[yellow]![/yellow]")
-            lines.append(f"{mark} {text}")
+            lines.append(f"{mark} {escape(text)}")
         ready = all(met for met, _, blocking in self._checks() if blocking)
         lines.append("")
         lines.append("按 L 锁定本季度。锁定后本季度的任何内容都不能再修改。" if ready

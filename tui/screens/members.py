@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, reset_table, MeetingScreen
 from tui.screens.vote import VoteDialog
 
 
@@ -18,8 +18,9 @@ class MembersScreen(MeetingScreen):
     MODE = "members"
     TITLE_TEXT = "逐人通报"
     BINDINGS = [
-        Binding("right,n", "step(1)", "下一人", key_display="→"),
-        Binding("left,p", "step(-1)", "上一人", key_display="←"),
+        # Priority: the entries table would take ← → to move between its columns.
+        Binding("right,n", "step(1)", "下一人", key_display="→", priority=True),
+        Binding("left,p", "step(-1)", "上一人", key_display="←", priority=True),
         Binding("c", "contest", "异议/撤回异议"),
         Binding("v", "vote", "表决"),
         Binding("k", "confirm", "确认"),
@@ -33,16 +34,16 @@ class MembersScreen(MeetingScreen):
     def body(self) -> ComposeResult:
         with Horizontal(id="member-head"):
             with Vertical(id="member-id"):
-                yield Static(id="member-name", classes="big")
-                yield Static(id="member-post")
+                yield Static(markup=False, id="member-name", classes="big")
+                yield Static(markup=False, id="member-post")
                 yield Static(id="member-position", classes="hint")
             with Vertical(id="member-total"):
                 yield Static("总分", classes="label")
                 yield Digits(id="total-digits")
                 yield Static(id="member-rank", classes="rank")
-        yield Static(id="member-figures", classes="figures")
+        yield Static(markup=False, id="member-figures", classes="figures")
         yield DataTable(id="entries", cursor_type="row", zebra_stripes=True)
-        yield Static(id="entry-detail", classes="detail")
+        yield Static(markup=False, id="entry-detail", classes="detail")
         yield Static(id="entry-hint", classes="hint")
 
     def _members(self):  # type: ignore[no-untyped-def]
@@ -96,7 +97,7 @@ class MembersScreen(MeetingScreen):
             if e.level:
                 what += f"（{e.level}）"
             sign = {"bonus": "+", "deduction": "−"}.get(e.kind, "")
-            table.add_row(f"#{e.id}", KIND_LABELS.get(e.kind, e.kind),
+            add_plain_row(table, f"#{e.id}", KIND_LABELS.get(e.kind, e.kind),
                           f"{sign}{show(e.points)}" if e.points is not None else "—", e.status, what,
                           item.clause if item else "自定事项", key=str(e.id))
         if table.row_count:
@@ -150,7 +151,7 @@ class MembersScreen(MeetingScreen):
         if not table.row_count or event.row_key is None:
             detail.update("")
             return
-        row = table.get_row(event.row_key)
+        row = [str(c) for c in table.get_row(event.row_key)]
         detail.update(f"{row[4]}　〔{row[5]}〕")
 
     def action_contest(self) -> None:
@@ -159,7 +160,7 @@ class MembersScreen(MeetingScreen):
         if entry is None:
             return
         table = self.query_one("#entries", DataTable)
-        if table.get_row(str(entry))[3] == "有异议":
+        if str(table.get_row(str(entry))[3]) == "有异议":
             if self.japp.attempt(self.japp.store.drop_objection, entry):
                 self.notify("异议已撤回，事项恢复为“申报”")
         elif self.japp.attempt(self.japp.store.contest_entry, entry):
@@ -175,13 +176,14 @@ class MembersScreen(MeetingScreen):
         if entry is None:
             return
         table = self.query_one("#entries", DataTable)
-        row = table.get_row(str(entry))
+        row = [str(c) for c in table.get_row(str(entry))]
         if self.japp.state != "meeting":
             self.editable()
             return
         if row[3] != "有异议":
-            self.notify(f"该事项当前为“{row[3]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning")
+            self.notify(f"该事项当前为“{row[3]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning",
+                        markup=False)
             return
-        name = self.query_one("#member-name", Static).content
+        name = str(self.query_one("#member-name", Static).content)
         meaning = f"赞成＝同意给{name}记{row[1]}{row[2].lstrip('+−')}分；反对＝不同意记此分"
         self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[2]} {row[4]}", meaning))

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from db.store import MeetingFacts
-from tui.screens.base import reset_table, STATE_LABELS, MeetingScreen
+from tui.screens.base import add_plain_row, reset_table, STATE_LABELS, MeetingScreen
 from tui.screens.forms import FactsForm, MeetingFactsDialog
 
 DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事项进行表决；开展民主评议；部署下季度工作"
@@ -21,21 +21,21 @@ class OverviewScreen(MeetingScreen):
     BINDINGS = [
         Binding("o", "open_meeting", "开始会议"),
         Binding("e", "edit_facts", "会议信息"),
-        Binding("left", "quarter(-1)", "上一季度", key_display="←"),
-        Binding("right", "quarter(1)", "下一季度", key_display="→"),
+        Binding("left", "quarter(-1)", "上一季度", key_display="←", priority=True),
+        Binding("right", "quarter(1)", "下一季度", key_display="→", priority=True),
     ]
 
     def body(self) -> ComposeResult:
         with Horizontal(id="overview"):
             with Vertical(id="overview-left"):
-                yield Static(id="branch-name", classes="big")
-                yield Static(id="scheme-line")
+                yield Static(markup=False, id="branch-name", classes="big")
+                yield Static(markup=False, id="scheme-line")
                 yield DataTable(id="quarters", cursor_type="none", zebra_stripes=True)
             with Vertical(id="overview-right"):
                 yield Static("今日会议", classes="section")
-                yield Static(id="meeting-facts")
+                yield Static(markup=False, id="meeting-facts")
                 yield Static("议题", classes="section")
-                yield Static(id="agenda")
+                yield Static(markup=False, id="agenda")
                 yield Static(id="next-step", classes="hint")
 
     def redraw(self) -> None:
@@ -55,7 +55,7 @@ class OverviewScreen(MeetingScreen):
             mt = store.meeting(app.year, q.number)
             lock = store.lock_of(app.year, q.number) if q.state == "locked" else None
             mark = "▶ " if q.number == app.number else "  "
-            table.add_row(f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
+            add_plain_row(table, f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
                           mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:12] + "…" if lock else "—")
         mt = store.meeting(app.year, app.number)
         agenda = self.query_one("#agenda", Static)

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.labels import STATUS_LABELS
-from tui.screens.base import reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, reset_table, MeetingScreen
 from tui.screens.forms import Absence, AbsenceDialog, quorum_text
 
 
@@ -22,8 +22,8 @@ class RollCallScreen(MeetingScreen):
     ]
 
     def body(self) -> ComposeResult:
-        yield Static(id="quorum-banner", classes="banner")
-        yield Static(id="counts", classes="counts")
+        yield Static(markup=False, id="quorum-banner", classes="banner")
+        yield Static(markup=False, id="counts", classes="counts")
         yield DataTable(id="roll", cursor_type="row", zebra_stripes=True)
 
     def redraw(self) -> None:
@@ -56,7 +56,7 @@ class RollCallScreen(MeetingScreen):
                 mark = "未签到"
             vote = "—" if m.meeting_exempt else ("有" if m.status == "full" and not self._suspended(m) else "无")
             opinion = calls[m.id].opinion if m.id in calls else ""
-            table.add_row(str(m.seq), m.name, STATUS_LABELS.get(m.status, m.status), vote, mark, opinion,
+            add_plain_row(table, str(m.seq), m.name, STATUS_LABELS.get(m.status, m.status), vote, mark, opinion,
                           key=str(m.id))
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))

@@ -54,7 +54,7 @@ class VoteDialog(ModalScreen[VoteOutcome | None]):
             hint = ("回车到下一项，弃权栏回车即表决；Esc 取消" if q.has_quorum
                     else "到会有表决权的党员未过半数，不能表决：请先到签到页补签到。Esc 关闭")
             yield Static(hint, classes="hint", id="vote-hint")
-            yield Static("", id="vote-result")
+            yield Static("", markup=False, id="vote-result")
 
     def on_mount(self) -> None:
         self.query_one("#written").display = False
