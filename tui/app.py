@@ -118,19 +118,19 @@ class JifenApp(App[None]):
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
 
-    def action_show(self, name: str) -> None:
+    def action_show(self, name: str):  # type: ignore[no-untyped-def]
+        """Go to a page; returns what to await for the page to be built (the palette waits)."""
         if not self.ready and name != "overview":
             self.notify("数据库中还没有党支部：请先运行 jifen init，或用 jifen demo 打开示范支部", severity="warning")
-            return
+            return None
         if name == "overview":
             while len(self.screen_stack) > 1:
                 self.pop_screen()
             self.screen.post_message(MeetingChanged())
-            return
+            return None
         if len(self.screen_stack) > 1:
-            self.switch_screen(name)
-        else:
-            self.push_screen(name)
+            return self.switch_screen(name)
+        return self.push_screen(name)
 
     # --- store calls -----------------------------------------------------------------------------
 

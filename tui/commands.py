@@ -35,7 +35,9 @@ class ActionsProvider(Provider):
         if mode is None:
             await app.run_action(action)
             return
-        app.action_show(mode)  # type: ignore[attr-defined]
+        shown = app.action_show(mode)  # type: ignore[attr-defined]
+        if shown is not None:
+            await shown  # the page must be built before its action runs
         await app.run_action(action, app.get_screen(mode))
 
     def _hit(self, action: str, mode: str | None):  # type: ignore[no-untyped-def]

@@ -68,8 +68,14 @@ def test_member_by_member_wide(snap_compare, demo):
     assert snap_compare(console(demo), press=["3", "d"], terminal_size=(200, 50))
 
 
-def test_vote_dialog_with_outcome(snap_compare, demo):
+def test_vote_dialog_refuses_impossible_counts(snap_compare, demo):
+    # 15 + 4 + 2 = 21 votes from 19 voting members present
     assert snap_compare(console(demo), press=["3", "d", "v", "1", "5", "enter", "4", "enter", "2", "enter"],
+                        terminal_size=(100, 30))
+
+
+def test_vote_dialog_with_outcome(snap_compare, demo):
+    assert snap_compare(console(demo), press=["3", "d", "v", "1", "2", "enter", "4", "enter", "2", "enter"],
                         terminal_size=(100, 30))
 
 

@@ -36,6 +36,9 @@ class RollCallScreen(MeetingScreen):
         if app.state == "open":
             banner.update("会议尚未开始：请在概况页按 O 开始会议")
             banner.set_classes("banner warn")
+        elif app.state == "locked":
+            banner.update("本季度已锁定：以下为锁定时的签到记录")
+            banner.set_classes("banner warn")
         else:
             banner.update(q.banner())
             banner.set_classes("banner " + ("ok" if q.has_quorum else "bad"))
