@@ -578,10 +578,10 @@ class Store:
             return {"issued": issued.issued if issued else 0, "returned": len(ballots),
                     "valid": len(ballots) - blank, "blank": blank}
 
-    def _ratings(self, s: Session, year: int) -> list[Ratings]:
+    def _ratings(self, s: Session, year: int, upto: int = 4) -> list[Ratings]:
         """Counts per member and round for the year: ballots and direct tallies together."""
         counts: dict[tuple[str, int], dict[str, int]] = {}
-        in_year = select(Quarter.id).where(Quarter.year == year)
+        in_year = select(Quarter.id).where(Quarter.year == year, Quarter.number <= upto)
         for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id.in_(in_year))):  # type: ignore[attr-defined]
             for mid, label in json.loads(marks).items():
                 c = counts.setdefault((mid, rnd), {})
@@ -594,11 +594,13 @@ class Store:
 
     # --- the board ------------------------------------------------------------------------------
 
-    def branch_year(self, year: int) -> tuple[Scheme, BranchYear]:
+    def branch_year(self, year: int, upto: int = 4) -> tuple[Scheme, BranchYear]:
         with Session(self.engine) as s:
-            return self._branch_year(s, year)
+            return self._branch_year(s, year, upto)
 
-    def _branch_year(self, s: Session, year: int) -> tuple[Scheme, BranchYear]:
+    def _branch_year(self, s: Session, year: int, upto: int = 4) -> tuple[Scheme, BranchYear]:
+        """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
+        shows the figures as they stood at that quarter's end)."""
         scheme = self._scheme(s, year)
         members = [m for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
@@ -606,7 +608,8 @@ class Store:
         rows = s.exec(select(PointsEntry.member_id, Quarter.number, PointsEntry.kind, PointsEntry.month,
                              type_coerce(PointsEntry.points, String), PointsEntry.category, PointsEntry.item_code,
                              PointsEntry.level, PointsEntry.note, PointsEntry.id)
-                      .join(Quarter).where(Quarter.year == year, PointsEntry.status.in_(COUNTED))  # type: ignore[attr-defined]
+                      .join(Quarter).where(Quarter.year == year, Quarter.number <= upto,
+                                           PointsEntry.status.in_(COUNTED))  # type: ignore[attr-defined]
                       .order_by(PointsEntry.id))
         exact: dict[str, Decimal] = {}
         entries = [Entry(str(mid), kind, qn, month, None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
@@ -615,13 +618,39 @@ class Store:
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
                 for p in s.exec(select(PastResult).where(PastResult.year == year - 1))]
         by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, m.status, m.exempt) for m in members),  # type: ignore[arg-type]
-                        tuple(entries), tuple(self._ratings(s, year)), tuple(past))
+                        tuple(entries), tuple(self._ratings(s, year, upto)), tuple(past))
         return scheme, by
 
-    def board(self, year: int, explain: bool = True) -> YearResult:
-        """Every member's figures, rank, grade and flags as they stand, with reasons."""
-        scheme, by = self.branch_year(year)
+    def board(self, year: int, explain: bool = True, upto: int = 4) -> YearResult:
+        """Every member's figures, rank, grade and flags as they stand (or as they stood at the
+        end of quarter `upto`), with reasons."""
+        scheme, by = self.branch_year(year, upto)
         return score(scheme, by, explain=explain)
+
+    def ratings_of_quarter(self, year: int, number: int) -> dict[int, dict[int, dict[str, int]]]:
+        """Rating counts collected at one quarter's meeting: round -> member id -> counts."""
+        out: dict[int, dict[int, dict[str, int]]] = {}
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id == q.id)):
+                for mid, label in json.loads(marks).items():
+                    c = out.setdefault(rnd, {}).setdefault(int(mid), {})
+                    c[label] = c.get(label, 0) + 1
+            for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.count > 0)):  # type: ignore[operator]
+                c = out.setdefault(t.round, {}).setdefault(t.member_id, {})
+                c[t.rating] = c.get(t.rating, 0) + t.count
+        return out
+
+    def members_at(self, year: int, number: int) -> list[dict[str, Any]]:
+        """The members as they were at the lock (or as they are, for an open quarter)."""
+        from db.tables import QuarterMember
+
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            snap = [json.loads(r.facts) for r in s.exec(select(QuarterMember).where(QuarterMember.quarter_id == q.id))]
+            if snap:
+                return sorted(snap, key=lambda f: f["seq"])
+            return [member_facts(m) for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
 
     # --- undo -----------------------------------------------------------------------------------
 
