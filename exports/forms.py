@@ -1,0 +1,224 @@
+"""The forms of the seeds: 季度公示表 and 年度公示表, 个人清单, 工作台账, and blank 民主评议测评表.
+
+Each form's rows come from `rows_*` functions shared with the spreadsheets, so a PDF and
+its XLSX/CSV always agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from core.labels import RATING_LABELS
+from core.numbers import show
+from db.store import Store, quarter_name
+
+
+def age_on(birth_month: str, day: date) -> int | str:
+    """Whole years at `day` from 'YYYY-MM'; blank when the birth month is not known."""
+    try:
+        y, m = (int(x) for x in birth_month.split("-")[:2])
+    except ValueError:
+        return ""
+    return day.year - y - (1 if day.month < m else 0)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headings: list[str]
+    rows: list[list[Any]]  # numbers stay numbers (the spreadsheets keep them so)
+
+
+def _meeting_day(store: Store, year: int, number: int) -> date:
+    mt = store.meeting(year, number)
+    return mt.held_at.date() if mt else store.clock().date()
+
+
+def publicity_table(store: Store, year: int, number: int | None = None) -> Table:
+    """季度公示表 (number given) or 年度公示表: the seeds' columns, and the scheme's own
+    (评议分, 总分) where its total blends the evaluation."""
+    scheme = store.scheme(year)
+    upto = number or 4
+    board = store.board(year, explain=False, upto=upto)
+    facts = {f["id"]: f for f in store.members_at(year, upto)}
+    day = _meeting_day(store, year, upto)
+    blend = scheme.evaluation.blend != "none"
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分", scheme.bonus.label, scheme.deduction.label, "合计"]
+    if blend:
+        headings += [scheme.evaluation.label, "总分"]
+    if number is None:
+        headings += ["名次", "等次"]
+    rows = []
+    for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
+        f = facts.get(int(m.id), {})
+        head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
+        if m.exempt:
+            rows.append(head + ["免于积分管理"] + [""] * (len(headings) - len(head) - 1))
+            continue
+        p = m.parts[upto - 1] if number is not None else m.year_parts  # type: ignore[index]
+        row = head + [_num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
+        if blend:
+            row += [_num(m.evaluation), _num(m.total)]
+        if number is None:
+            row += [m.rank, m.grade or ("不定等次" if m.status == "probationary" else "")]
+        rows.append(row)
+    title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
+    return Table(title, headings, rows)
+
+
+def ledger_table(store: Store, year: int) -> Table:
+    """工作台账: the year's figures, quarter by quarter, for the committee's check."""
+    scheme = store.scheme(year)
+    board = store.board(year, explain=False)
+    last = max((q.number for q in store.quarters(year) if q.state != "open"), default=4)
+    facts = {f["id"]: f for f in store.members_at(year, last)}
+    day = _meeting_day(store, year, last)
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "一季度", "二季度", "三季度", "四季度", "基础分",
+                scheme.bonus.label, scheme.deduction.label, "合计", "总分", "名次"]
+    rows = []
+    for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
+        f = facts.get(int(m.id), {})
+        head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
+        if m.exempt:
+            rows.append(head + ["免于积分管理"] + [""] * 9)
+            continue
+        y = m.year_parts
+        rows.append(head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction),  # type: ignore[union-attr]
+                                                             _num(m.points), _num(m.total), m.rank])
+    return Table("“党员积分制管理”工作台账", headings, rows)
+
+
+def _num(value: Any) -> Any:
+    """A figure for a cell: an int when whole, else a float with two places (spreadsheets want numbers)."""
+    if value is None:
+        return ""
+    text = show(value)
+    return int(text) if "." not in text and text.lstrip("-").isdigit() else float(text)
+
+
+# --- PDFs --------------------------------------------------------------------------------------------
+
+def _form_head(doc, store: Store, subtitle: str, filled: date) -> None:  # type: ignore[no-untyped-def]
+    from exports.document import cn_date
+
+    doc.para(f"（{subtitle}）", align="C")
+    doc.para(f"党支部（盖章）：{store.branch_name()}　　　　填表时间：{cn_date(filled)}")
+
+
+def write_publicity(store: Store, year: int, number: int | None, out: str | os.PathLike,
+                    holidays: str | os.PathLike | None = None) -> Path:
+    from exports.deadlines import WorkCalendar
+    from exports.document import Document
+
+    table = publicity_table(store, year, number)
+    scheme = store.scheme(year)
+    day = _meeting_day(store, year, number or 4)
+    doc = Document(table.title, author=store.branch_name())
+    doc.add_page()
+    doc.title_block(table.title)
+    _form_head(doc, store, quarter_name(year, number) if number else f"{year}年度", day)
+    widths = _widths(table.headings)
+    doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
+    p = scheme.process
+    deadlines = WorkCalendar.from_file(holidays).publicity_and_appeal(day, p.publicity_days, p.appeal_days,
+                                                                     p.review_days if p.appeal_days else None)
+    for line in deadlines.lines():
+        doc.para(line, size=10)
+    doc.para("对积分情况有异议的，可在申诉期内向党支部提出申诉。", size=10)
+    return doc.save(out)
+
+
+def show_cell(value: Any) -> str:
+    if isinstance(value, float):
+        return show(__import__("decimal").Decimal(repr(value)))
+    return "" if value is None else str(value)
+
+
+def _widths(headings: list[str]) -> list[float]:
+    """Column widths for an A4 page (166 mm of text): names and posts wider, figures narrow."""
+    wide = {"党员姓名": 20.0, "职务": 30.0}
+    fixed = {"序号": 9.0, "性别": 9.0, "年龄": 9.0, "名次": 10.0, "等次": 14.0}
+    known = sum(wide.get(h, fixed.get(h, 0)) for h in headings)
+    rest = [h for h in headings if h not in wide and h not in fixed]
+    each = (166 - known) / max(len(rest), 1)
+    return [wide.get(h, fixed.get(h, each)) for h in headings]
+
+
+def write_ledger(store: Store, year: int, out: str | os.PathLike) -> Path:
+    from exports.document import Document
+
+    table = ledger_table(store, year)
+    doc = Document(table.title, author=store.branch_name())
+    doc.add_page(orientation="landscape")  # fifteen columns do not fit across a portrait page
+    doc.title_block(table.title, f"（{year}年度）")
+    doc.para(f"党支部（盖章）：{store.branch_name()}")
+    widths = [10, 20, 10, 10, 36, 17, 17, 17, 17, 17, 17, 17, 17, 17, 12]
+    doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
+    return doc.save(out)
+
+
+def write_personal(store: Store, year: int, out: str | os.PathLike, member: str | None = None) -> Path:
+    """个人清单: each member's entries of the year with the points, one member to a page."""
+    from exports.document import Document, cn_date
+
+    scheme = store.scheme(year)
+    board = store.board(year, explain=False)
+    members = [m for m in store.members() if not m.exempt]
+    if member:
+        members = [m for m in members if m.name == member]
+        if not members:
+            from db.errors import StoreError
+
+            raise StoreError(f"名册中没有需要积分的“{member}”")
+    doc = Document("“党员积分制管理”个人清单", author=store.branch_name())
+    for m in members:
+        doc.add_page()
+        doc.title_block("“党员积分制管理”个人清单", f"（{year}年度）")
+        doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{m.name}")
+        rows = []
+        for e in store.entries(year, member_id=m.id):
+            if e.status in ("撤回", "表决未通过", "有异议"):
+                continue
+            plus = e.kind == "bonus"
+            reason = e.note + (f"（{e.item_code}）" if e.item_code else "")
+            if e.kind == "veto":
+                reason = f"一票否决：{reason}"
+            rows.append([len(rows) + 1, cn_date(e.entered_at), "",
+                         reason if plus else "", show(e.points) if plus else "",
+                         reason if not plus else "", show(e.points) if not plus and e.points is not None else ""])
+        if not rows:
+            rows.append(["", "", show(scheme.base), "", "", "", ""])
+        else:
+            rows[0][2] = show(scheme.base)
+        doc.grid(["序号", "日期", "基础分", "加分事由", "加分分值", "减分事由", "减分分值"], rows,
+                 [10, 24, 14, 45, 14, 45, 14])
+        r = board.member(str(m.id))
+        doc.para(f"积分制分值（积分制分值＝基础分＋加分项－减分项）：{show(r.points)}")
+        doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
+    return doc.save(out)
+
+
+def write_ballots(store: Store, year: int, out: str | os.PathLike, copies: int = 1) -> Path:
+    """Blank 民主评议测评表: one row per graded member, four columns, as many copies as asked."""
+    from exports.document import Document
+
+    if copies < 1 or copies > 500:
+        from db.errors import StoreError
+
+        raise StoreError("份数应在1到500之间")
+    members = store.graded_members(year)
+    doc = Document("民主评议党员测评表", author=store.branch_name())
+    for k in range(copies):
+        doc.add_page()
+        doc.title_block("民主评议党员测评表", f"（{year}年度　{store.branch_name()}）")
+        doc.para("请在每位党员对应的一栏内划“√”，每人只选一项；评为“优秀”的人数不超过参评人数的三分之一。"
+                 "不记名，不得在票上作任何标记。", size=10)
+        rows = [[i, m.name, "", "", "", ""] for i, m in enumerate(members, 1)]
+        doc.grid(["序号", "评议对象", *RATING_LABELS], rows, [14, 40, 28, 28, 28, 28], size=11)
+        doc.para(f"第 {k + 1} / {copies} 份", size=8, align="R")
+    return doc.save(out)
+
