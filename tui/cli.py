@@ -250,6 +250,65 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+    from db.store import parse_quarter
+    from exports.fonts import FontMissing
+
+    out = args.out
+    suffix = os.path.splitext(out)[1].lower()
+    kind = args.document
+    try:
+        store = _store(args)
+        year = number = None
+        if args.quarter:
+            year, number = parse_quarter(args.quarter)
+        elif args.year:
+            year = args.year
+        else:
+            raise StoreError("请用 --quarter 2026Q3 或 --year 2026 指明季度或年度")
+        if kind == "minutes":
+            if number is None:
+                raise StoreError("会议记录按季度生成：请用 --quarter 指明季度")
+            _need(suffix, (".pdf",))
+            from exports.minutes import write_minutes
+
+            path = write_minutes(store, year, number, out)
+        elif kind in ("publicity", "ledger"):
+            from exports.forms import ledger_table, publicity_table, write_ledger, write_publicity
+
+            if suffix == ".pdf":
+                path = (write_publicity(store, year, number, out, args.holidays) if kind == "publicity"
+                        else write_ledger(store, year, out))
+            else:
+                _need(suffix, (".pdf", ".xlsx", ".csv"))
+                from exports.sheets import write_table
+
+                table = publicity_table(store, year, number) if kind == "publicity" else ledger_table(store, year)
+                path = write_table(table, out)
+        elif kind == "personal":
+            _need(suffix, (".pdf",))
+            from exports.forms import write_personal
+
+            path = write_personal(store, year, out, args.member)
+        else:
+            _need(suffix, (".pdf",))
+            from exports.forms import write_ballots
+
+            path = write_ballots(store, year, out, args.copies)
+    except (StoreError, FontMissing, ValueError) as exc:
+        return _refused(exc)
+    print(f"已生成：{path}")
+    return 0
+
+
+def _need(suffix: str, allowed: tuple[str, ...]) -> None:
+    from db.errors import StoreError
+
+    if suffix not in allowed:
+        raise StoreError(f"输出文件的扩展名应为 {' / '.join(allowed)}，不是“{suffix or '（无）'}”")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jifen", description="党员积分制管理 党员大会控制台；不带命令时打开控制台")
     p.add_argument("--db", dest="console_db", metavar="PATH", help="open the console on this database")
@@ -312,6 +371,16 @@ def build_parser() -> argparse.ArgumentParser:
     il.add_argument("--quarter", required=True)
     il.add_argument("--member")
     il.set_defaults(func=cmd_items_list)
+
+    ex = sub.add_parser("export", parents=[db], help="write a document: minutes, publicity, personal, ledger, ballots")
+    ex.add_argument("document", choices=["minutes", "publicity", "personal", "ledger", "ballots"])
+    ex.add_argument("--quarter", help="e.g. 2026Q3")
+    ex.add_argument("--year", type=int)
+    ex.add_argument("--member", help="姓名 (personal list of one member)")
+    ex.add_argument("--copies", type=int, default=1, help="blank ballots: how many copies")
+    ex.add_argument("--holidays", help="extra holidays and make-up working days (TOML); default in the user config folder")
+    ex.add_argument("--out", required=True, help="output file; .pdf, .xlsx or .csv")
+    ex.set_defaults(func=cmd_export)
 
     v = sub.add_parser("verify", parents=[db], help="check every locked quarter's digest chain")
     v.set_defaults(func=cmd_verify)

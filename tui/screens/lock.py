@@ -3,6 +3,8 @@ and its digest is shown."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.markup import escape
 from textual.binding import Binding
@@ -19,7 +21,7 @@ class LockScreen(MeetingScreen):
 
     def body(self) -> ComposeResult:
         yield Static(id="checklist", classes="checklist")
-        yield Static(id="lock-result", classes="digest")
+        yield Static(markup=False, id="lock-result", classes="digest")
 
     def _checks(self) -> list[tuple[bool, str, bool]]:
         """(met, text, blocking) for every line of the checklist."""
@@ -58,7 +60,9 @@ class LockScreen(MeetingScreen):
         checklist = self.query_one("#checklist", Static)
         if lock is not None:
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
-            result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n{lock.previous_digest or '（无，本支部第一次锁定）'}")
+            written = "".join(f"\n已生成：{p}" for p in getattr(self, "written", []))
+            result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n"
+                          f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
         lines = []
         for met, text, blocking in self._checks():
@@ -70,6 +74,33 @@ class LockScreen(MeetingScreen):
                      else "以上标 ✘ 的事项完成后才能锁定。")
         checklist.update("\n".join(lines))
         result.update("")
+
+    def documents_folder(self) -> Path:
+        """Beside the database file (the current folder for a server database)."""
+        from db.engine import database_url
+
+        url = database_url(self.japp.db_path)
+        return Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:///") else Path.cwd()
+
+    def write_documents(self) -> None:
+        """The minute and the quarter's publicity form, written beside the database."""
+        from db.store import quarter_label
+        from exports.fonts import FontMissing
+        from exports.forms import write_publicity
+        from exports.minutes import write_minutes
+
+        app = self.japp
+        folder = self.documents_folder()
+        stem = f"{app.store.branch_name()}-{quarter_label(app.year, app.number)}"
+        try:
+            minute = write_minutes(app.store, app.year, app.number, folder / f"{stem}-会议记录.pdf")
+            publicity = write_publicity(app.store, app.year, app.number, folder / f"{stem}-季度公示表.pdf")
+        except (FontMissing, OSError, ValueError) as exc:
+            self.notify(f"已锁定，但文件没有生成：{exc}", severity="error", timeout=15, markup=False)
+            return
+        self.written = [minute, publicity]
+        self.notify(f"会议记录和季度公示表已保存在：{folder}", title="已生成", timeout=15, markup=False)
+        self.refresh_all()
 
     def action_lock(self) -> None:
         app = self.japp
@@ -87,6 +118,7 @@ class LockScreen(MeetingScreen):
             done = app.attempt(app.store.lock, app.year, app.number)
             if done:
                 self.notify(f"{app.quarter_title}已锁定", title="锁定")
+                self.write_documents()
 
         declared = sum(1 for e in app.store.entries(app.year, app.number) if e.status == "申报")
         detail = "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"
