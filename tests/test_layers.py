@@ -28,3 +28,12 @@ def test_a_broken_contract_is_caught(tmp_path):
     assert done.returncode == 1
     assert "core._contract_probe -> db" in done.stdout
     assert "core._contract_probe -> textual" in done.stdout
+
+
+def test_start_up_leaves_the_export_libraries_alone():
+    """fpdf2 and openpyxl load only when a document or a spreadsheet is made."""
+    code = ("import sys, tui.cli, tui.app, db.store, db.imports, exports.forms, exports.minutes;"
+            "print(sorted(m for m in ('fpdf', 'openpyxl') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
