@@ -61,6 +61,7 @@ class LockScreen(MeetingScreen):
         if lock is not None:
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
             written = "".join(f"\n已生成：{p}" for p in getattr(self, "written", []))
+            written += "\n\n" + "\n".join(self._deadlines())
             result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n"
                           f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
@@ -74,6 +75,22 @@ class LockScreen(MeetingScreen):
                      else "以上标 ✘ 的事项完成后才能锁定。")
         checklist.update("\n".join(lines))
         result.update("")
+
+    def _deadlines(self) -> list[str]:
+        """The publicity and appeal windows in working days (and whether a year's holidays were guessed)."""
+        from exports.deadlines import HolidaysFileError, WorkCalendar
+
+        app = self.japp
+        mt = app.store.meeting(app.year, app.number)
+        if mt is None:
+            return []
+        p = app.store.scheme(app.year).process
+        try:
+            d = WorkCalendar.from_file().publicity_and_appeal(mt.held_at.date(), p.publicity_days, p.appeal_days,
+                                                              p.review_days if p.appeal_days else None)
+        except (HolidaysFileError, ValueError) as exc:
+            return [f"公示期无法计算：{exc}"]
+        return list(d.lines())
 
     def documents_folder(self) -> Path:
         """Beside the database file (the current folder for a server database)."""
