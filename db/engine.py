@@ -34,9 +34,7 @@ def database_url(db: str | os.PathLike | None = None) -> str:
     target = str(db) if db else os.environ.get("JIFEN_DB") or str(default_db_path())
     if "://" in target:
         return target
-    path = Path(target).expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -97,6 +95,9 @@ def migrate(engine: Engine) -> None:
 
 def open_engine(db: str | os.PathLike | None = None) -> Engine:
     """An engine on the chosen database, its schema brought up to date."""
-    engine = make_engine(database_url(db))
+    url = database_url(db)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
     migrate(engine)
     return engine

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from exports.fonts import CjkFont, find_font
+from exports.fonts import CjkFont, FontMissing, find_font
 
 FONT = "cjk"
 
@@ -34,8 +34,12 @@ class Document(FPDF):
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc_title = title
         font = font or find_font()
-        self.add_font(FONT, fname=str(font.path), collection_font_number=font.index)
-        self.add_font(FONT, style="B", fname=str(font.path), collection_font_number=font.index)
+        try:
+            self.add_font(FONT, fname=str(font.path), collection_font_number=font.index)
+            self.add_font(FONT, style="B", fname=str(font.path), collection_font_number=font.index)
+        except Exception as exc:  # not a font, or a face fpdf2 cannot embed
+            raise FontMissing(f"字体文件无法使用：{font.path}（{exc.__class__.__name__}）。"
+                              "请设置 JIFEN_FONT 指向一个 .ttf/.ttc/.otf 中文字体文件。") from None
         self.set_margins(22, 20, 22)
         self.set_auto_page_break(True, margin=20)
         self.set_title(title)
@@ -65,7 +69,10 @@ class Document(FPDF):
 
     def title_block(self, title: str, subtitle: str = "") -> None:
         self.set_font(FONT, "B", 18)
-        self.multi_cell(0, 10, title, align=Align.C, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # The CJK faces found have no bold weight: stroke the outline as well to make it heavier.
+        with self.local_context(text_mode="FILL_STROKE", line_width=0.35):
+            self.multi_cell(0, 10, title, align=Align.C, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN,
+                            new_y=YPos.NEXT)
         if subtitle:
             self.set_font(FONT, size=12)
             self.multi_cell(0, 7, subtitle, align=Align.C, wrapmode=WrapMode.CHAR,
@@ -78,7 +85,8 @@ class Document(FPDF):
             self.add_page()
         self.ln(2)
         self.set_font(FONT, "B", 13)
-        self.multi_cell(0, 8, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        with self.local_context(text_mode="FILL_STROKE", line_width=0.2):
+            self.multi_cell(0, 8, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=11)
 
     def para(self, text: str, size: float = 11, height: float = 6.5, align: Align = Align.L) -> None:

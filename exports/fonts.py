@@ -59,11 +59,28 @@ def _packaged() -> list[CjkFont]:
         return []
 
 
+def _chinese_face(path: Path) -> int:
+    """In a font collection, the Simplified Chinese face (Noto CJK puts Japanese first)."""
+    if path.suffix.lower() not in (".ttc", ".otc") or not path.is_file():
+        return 0
+    try:
+        from fontTools.ttLib import TTCollection
+
+        with TTCollection(str(path), lazy=True) as collection:
+            for i, face in enumerate(collection.fonts):
+                name = str(face["name"].getDebugName(1) or "")
+                if name.endswith((" SC", " CN")) or "Simplified" in name or "简" in name or "宋体" in name:
+                    return i
+    except Exception:  # an unreadable collection is reported when the document loads it
+        return 0
+    return 0
+
+
 def candidates(configured: str | os.PathLike | None = None, platform: str = sys.platform) -> list[CjkFont]:
     out = []
     chosen = configured or os.environ.get("JIFEN_FONT")
     if chosen:
-        out.append(CjkFont(Path(chosen), 0, "configured"))
+        out.append(CjkFont(Path(chosen), _chinese_face(Path(chosen)), "configured"))
     if platform.startswith("win"):
         out += _windows()
     elif platform == "darwin":
@@ -79,7 +96,7 @@ def find_font(configured: str | os.PathLike | None = None, platform: str = sys.p
     tried = candidates(configured, platform)
     chosen = configured or os.environ.get("JIFEN_FONT")
     if chosen and not Path(chosen).is_file():
-        raise FontMissing(f"指定的字体文件不存在：{chosen}（JIFEN_FONT 或 --font）")
+        raise FontMissing(f"指定的字体文件不存在：{chosen}（JIFEN_FONT 或 jifen export --font）")
     for font in tried + (_packaged() if packaged else []):
         if font.path.is_file():
             return font

@@ -128,7 +128,8 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
                                                                      p.review_days if p.appeal_days else None)
     for line in deadlines.lines():
         doc.para(line, size=10)
-    doc.para("对积分情况有异议的，可在申诉期内向党支部提出申诉。", size=10)
+    if p.appeal_days:
+        doc.para("对积分情况有异议的，可在申诉期内向党支部提出申诉。", size=10)
     return doc.save(out)
 
 
@@ -163,7 +164,7 @@ def write_ledger(store: Store, year: int, out: str | os.PathLike) -> Path:
 
 def write_personal(store: Store, year: int, out: str | os.PathLike, member: str | None = None) -> Path:
     """个人清单: each member's entries of the year with the points, one member to a page."""
-    from exports.document import Document, cn_date
+    from exports.document import Document
 
     scheme = store.scheme(year)
     board = store.board(year, explain=False)
@@ -184,10 +185,10 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             if e.status in ("撤回", "表决未通过", "有异议"):
                 continue
             plus = e.kind == "bonus"
-            reason = e.note + (f"（{e.item_code}）" if e.item_code else "")
+            reason = e.note
             if e.kind == "veto":
                 reason = f"一票否决：{reason}"
-            rows.append([len(rows) + 1, cn_date(e.entered_at), "",
+            rows.append([len(rows) + 1, f"{e.entered_at:%Y-%m-%d}", "",
                          reason if plus else "", show(e.points) if plus else "",
                          reason if not plus else "", show(e.points) if not plus and e.points is not None else ""])
         if not rows:
@@ -195,7 +196,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
         else:
             rows[0][2] = show(scheme.base)
         doc.grid(["序号", "日期", "基础分", "加分事由", "加分分值", "减分事由", "减分分值"], rows,
-                 [10, 24, 14, 45, 14, 45, 14])
+                 [10, 22, 14, 44, 16, 44, 16])
         r = board.member(str(m.id))
         doc.para(f"积分制分值（积分制分值＝基础分＋加分项－减分项）：{show(r.points)}")
         doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
@@ -212,13 +213,12 @@ def write_ballots(store: Store, year: int, out: str | os.PathLike, copies: int =
         raise StoreError("份数应在1到500之间")
     members = store.graded_members(year)
     doc = Document("民主评议党员测评表", author=store.branch_name())
-    for k in range(copies):
+    for _ in range(copies):  # secret ballots carry no number
         doc.add_page()
         doc.title_block("民主评议党员测评表", f"（{year}年度　{store.branch_name()}）")
         doc.para("请在每位党员对应的一栏内划“√”，每人只选一项；评为“优秀”的人数不超过参评人数的三分之一。"
                  "不记名，不得在票上作任何标记。", size=10)
         rows = [[i, m.name, "", "", "", ""] for i, m in enumerate(members, 1)]
         doc.grid(["序号", "评议对象", *RATING_LABELS], rows, [14, 40, 28, 28, 28, 28], size=11)
-        doc.para(f"第 {k + 1} / {copies} 份", size=8, align="R")
     return doc.save(out)
 

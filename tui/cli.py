@@ -84,10 +84,15 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from db.engine import open_engine
+def _store(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
+    """The store on --db; only `jifen init` may create the database file."""
+    from db.engine import database_url, open_engine
+    from db.errors import StoreError
     from db.store import Store
 
+    url = database_url(args.db)
+    if not create and url.startswith("sqlite:///") and not os.path.exists(url.removeprefix("sqlite:///")):
+        raise StoreError(f"数据库文件不存在：{url.removeprefix('sqlite:///')}（请检查 --db，或先运行 jifen init）")
     return Store(open_engine(args.db), actor=os.environ.get("JIFEN_ACTOR", ""))
 
 
@@ -139,7 +144,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             from tui.schemefile import read_scheme_file
 
             scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
-        _store(args).init_branch(args.branch, scheme_id, text, args.year)
+        _store(args, create=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
         return _refused(exc)
     print(f"已建立：{args.branch} {args.year}年度，积分方案 {scheme_id}")
@@ -257,6 +262,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     out = args.out
     suffix = os.path.splitext(out)[1].lower()
+    if args.font:
+        os.environ["JIFEN_FONT"] = args.font  # the documents look here first
     kind = args.document
     try:
         store = _store(args)
@@ -379,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--member", help="姓名 (personal list of one member)")
     ex.add_argument("--copies", type=int, default=1, help="blank ballots: how many copies")
     ex.add_argument("--holidays", help="extra holidays and make-up working days (TOML); default in the user config folder")
+    ex.add_argument("--font", help="a CJK font file (.ttf/.ttc/.otf) for the PDF; default: JIFEN_FONT, then the system's")
     ex.add_argument("--out", required=True, help="output file; .pdf, .xlsx or .csv")
     ex.set_defaults(func=cmd_export)
 
