@@ -27,6 +27,30 @@ def cn_datetime(d: datetime) -> str:
     return f"{cn_date(d)} {d:%H:%M}"
 
 
+# 避头尾: these never begin a line; the character before them moves down with them.
+NO_LINE_START = set("，。、；：？！）》」』】〕”’%）,.;:?!)]}…—")
+
+
+def wrap_lines(text: str, width: float, measure) -> list[str]:  # type: ignore[no-untyped-def]
+    """Break Chinese text into lines no wider than `width`, by character, so that no line
+    starts with closing punctuation."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for ch in para:
+            if line and measure(line + ch) > width:
+                if ch in NO_LINE_START and len(line) > 1:
+                    out.append(line[:-1])
+                    line = line[-1] + ch
+                else:
+                    out.append(line)
+                    line = ch
+            else:
+                line += ch
+        out.append(line)
+    return out
+
+
 class Document(FPDF):
     """An A4 document in Chinese; `title` names it in the PDF metadata and the running head."""
 
@@ -91,7 +115,9 @@ class Document(FPDF):
 
     def para(self, text: str, size: float = 11, height: float = 6.5, align: Align = Align.L) -> None:
         self.set_font(FONT, size=size)
-        self.multi_cell(0, height, text, align=align, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        lines = wrap_lines(text, self.epw - 2 * self.c_margin - 0.5, self.get_string_width)
+        self.multi_cell(0, height, "\n".join(lines), align=align, wrapmode=WrapMode.CHAR,
+                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=11)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
@@ -101,7 +127,8 @@ class Document(FPDF):
             w = self.get_string_width(label + "：") + 1
             self.cell(w, 6.5, label + "：")
             self.set_font(FONT, size=11)
-            self.multi_cell(0, 6.5, value or "—", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            lines = wrap_lines(value or "—", self.epw - w - 2 * self.c_margin - 0.5, self.get_string_width)
+            self.multi_cell(0, 6.5, "\n".join(lines), wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def grid(self, headings: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],
              size: float = 9.5, align: Sequence[str] | None = None) -> None:

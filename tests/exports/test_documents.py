@@ -359,8 +359,6 @@ def test_minute_reads_back_with_plain_pypdf(demo, q3_minute):
     assert "主持人（签字）" in text
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT: lines are broken by character only, with no 避头尾 rule, so a "
-                   "line of the minute starts with ，or 。 (the vote results: '，通过（…', and '。' alone after 为准)")
 def test_minute_lines_never_start_with_closing_punctuation(q3_minute):
     for k, text in enumerate(read_pdf(q3_minute), 1):
         for line in lines(text):
