@@ -820,7 +820,7 @@ def _undo_tally(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 def _undo_facts(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
     for k, v in p.items():
-        setattr(mt, k, v)
+        setattr(mt, k, datetime.fromisoformat(v) if k == "held_at" else v)  # the slot keeps times as text
     s.add(mt)
     return "已撤销会议信息的修改"
 

@@ -956,3 +956,15 @@ def test_entries_added_before_the_meeting_leave_nothing_to_undo(branch: Branch):
     st.open_meeting(YEAR, Q, facts())
     with pytest.raises(StoreError, match="没有可以撤销的操作"):
         st.undo(YEAR, Q)
+
+
+def test_undo_of_a_changed_meeting_time_restores_it(meeting: Branch):
+    from datetime import datetime
+
+    st = meeting.st
+    before = st.meeting(YEAR, Q).held_at
+    st.set_meeting_facts(YEAR, Q, held_at=datetime(2026, 3, 30, 9, 0), place="大会议室")
+    assert st.meeting(YEAR, Q).held_at == datetime(2026, 3, 30, 9, 0)
+    st.undo(YEAR, Q)
+    mt = st.meeting(YEAR, Q)
+    assert mt.held_at == before and mt.place != "大会议室"
