@@ -15,6 +15,21 @@ from textual.widgets import Input, Label, Static
 from core.meeting import QuorumStatus
 
 
+class FormDialog(ModalScreen):
+    """A dialog of fields: Enter moves to the next field; on the last one it calls `submit`."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        i = inputs.index(event.input)
+        if i + 1 < len(inputs):
+            inputs[i + 1].focus()
+        else:
+            self.submit(inputs)
+
+    def submit(self, inputs: list[Input]) -> None:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class FactsForm:
     held_at: datetime
@@ -25,7 +40,7 @@ class FactsForm:
     agenda: str
 
 
-class MeetingFactsDialog(ModalScreen[FactsForm | None]):
+class MeetingFactsDialog(FormDialog, ModalScreen[FactsForm | None]):
     """会议信息: date and time, place, host, recorder, observers, agenda."""
 
     BINDINGS = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存")]
@@ -47,13 +62,8 @@ class MeetingFactsDialog(ModalScreen[FactsForm | None]):
             yield Static("回车到下一项，最后一项回车或 Ctrl+S 保存，Esc 取消", classes="hint")
             yield Static("", markup=False, id="form-error", classes="error")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        i = inputs.index(event.input)
-        if i + 1 < len(inputs):
-            inputs[i + 1].focus()
-        else:
-            self.action_save()
+    def submit(self, inputs: list[Input]) -> None:
+        self.action_save()
 
     def action_save(self) -> None:
         get = lambda key: self.query_one(f"#{key}", Input).value.strip()  # noqa: E731
@@ -110,7 +120,7 @@ class AbsenceDialog(ModalScreen[Absence | None]):
         self.dismiss(None)
 
 
-class NumbersDialog(ModalScreen[list[int] | None]):
+class NumbersDialog(FormDialog, ModalScreen[list[int] | None]):
     """Whole numbers for named fields (票数): refuses anything else where it is typed."""
 
     BINDINGS = [Binding("escape", "cancel", "取消")]
@@ -134,12 +144,7 @@ class NumbersDialog(ModalScreen[list[int] | None]):
             yield Static("回车到下一项，最后一项回车确定，Esc 取消", classes="hint")
             yield Static("", markup=False, id="form-error", classes="error")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        i = inputs.index(event.input)
-        if i + 1 < len(inputs):
-            inputs[i + 1].focus()
-            return
+    def submit(self, inputs: list[Input]) -> None:
         values = []
         for inp, label in zip(inputs, self.labels):
             text = inp.value.strip() or "0"
