@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.demo import BRANCH, ROSTER, SCHEME_ID, YEAR, demo_branch_year
 from core.schemes import builtin, builtin_text
-from db.engine import open_engine
+from db.engine import database_url, is_url, open_engine, shown_url
 from db.errors import StoreError
 from db.store import MeetingFacts, Store, now
 
@@ -32,13 +32,17 @@ ENTERED = {1: datetime(2026, 3, 20, 9, 0), 2: datetime(2026, 6, 19, 9, 0), 3: da
 SICK = "谢德明"  # on long sick leave: absent again today, on 病假
 
 
-def build_demo(db_path: str | Path, actor: str = HOST) -> Store:
-    """Create the demo branch in a new database file; refuses a file that already holds one."""
-    path = Path(db_path)
-    if path.exists() and path.stat().st_size > 0:
-        raise StoreError(f"{path} 已存在，示范数据只能写入新的数据库文件")
+def build_demo(db: str | Path, actor: str = HOST) -> Store:
+    """Create the demo branch in a new database file, or in an empty server database (a
+    postgresql:// URL); refuses one that already holds data."""
+    if not is_url(db):
+        path = Path(db)
+        if path.exists() and path.stat().st_size > 0:
+            raise StoreError(f"{path} 已存在，示范数据只能写入新的数据库文件")
     # The year is replayed on its own dates, so the demo (and its digests) is the same on every machine.
-    store = Store(open_engine(path), actor, clock=lambda: datetime(2026, 1, 5, 9, 0))
+    store = Store(open_engine(db), actor, clock=lambda: datetime(2026, 1, 5, 9, 0))
+    if store.years():
+        raise StoreError(f"{shown_url(database_url(db))} 中已有支部数据，示范数据只能写入空的数据库")
     store.init_branch(BRANCH, SCHEME_ID, builtin_text(SCHEME_ID), YEAR)
     rows = []
     for i, d in enumerate(ROSTER):

@@ -3,6 +3,8 @@
 SQLite by default, in the user's data folder; `--db PATH` or JIFEN_DB choose another file,
 and a URL (postgresql://...) works the same. Every SQLite connection gets WAL,
 synchronous=FULL and foreign keys, so a laptop that loses power loses nothing committed.
+PostgreSQL goes through psycopg 3, the `postgres` extra: a plain postgresql:// URL is taken
+to mean it (SQLAlchemy would otherwise reach for psycopg2, which jifen does not install).
 """
 
 from __future__ import annotations
@@ -29,12 +31,30 @@ def default_db_path() -> Path:
     return user_data_path("jifen", appauthor=False) / "jifen.db"
 
 
+POSTGRES_EXTRA = 'pip install "jifen[postgres]"'
+
+
 def database_url(db: str | os.PathLike | None = None) -> str:
     """The URL for --db (a path or a URL), else JIFEN_DB, else the default file."""
     target = str(db) if db else os.environ.get("JIFEN_DB") or str(default_db_path())
     if "://" in target:
+        scheme, rest = target.split("://", 1)
+        if scheme in ("postgresql", "postgres"):
+            return f"postgresql+psycopg://{rest}"
         return target
     return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def is_url(db: str | os.PathLike | None) -> bool:
+    """Whether --db names a server database rather than a file."""
+    return db is not None and "://" in str(db)
+
+
+def shown_url(url: str) -> str:
+    """The URL as the user may see it: no password."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +67,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def make_engine(url: str) -> Engine:
-    engine = sa.create_engine(url)
+    try:
+        engine = sa.create_engine(url)
+    except ModuleNotFoundError as exc:
+        if url.startswith("postgresql"):
+            raise StoreError(f"连接 PostgreSQL 数据库需要安装 jifen 的 postgres 扩展：{POSTGRES_EXTRA}") from None
+        raise StoreError(f"无法打开数据库 {shown_url(url)}：缺少数据库驱动 {exc.name}") from None
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"数据库地址写法不对：{exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -99,5 +126,10 @@ def open_engine(db: str | os.PathLike | None = None) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except sa.exc.OperationalError as exc:
+        # A server that is down or refuses us: one line with the server's own reason.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"无法连接数据库 {shown_url(url)}：{reason}") from None
     return engine

@@ -67,7 +67,8 @@ class JifenApp(App[None]):
         from db.engine import open_engine
         from db.store import Store
 
-        self.db_path = None if db_path is None else Path(db_path)
+        # Kept as given: a postgresql:// URL must not go through Path, which folds its "//".
+        self.db_path = db_path
         self.store = Store(open_engine(db_path), actor or os.environ.get("JIFEN_ACTOR", "书记"))
         self.year, self.number = self._current_quarter()
 

@@ -106,14 +106,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from db.demo import build_demo
+    from db.engine import database_url, shown_url
     from db.errors import StoreError
 
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="jifen-demo-"), "demo.db")
     try:
-        store = build_demo(path)
+        build_demo(path)
     except StoreError as exc:
         return _refused(exc)
-    print(f"示范数据库：{path}")
+    print(f"示范数据库：{shown_url(database_url(path))}")
     if not args.no_tui:
         return run_console(path)
     return 0
