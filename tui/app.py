@@ -19,6 +19,7 @@ from textual.binding import Binding
 from db.errors import StoreError
 from tui.commands import ActionsProvider
 from tui.messages import MeetingChanged
+from tui.safety import Failures, SafeHandlers
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ class Outcome(Generic[T]):
         return self.ok
 
 
-class JifenApp(App[None]):
+class JifenApp(SafeHandlers, Failures, App[None]):
     """The console on one database; works on the first quarter of the newest year that is
     not locked (or the last quarter, read-only, when all are)."""
 
@@ -64,6 +65,7 @@ class JifenApp(App[None]):
 
     def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "") -> None:
         super().__init__()
+        self.failures: list[BaseException] = []
         from db.engine import open_engine
         from db.store import Store
 
@@ -118,6 +120,13 @@ class JifenApp(App[None]):
         self.install_screen(LockScreen(), "lock")
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
+        self.safety_net = True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last stop for an exception (it would end the app): once the console is up,
+        a notice and the log instead. See tui/safety.py."""
+        if not self.report_failure(error):
+            super()._handle_exception(error)
 
     def action_show(self, name: str):  # type: ignore[no-untyped-def]
         """Go to a page; returns what to await for the page to be built (the palette waits)."""

@@ -9,11 +9,52 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from tui.messages import MeetingChanged
+from tui.safety import SafeHandlers
 
 if TYPE_CHECKING:
     from tui.app import JifenApp
+
+# A table may be rebuilt (cleared and refilled from the store) between a key and the events it
+# caused: a highlighted row's key can then be gone. Handlers read tables only through these.
+
+def cursor_key(table: DataTable) -> str | None:
+    """The key of the row under the cursor, or None (empty table, or rebuilt under us)."""
+    if not table.row_count:
+        return None
+    try:
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    except (CellDoesNotExist, RowDoesNotExist):
+        return None
+
+
+def row_cells(table: DataTable, key: str | None) -> list[str] | None:
+    """A row's cells as text, or None when there is no such row (any more)."""
+    if key is None:
+        return None
+    try:
+        return [str(c) for c in table.get_row(key)]
+    except RowDoesNotExist:
+        return None
+
+
+def cursor_cells(table: DataTable) -> list[str] | None:
+    """The cells of the row under the cursor, or None."""
+    return row_cells(table, cursor_key(table))
+
+
+def move_to_key(table: DataTable, key: str | None) -> bool:
+    """Put the cursor on the row `key`; False (cursor unmoved) when there is no such row."""
+    if key is None:
+        return False
+    try:
+        table.move_cursor(row=table.get_row_index(key))
+    except RowDoesNotExist:
+        return False
+    return True
+
 
 def add_plain_row(table: DataTable, *cells: object, key: str | None = None) -> None:
     """A row whose text is shown as typed: names and notes may hold brackets that markup
@@ -32,7 +73,7 @@ def reset_table(table: DataTable, *columns: str) -> None:
 STATE_LABELS = {"open": "未开会", "meeting": "会议进行中", "locked": "已锁定（只读）"}
 
 
-class MeetingScreen(Screen):
+class MeetingScreen(SafeHandlers, Screen):
     """A main screen of the console. Subclasses compose `body()` and implement `redraw()`."""
 
     TITLE_TEXT = ""

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, cursor_key, move_to_key, reset_table, MeetingScreen
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
           "evaluation": "评议", "total": "总分", "rank": "名次", "grade": "等次", "flag": "标记", "exempt": "免于"}
@@ -38,9 +38,7 @@ class BoardScreen(MeetingScreen):
             return
         self.result = app.store.board(app.year)
         table = self.query_one("#board", DataTable)
-        key = None
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = cursor_key(table)
         reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季", "积分", "评议", "总分", "等次", "标记")
         order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
         for m in order:
@@ -48,11 +46,7 @@ class BoardScreen(MeetingScreen):
             add_plain_row(table, str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
                           show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
                           "、".join(FLAG_LABELS[f] for f in m.flags), key=m.id)
-        if key is not None:
-            try:
-                table.move_cursor(row=table.get_row_index(key))
-            except Exception:
-                pass
+        move_to_key(table, key)
         self._show_why()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -61,11 +55,15 @@ class BoardScreen(MeetingScreen):
     def _show_why(self) -> None:
         table = self.query_one("#board", DataTable)
         why = self.query_one("#why", Static)
-        if self.result is None or not table.row_count:
+        mid = cursor_key(table)
+        if self.result is None or mid is None:
             why.update("")
             return
-        mid = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        m = self.result.member(str(mid))
+        try:
+            m = self.result.member(mid)
+        except (KeyError, LookupError):  # the board was recomputed without this member
+            why.update("")
+            return
         order = ("grade", "total", "points", "evaluation", "rank", "flag", "veto", "bonus", "category", "exempt",
                  "quarter")
         reasons = sorted(m.reasons, key=lambda r: order.index(r.topic.split(":")[0])

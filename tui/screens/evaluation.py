@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.scheme import RATING_LABELS
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, cursor_key, move_to_key, reset_table, MeetingScreen
 from tui.screens.forms import NumbersDialog
 
 
@@ -68,10 +68,8 @@ class EvaluationScreen(MeetingScreen):
         self._refresh_hint()
 
     def _cursor_member(self) -> int | None:
-        table = self.query_one("#ballot", DataTable)
-        if not table.row_count:
-            return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+        key = cursor_key(self.query_one("#ballot", DataTable))
+        return int(key) if key is not None else None
 
     def action_rate(self, i: int) -> None:
         if not self.editable():
@@ -113,7 +111,7 @@ class EvaluationScreen(MeetingScreen):
         mid = self.order.pop()
         del self.marks[mid]
         table.update_cell(str(mid), table.ordered_columns[2].key, "·")
-        table.move_cursor(row=table.get_row_index(str(mid)))
+        move_to_key(table, str(mid))
         self._refresh_hint()
 
     def _saved(self) -> None:

@@ -13,9 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from core.meeting import QuorumStatus
+from tui.safety import SafeHandlers
 
 
-class FormDialog(ModalScreen):
+class FormDialog(SafeHandlers, ModalScreen):
     """A dialog of fields: Enter moves to the next field; on the last one it calls `submit`."""
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -86,7 +87,7 @@ class Absence:
     opinion: str
 
 
-class AbsenceDialog(ModalScreen[Absence | None]):
+class AbsenceDialog(SafeHandlers, ModalScreen[Absence | None]):
     """缺席: one key for the reason, then any written opinion."""
 
     REASONS = ("病假", "事假", "公差", "其他")
@@ -159,7 +160,7 @@ class NumbersDialog(FormDialog, ModalScreen[list[int] | None]):
         self.dismiss(None)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(SafeHandlers, ModalScreen[bool]):
     BINDINGS = [Binding("y", "answer(True)", "确定"), Binding("n,escape", "answer(False)", "取消")]
 
     def __init__(self, question: str, detail: str = "") -> None:

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table, MeetingScreen
 from tui.screens.vote import VoteDialog
 
 
@@ -128,39 +128,40 @@ class MembersScreen(MeetingScreen):
             if members[i].id in contested and (step or self._entry_id_quiet() != contested[members[i].id]):
                 self.index = i
                 self.redraw()
-                table = self.query_one("#entries", DataTable)
-                table.move_cursor(row=table.get_row_index(str(contested[members[i].id])))
+                move_to_key(self.query_one("#entries", DataTable), str(contested[members[i].id]))
                 return
 
     def _entry_id_quiet(self) -> int | None:
-        table = self.query_one("#entries", DataTable)
-        if not table.row_count:
-            return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+        key = cursor_key(self.query_one("#entries", DataTable))
+        return int(key) if key is not None else None
 
-    def _entry_id(self) -> int | None:
+    def _entry(self) -> tuple[int, list[str]] | None:
+        """The entry under the cursor: its id and its row's cells (or a notice why there is none)."""
         table = self.query_one("#entries", DataTable)
-        if not table.row_count:
+        key = cursor_key(table)
+        cells = cursor_cells(table)
+        if key is None or cells is None:
             self.notify("这位党员本季度没有积分事项", severity="warning")
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+        return int(key), cells
+
+    def _entry_id(self) -> int | None:
+        entry = self._entry()
+        return entry[0] if entry else None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        table = self.query_one("#entries", DataTable)
-        detail = self.query_one("#entry-detail", Static)
-        if not table.row_count or event.row_key is None:
-            detail.update("")
-            return
-        row = [str(c) for c in table.get_row(event.row_key)]
-        detail.update(f"{row[4]}　〔{row[5]}〕")
+        # The event may come after the table was rebuilt for another member: read the cursor's
+        # row as it is now, not the event's row key.
+        row = cursor_cells(self.query_one("#entries", DataTable))
+        self.query_one("#entry-detail", Static).update(f"{row[4]}　〔{row[5]}〕" if row else "")
 
     def action_contest(self) -> None:
         """C: raise an objection, or take it back while no vote has been taken."""
-        entry = self._entry_id()
-        if entry is None:
+        found = self._entry()
+        if found is None:
             return
-        table = self.query_one("#entries", DataTable)
-        if str(table.get_row(str(entry))[3]) == "有异议":
+        entry, row = found
+        if row[3] == "有异议":
             if self.japp.attempt(self.japp.store.drop_objection, entry):
                 self.notify("异议已撤回，事项恢复为“申报”")
         elif self.japp.attempt(self.japp.store.contest_entry, entry):
@@ -172,11 +173,10 @@ class MembersScreen(MeetingScreen):
             self.japp.attempt(self.japp.store.confirm_entry, entry)
 
     def action_vote(self) -> None:
-        entry = self._entry_id()
-        if entry is None:
+        found = self._entry()
+        if found is None:
             return
-        table = self.query_one("#entries", DataTable)
-        row = [str(c) for c in table.get_row(str(entry))]
+        entry, row = found
         if self.japp.state != "meeting":
             self.editable()
             return

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.labels import STATUS_LABELS
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import add_plain_row, cursor_cells, cursor_key, reset_table, MeetingScreen
 from tui.screens.forms import Absence, AbsenceDialog, quorum_text
 
 
@@ -76,11 +76,10 @@ class RollCallScreen(MeetingScreen):
 
     def _selected(self) -> tuple[int, str] | None:
         table = self.query_one("#roll", DataTable)
-        if not table.row_count:
+        key, cells = cursor_key(table), cursor_cells(table)
+        if key is None or cells is None:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        name = table.get_row(key)[1]
-        return int(key), str(name)  # type: ignore[arg-type]
+        return int(key), cells[1]
 
     def _advance(self) -> None:
         table = self.query_one("#roll", DataTable)

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 
 from core.meeting import VoteOutcome
+from tui.safety import SafeHandlers
 
 if TYPE_CHECKING:
     from tui.app import JifenApp
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 FIELDS = (("yes", "赞成"), ("no", "反对"), ("abstain", "弃权"))
 
 
-class VoteDialog(ModalScreen[VoteOutcome | None]):
+class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
     # Priority: the count fields would otherwise take Ctrl+W as "delete word".
     BINDINGS = [Binding("escape", "close", "关闭"),
                 Binding("ctrl+w", "toggle_written", "书面意见", priority=True)]
