@@ -15,9 +15,9 @@ from typing import Any, Generic, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import ModalScreen
 
 from db.errors import StoreError
-from tui.commands import ActionsProvider
 from tui.messages import MeetingChanged
 from tui.safety import Failures, SafeHandlers
 
@@ -31,6 +31,12 @@ SCREENS_BY_KEY = (
     ("5", "board", "积分榜"),
     ("6", "lock", "锁定"),
 )
+
+
+def _actions_provider():  # type: ignore[no-untyped-def]
+    from tui.commands import ActionsProvider
+
+    return ActionsProvider
 
 
 @dataclass(frozen=True)
@@ -51,21 +57,33 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "jifen 党员积分制管理"
-    # Only our own actions, in Chinese: Textual's system commands would show English.
-    COMMANDS = {ActionsProvider}
-    # Pages: 1-6, or F1-F6 where a page uses the digits itself (ballot entry). The title line
-    # shows them, so the footer keeps its room for the page's own actions.
+    # Only our own actions, in Chinese: Textual's system commands would show English. Loaded
+    # when the palette opens: textual.command costs ~60 ms of start-up.
+    COMMANDS = {lambda: _actions_provider()}
+    # Pages: F1-F6 on every page, or Alt+1..6 where the F-keys need Fn (laptops). Digits never
+    # switch pages: they enter ratings, counts and choices. The title line shows the rule, so
+    # the footer keeps its room for the page's own actions.
     BINDINGS = [
-        Binding("ctrl+p", "command_palette", "命令", key_display="^p", priority=True),
-        *(Binding(f"{key},f{key}", f"show('{mode}')", label, key_display=key, show=False)
+        Binding("ctrl+p", "command_palette", "命令", key_display="^p", priority=True, tooltip="打开命令面板"),
+        *(Binding(f"f{key},alt+{key}", f"show('{mode}')", label, key_display=f"F{key}", show=False, priority=True,
+                  tooltip=f"前往{label}页")
           for key, mode, label in SCREENS_BY_KEY),
-        Binding("ctrl+z", "undo", "撤销", key_display="^z"),
-        Binding("ctrl+q", "quit", "退出", key_display="^q"),
+        Binding("ctrl+z", "undo", "撤销", key_display="^z", tooltip="撤销上一步操作"),
+        Binding("f7,ctrl+t", "toggle_look", "深色/浅色", key_display="F7", show=False, priority=True,
+                tooltip="投影用浅色与屏幕用深色之间切换"),
+        Binding("ctrl+q", "quit", "退出", key_display="^q", priority=True, tooltip="退出控制台"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
+    PAGE_RULE = "F1-F6 或 Alt+1-6 换页　Ctrl+P 命令"
 
     def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "") -> None:
         super().__init__()
         self.failures: list[BaseException] = []
+        from tui.themes import THEMES
+
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = THEMES[0].name  # the projector look; F7 switches for the session
         from db.engine import open_engine
         from db.store import Store
 
@@ -130,6 +148,10 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
     def action_show(self, name: str):  # type: ignore[no-untyped-def]
         """Go to a page; returns what to await for the page to be built (the palette waits)."""
+        if isinstance(self.screen, ModalScreen):
+            # A dialog (or the palette) is open: it must be answered or closed (Esc) first.
+            self.notify("请先完成或关闭当前对话框（Esc），再切换页面", severity="warning", timeout=4)
+            return None
         if not self.ready and name != "overview":
             self.notify("数据库中还没有党支部：请先运行 jifen init，或用 jifen demo 打开示范支部", severity="warning")
             return None
@@ -177,11 +199,29 @@ class JifenApp(SafeHandlers, Failures, App[None]):
             return
         self.exit()
 
+    def action_toggle_look(self) -> None:
+        from tui.themes import DARK, PROJECTOR
+
+        self.theme = DARK.name if self.theme == PROJECTOR.name else PROJECTOR.name
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """One notice at a time, in the band kept free for it above the footer: a new one
+        replaces the last, so notices never pile up over the figures."""
+        self.clear_notifications()
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's hint in English would say how to quit; ours says it in Chinese."""
+        self.notify("Ctrl+C 不会退出控制台；要退出请按 Ctrl+Q", title="退出？", timeout=4)
+
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        from tui.commands import ChinesePalette
+
         if not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="输入命令名称，如“缺席”“锁定”…", id="--command-palette"))
+            self.push_screen(ChinesePalette(placeholder="输入命令名称，如“缺席”“锁定”…", id="--command-palette"))
 
     def action_undo(self) -> None:
         if not self.ready:

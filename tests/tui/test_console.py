@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
@@ -142,7 +143,7 @@ async def notices_after(pilot: Pilot, *keys: str) -> str:
 async def open_meeting(pilot: Pilot) -> None:
     """概况, O, accept the proposed facts (now, last meeting's place and people), Ctrl+S."""
     app = pilot.app
-    await pilot.press("1", "o")
+    await pilot.press("f1", "o")
     assert screen_name(app) == "MeetingFactsDialog"
     await pilot.press("ctrl+s")
     await pilot.pause()
@@ -150,13 +151,13 @@ async def open_meeting(pilot: Pilot) -> None:
 
 
 async def everyone_present(pilot: Pilot) -> None:
-    await pilot.press("2", "ctrl+a")
+    await pilot.press("f2", "ctrl+a")
     await pilot.pause()
 
 
 async def absent_with_opinion_then_rest_present(pilot: Pilot) -> None:
     """谢德明 away on 病假 with a written opinion, everyone else present (19 of 20 voting)."""
-    await pilot.press("2", "ctrl+end", "a", "1", *"同意", "enter", "ctrl+a")
+    await pilot.press("f2", "ctrl+end", "a", "1", *"同意", "enter", "ctrl+a")
     await pilot.pause()
 
 
@@ -199,7 +200,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert column(table(app, "#quarters"), "状态")[QUARTER - 1] == "会议进行中"
 
         # 签到: nobody called yet, the meeting may not vote.
-        await pilot.press("2")
+        await pilot.press("f2")
         assert screen_name(app) == "RollCallScreen"
         assert shown(app, "#quorum-banner").startswith("不能表决")
         roll = table(app, "#roll")
@@ -223,7 +224,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert column(roll, "签到").count("出席") == 22
 
         # 逐人: D reaches each contested entry; one passes, one fails, one passes.
-        await pilot.press("3")
+        await pilot.press("f3")
         assert screen_name(app) == "MembersScreen"
         assert "本季度还有 3 项有异议的事项待表决" in shown(app, "#entry-hint")
         entries = table(app, "#entries")
@@ -247,7 +248,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert "本季度没有待表决的事项" in await notices_after(pilot, "d")
 
         # 评议: three full ballots and a blank one, key by key.
-        await pilot.press("4")
+        await pilot.press("f4")
         assert screen_name(app) == "EvaluationScreen"
         assert "正在录入 第 1 张" in shown(app, "#progress")
         assert table(app, "#ballot").row_count == GRADED
@@ -274,7 +275,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert "正在录入 第 5 张" in progress and "已收回 4 张（有效 3，空白 1）" in progress
 
         # 积分榜: the evaluation figures, as the engine has them.
-        await pilot.press("5")
+        await pilot.press("f5")
         assert screen_name(app) == "BoardScreen"
         board = table(app, "#board")
         figures = fresh_store(demo_db).board(YEAR)
@@ -289,7 +290,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
             > float(row_named(board, SICK)[8])
 
         # 锁定: the checklist is met; L, then Y.
-        await pilot.press("6")
+        await pilot.press("f6")
         assert screen_name(app) == "LockScreen"
         checklist = shown(app, "#checklist")
         assert "✔ 有异议的事项均已表决" in checklist and "测评票已录入 4 张" in checklist
@@ -298,6 +299,16 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert screen_name(app) == "ConfirmDialog"
         assert "已锁定" in await notices_after(pilot, "y")
         assert screen_name(app) == "LockScreen"
+        # The documents are written in a worker, with a progress line; a second L is refused meanwhile.
+        lock_page = app.screen
+        if lock_page.locking:  # type: ignore[attr-defined]
+            assert "正在" in shown(app, "#lock-progress")
+            assert "请稍候" in await notices_after(pilot, "l")
+        await until(pilot, lambda: not lock_page.locking, timeout=30)  # type: ignore[attr-defined]
+        assert shown(app, "#lock-progress") == ""
+        pdfs = sorted(p.name for p in demo_db.parent.glob("*.pdf"))
+        assert [n.split("-")[-1] for n in pdfs] == ["会议记录.pdf", "季度公示表.pdf"], pdfs
+        assert all(str(demo_db.parent / n) in shown(app, "#lock-result") for n in pdfs)
         digests = re.findall(r"\b[0-9a-f]{64}\b", shown(app, "#lock-result"))
         assert digests, shown(app, "#lock-result")
         assert "已锁定（只读）" in shown(app, "#title-line")
@@ -321,15 +332,15 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
 
         # Afterwards the quarter is read-only: keys that would change data say so, change nothing.
         before = snapshot(demo_db)
-        await pilot.press("2")
+        await pilot.press("f2")
         row_before = cursor_row(table(app, "#roll"))
         assert "已锁定" in await notices_after(pilot, "space")
         assert cursor_row(table(app, "#roll")) == row_before
         assert "已锁定" in await notices_after(pilot, "ctrl+z")
-        await pilot.press("4")
+        await pilot.press("f4")
         assert "已锁定" in await notices_after(pilot, "1")
         assert ballot_marks(app) == ["·"] * GRADED
-        await pilot.press("6")
+        await pilot.press("f6")
         assert "已锁定" in await notices_after(pilot, "l")
         assert snapshot(demo_db) == before
 
@@ -339,7 +350,7 @@ async def test_vote_counting_a_written_opinion(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await absent_with_opinion_then_rest_present(pilot)
-        await pilot.press("3", "d", "v")
+        await pilot.press("f3", "d", "v")
         assert "书面意见（1份" in str(app.screen.query_one("#count-written").render())
         await pilot.press("1", "0", "enter", "5", "enter", "4", "tab", "space")
         assert app.screen.query_one("#written").display
@@ -359,7 +370,7 @@ async def test_ctrl_w_ticks_written_opinions(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await absent_with_opinion_then_rest_present(pilot)
-        await pilot.press("3", "d", "v", "1", "5", "ctrl+w")
+        await pilot.press("f3", "d", "v", "1", "5", "ctrl+w")
         await pilot.pause()
         assert app.screen.query_one("#yes", Input).value == "15"
         assert app.screen.query_one("#written").display
@@ -376,10 +387,10 @@ async def test_ctrl_w_ticks_written_opinions(demo_db: Path) -> None:
 async def test_vote_without_quorum_is_refused(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
-        await pilot.press("2", "space", "space", "space")  # three of twenty voting members
+        await pilot.press("f2", "space", "space", "space")  # three of twenty voting members
         banner = shown(app, "#quorum-banner")
         assert banner.startswith("不能表决") and "实到3人" in banner and "至少需要11人" in banner
-        await pilot.press("3", "d")
+        await pilot.press("f3", "d")
         entry = cursor_row(table(app, "#entries"))
         assert entry[3] == "有异议"
         before = snapshot(demo_db)
@@ -405,7 +416,7 @@ async def test_impossible_vote_counts_are_refused(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)  # twenty voting members present
-        await pilot.press("3", "d")
+        await pilot.press("f3", "d")
         before = snapshot(demo_db)
 
         # More votes than voting members present.
@@ -436,7 +447,7 @@ async def test_lock_refused_while_an_entry_is_contested(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        await pilot.press("6")
+        await pilot.press("f6")
         assert "✘ 还有 3 项有异议的事项没有表决" in shown(app, "#checklist")
         before = snapshot(demo_db)
         notice = await notices_after(pilot, "l")
@@ -452,7 +463,7 @@ async def test_lock_refused_while_an_entry_is_contested(demo_db: Path) -> None:
 async def test_ballot_keys_before_the_meeting_opens(demo_db: Path) -> None:
     before = snapshot(demo_db)
     async with console(demo_db) as (app, pilot):
-        await pilot.press("4")
+        await pilot.press("f4")
         assert screen_name(app) == "EvaluationScreen"
         assert "会议尚未开始" in await notices_after(pilot, "1")
         await pilot.press("2", "3", "4")
@@ -471,7 +482,7 @@ async def test_half_entered_ballot_is_refused_and_kept(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        await pilot.press("4")
+        await pilot.press("f4")
         before = snapshot(demo_db)
         assert "空白票请按 B" in await notices_after(pilot, "enter")  # nothing rated yet
         await fill_ballot(pilot, "2" * 20)
@@ -492,7 +503,7 @@ async def test_half_entered_ballot_is_refused_and_kept(demo_db: Path) -> None:
 async def test_undo_a_roll_call_mark(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
-        await pilot.press("2", "space")
+        await pilot.press("f2", "space")
         roll = table(app, "#roll")
         assert row_named(roll, "王建国")[4] == "出席"
         assert "实到 1" in shown(app, "#counts")
@@ -506,7 +517,7 @@ async def test_undo_a_roll_call_mark(demo_db: Path) -> None:
 async def test_undo_an_absence(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
-        await pilot.press("2", "space", "a", "2", "enter")  # 李秀英 away on 事假, no opinion
+        await pilot.press("f2", "space", "a", "2", "enter")  # 李秀英 away on 事假, no opinion
         roll = table(app, "#roll")
         assert row_named(roll, "李秀英")[4] == "缺席（事假）"
         await pilot.press("ctrl+z")
@@ -522,7 +533,7 @@ async def test_undo_a_ballot(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        await pilot.press("4")
+        await pilot.press("f4")
         await fill_ballot(pilot, "2" * GRADED)
         await pilot.press("enter")
         await fill_ballot(pilot, "3" * GRADED)
@@ -541,7 +552,7 @@ async def test_undo_a_vote(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        await pilot.press("3", "d")
+        await pilot.press("f3", "d")
         assert (await vote(pilot, "15", "3", "1")).startswith("表决通过")
         await pilot.press("escape")
         entries = table(app, "#entries")
@@ -558,7 +569,7 @@ async def test_undo_takes_back_the_whole_rest_present(demo_db: Path) -> None:
     """Ctrl+A marks everyone not yet called in one keystroke; Ctrl+Z takes all of it back."""
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
-        await pilot.press("2", "space", "ctrl+a")
+        await pilot.press("f2", "space", "ctrl+a")
         assert "实到 23" in shown(app, "#counts")
         assert "22人恢复为未签到" in await notices_after(pilot, "ctrl+z")
         assert "实到 1　缺席 0　未签到 22" in shown(app, "#counts")
@@ -578,8 +589,8 @@ def palette_titles(app: JifenApp) -> list[str]:
 async def test_palette_lists_the_screen_actions_in_chinese_and_runs_one(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
-        await pilot.press("2", "ctrl+p")
-        await until(pilot, lambda: screen_name(app) == "CommandPalette")
+        await pilot.press("f2", "ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await until(pilot, lambda: len(palette_titles(app)) >= 5)
         titles = palette_titles(app)
         for name in ("出席", "缺席", "其余出席", "撤销"):
@@ -593,8 +604,8 @@ async def test_palette_lists_the_screen_actions_in_chinese_and_runs_one(demo_db:
         assert "其余23人记为出席" in "\n".join(str(t.render()) for t in app.screen.query("Toast"))
 
         # From 逐人, a roll-call action chosen in the palette still finds its page.
-        await pilot.press("3", "ctrl+p")
-        await until(pilot, lambda: screen_name(app) == "CommandPalette")
+        await pilot.press("f3", "ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"下一项待表决")
         await until(pilot, lambda: len(palette_titles(app)) == 1 and "下一项待表决" in palette_titles(app)[0])
         await pilot.press("enter")
@@ -615,7 +626,7 @@ async def test_empty_database_opens_on_the_overview(tmp_path: Path) -> None:
         assert screen_name(app) == "OverviewScreen"
         assert shown(app, "#branch-name") == "尚未建立党支部"
         assert "jifen init" in shown(app, "#meeting-facts")
-        for key in "23456":
+        for key in ("f2", "f3", "f4", "f5", "f6"):
             notice = await notices_after(pilot, key)
             assert "还没有党支部" in notice and "jifen init" in notice
             assert screen_name(app) == "OverviewScreen"
@@ -631,7 +642,7 @@ async def test_arrow_keys_switch_members(demo_db: Path) -> None:
     """→ and ← (footer '→ 下一人') switch members although the entries table has focus and
     binds them itself."""
     async with console(demo_db) as (app, pilot):
-        await pilot.press("3")
+        await pilot.press("f3")
         assert shown(app, "#member-name") == "王建国"
         await pilot.press("n")
         assert shown(app, "#member-name") == "李秀英"  # n works
@@ -648,7 +659,7 @@ async def test_arrow_down_then_right_on_member_page(demo_db: Path) -> None:
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        await pilot.press("3")
+        await pilot.press("f3")
         for _ in range(6):
             await pilot.press("down", "right")
         assert "第 7 / 24 人" in shown(app, "#member-position")
@@ -668,7 +679,7 @@ async def test_backspace_after_the_last_rating_takes_it_back(demo_db: Path) -> N
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        await pilot.press("4")
+        await pilot.press("f4")
         await fill_ballot(pilot, "2" * (GRADED - 1) + "4")
         assert ballot_marks(app)[-2:] == ["合格", "不合格"]
         await pilot.press("backspace")
@@ -685,7 +696,7 @@ async def test_absence_opinion_is_shown_as_typed(demo_db: Path) -> None:
     """A written opinion is text, not markup: '同意[/]' once killed the console (MarkupError)."""
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
-        await pilot.press("2", "a", "1", *"同意[/]", "enter")
+        await pilot.press("f2", "a", "1", *"同意[/]", "enter")
         await pilot.pause()
         assert row_named(table(app, "#roll"), "王建国")[5] == "同意[/]"
     calls = fresh_store(demo_db).roll_calls(YEAR, QUARTER)
@@ -708,9 +719,94 @@ async def test_palette_runs_an_action_of_a_page_not_shown_yet(demo_db: Path) -> 
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)  # 逐人 has not been shown in this session
         await pilot.press("ctrl+p")
-        await until(pilot, lambda: screen_name(app) == "CommandPalette")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"下一项待表决")
         await until(pilot, lambda: len(palette_titles(app)) == 1 and "下一项待表决" in palette_titles(app)[0])
         await pilot.press("enter")
         await until(pilot, lambda: screen_name(app) == "MembersScreen" and app.screen.query("#entries"))
         await until(pilot, lambda: cursor_row(table(app, "#entries"))[3] == "有异议")
+
+
+# --- one page rule, and Chinese everywhere ---------------------------------------------------------------
+
+
+async def test_page_keys_are_the_same_on_every_page(demo_db: Path) -> None:
+    """F1-F6 (or Alt+1..6) go to a page from every page; digits never switch pages; in a dialog
+    a page key is refused with a notice and the dialog stays."""
+    pages = ["OverviewScreen", "RollCallScreen", "MembersScreen", "EvaluationScreen", "BoardScreen", "LockScreen"]
+    async with console(demo_db) as (app, pilot):
+        await open_meeting(pilot)
+        for here in range(6):
+            for there in range(6):
+                await pilot.press(f"f{here + 1}")
+                assert screen_name(app) == pages[here]
+                await pilot.press(f"alt+{there + 1}")
+                assert screen_name(app) == pages[there]
+        for i, page in enumerate(pages):
+            if page in ("EvaluationScreen", "RollCallScreen"):
+                continue  # digits rate members there; other pages ignore them
+            await pilot.press(f"f{i + 1}", "5", "6", "2")
+            assert screen_name(app) == page
+        await pilot.press("f1", "e")
+        assert screen_name(app) == "MeetingFactsDialog"
+        assert "先完成或关闭当前对话框" in await notices_after(pilot, "f3")
+        assert screen_name(app) == "MeetingFactsDialog"
+        await pilot.press("escape")
+        assert screen_name(app) == "OverviewScreen"
+        assert "F1 概况" in shown(app, "#nav-line") and "Alt+1-6" in shown(app, "#nav-line")
+    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 0
+
+
+def no_match_text(app: JifenApp) -> str:
+    """The palette's 'no matches' line (an option centred with rich's Align), or ''."""
+    options = app.screen.query_one(OptionList)
+    if options.option_count != 1 or options.get_option_at_index(0).id != "--no-matches":
+        return ""
+    return str(options.get_option_at_index(0).prompt.renderable)  # type: ignore[union-attr]
+
+
+async def test_palette_holds_every_page_action_in_chinese(demo_db: Path) -> None:
+    async with console(demo_db) as (app, pilot):
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await until(pilot, lambda: len(palette_titles(app)) >= 30)
+        titles = "\n".join(palette_titles(app))
+        for screen in [app.screen_stack[0], *(app.get_screen(m) for m in
+                                              ("rollcall", "members", "evaluation", "board", "lock"))]:
+            for b in screen.BINDINGS:
+                assert b.description in titles, (type(screen).__name__, b.description)
+        for name in ("开始会议", "会议信息", "上一季度", "下一季度", "前往 锁定（F6）", "撤销", "退出"):
+            assert name in titles, name
+        assert not re.search(r"[A-Za-z]{4,}", re.sub(r"Ctrl|Alt|Shift", "", titles)), titles  # no English words
+        await pilot.press(*"没有的命令")
+        await until(pilot, lambda: "没有找到这个命令" in no_match_text(app))
+        await pilot.press("escape")
+        # The overview's own action, chosen in the palette, runs on the overview.
+        await pilot.press("f2", "ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"开始会议")
+        await until(pilot, lambda: any("开始会议" in t for t in palette_titles(app)))
+        await pilot.press("enter")
+        await until(pilot, lambda: screen_name(app) == "MeetingFactsDialog")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen_name(app) == "OverviewScreen")
+    assert fresh_store(demo_db).quarter(YEAR, QUARTER).state == "meeting"
+
+
+async def test_ctrl_c_says_how_to_quit_in_chinese(demo_db: Path) -> None:
+    async with console(demo_db) as (app, pilot):
+        notice = await notices_after(pilot, "ctrl+c")
+        assert "Ctrl+Q" in notice and "退出" in notice
+        assert not re.search(r"[A-Za-z]{4,}", re.sub(r"Ctrl", "", notice)), notice
+        assert app.is_running
+
+
+async def test_projector_look_by_default_dark_on_f7(demo_db: Path) -> None:
+    async with console(demo_db) as (app, pilot):
+        assert app.theme == "jifen-projector" and not app.current_theme.dark
+        await pilot.press("f3", "f7")
+        assert app.theme == "jifen-dark" and app.current_theme.dark
+        await pilot.press("f5")
+        assert app.theme == "jifen-dark"  # for the rest of the session, on every page
+        await pilot.press("ctrl+t")
+        assert app.theme == "jifen-projector"

@@ -57,30 +57,30 @@ def test_roll_call_in_progress(snap_compare, demo):
     for m in st.members()[:5]:
         st.roll_call(2026, 4, m.id, True)
     st.roll_call(2026, 4, st.members()[5].id, False, "公差", "")
-    assert snap_compare(app, press=["2"], terminal_size=(100, 30))
+    assert snap_compare(app, press=["f2"], terminal_size=(100, 30))
 
 
 def test_member_by_member(snap_compare, demo):
-    assert snap_compare(console(demo), press=["3", "d"], terminal_size=(100, 30))
+    assert snap_compare(console(demo), press=["f3", "d"], terminal_size=(100, 30))
 
 
 def test_member_by_member_wide(snap_compare, demo):
-    assert snap_compare(console(demo), press=["3", "d"], terminal_size=(200, 50))
+    assert snap_compare(console(demo), press=["f3", "d"], terminal_size=(200, 50))
 
 
 def test_vote_dialog_refuses_impossible_counts(snap_compare, demo):
     # 15 + 4 + 2 = 21 votes from 19 voting members present
-    assert snap_compare(console(demo), press=["3", "d", "v", "1", "5", "enter", "4", "enter", "2", "enter"],
+    assert snap_compare(console(demo), press=["f3", "d", "v", "1", "5", "enter", "4", "enter", "2", "enter"],
                         terminal_size=(100, 30))
 
 
 def test_vote_dialog_with_outcome(snap_compare, demo):
-    assert snap_compare(console(demo), press=["3", "d", "v", "1", "2", "enter", "4", "enter", "2", "enter"],
+    assert snap_compare(console(demo), press=["f3", "d", "v", "1", "2", "enter", "4", "enter", "2", "enter"],
                         terminal_size=(100, 30))
 
 
 def test_ballot_half_entered(snap_compare, demo):
-    keys = ["4"] + ["2"] * 10 + ["1"] * 9  # nine 优秀 on one ballot: the one-third warning shows
+    keys = ["f4"] + ["2"] * 10 + ["1"] * 9  # nine 优秀 on one ballot: the one-third warning shows
     assert snap_compare(console(demo), press=keys, terminal_size=(100, 30))
 
 
@@ -89,15 +89,15 @@ def test_scoreboard(snap_compare, demo):
     st = app.store
     for label in ("优秀", "合格", "合格"):
         st.add_ballot(2026, 4, {m.id: label for m in st.members() if not m.exempt})
-    assert snap_compare(app, press=["5", "down", "down"], terminal_size=(100, 30))
+    assert snap_compare(app, press=["f5", "down", "down"], terminal_size=(100, 30))
 
 
 def test_scoreboard_wide(snap_compare, demo):
-    assert snap_compare(console(demo), press=["5"], terminal_size=(200, 50))
+    assert snap_compare(console(demo), press=["f5"], terminal_size=(200, 50))
 
 
 def test_lock_checklist(snap_compare, demo):
-    assert snap_compare(console(demo), press=["6"], terminal_size=(100, 30))
+    assert snap_compare(console(demo), press=["f6"], terminal_size=(100, 30))
 
 
 def test_locked_quarter(snap_compare, demo):
@@ -107,4 +107,4 @@ def test_locked_quarter(snap_compare, demo):
         if e.status == "有异议":
             st.vote(e.id, 15, 3, 1)
     st.lock(2026, 4)
-    assert snap_compare(app, press=["6"], terminal_size=(100, 30))
+    assert snap_compare(app, press=["f6"], terminal_size=(100, 30))

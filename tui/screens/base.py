@@ -86,6 +86,7 @@ class MeetingScreen(SafeHandlers, Screen):
         yield Static(markup=False, id="title-line")
         yield Static(id="nav-line")
         yield from self.body()
+        yield Static(id="notice-band")  # where notices appear: no figure is ever drawn here
         yield Footer(show_command_palette=False)
 
     def body(self) -> ComposeResult:
@@ -113,8 +114,8 @@ class MeetingScreen(SafeHandlers, Screen):
         tabs = []
         for key, mode, label in SCREENS_BY_KEY:
             here = mode == getattr(self, "MODE", "")
-            tabs.append(f"[reverse b] {key} {label} [/]" if here else f" {key} {label} ")
-        self.query_one("#nav-line", Static).update(" ".join(tabs) + "   [dim]F1-F6 亦可切换　Ctrl+P 命令[/dim]")
+            tabs.append(f"[reverse b] F{key} {label} [/]" if here else f" F{key} {label} ")
+        self.query_one("#nav-line", Static).update("".join(tabs) + f"  [$text-muted]{app.PAGE_RULE}[/]")
         title = self.query_one("#title-line", Static)
         if app.ready:
             state = STATE_LABELS.get(app.state, app.state)

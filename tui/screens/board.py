@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.markup import escape
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
@@ -29,6 +29,9 @@ class BoardScreen(MeetingScreen):
     def body(self) -> ComposeResult:
         with Vertical(id="board-area"):
             yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="board-pick"):  # the selected member's total, large for the back row
+                yield Static(markup=False, id="pick-name")
+                yield Digits(id="pick-digits")
             with VerticalScroll(id="why-area", classes="why"):
                 yield Static(id="why")
 
@@ -55,15 +58,21 @@ class BoardScreen(MeetingScreen):
     def _show_why(self) -> None:
         table = self.query_one("#board", DataTable)
         why = self.query_one("#why", Static)
+        name = self.query_one("#pick-name", Static)
+        digits = self.query_one("#pick-digits", Digits)
         mid = cursor_key(table)
-        if self.result is None or mid is None:
-            why.update("")
-            return
         try:
-            m = self.result.member(mid)
-        except (KeyError, LookupError):  # the board was recomputed without this member
+            m = self.result.member(mid) if self.result is not None and mid is not None else None
+        except KeyError:  # the board was recomputed without this member
+            m = None
+        if m is None:
             why.update("")
+            name.update("")
+            digits.update("")
             return
+        name.update(f"{m.name}　总分（第 {m.rank} 名　{m.grade or '不定等次'}）" if m.rank
+                    else f"{m.name}　总分（不排名）")
+        digits.update(show(m.total) if m.total is not None else "--")
         order = ("grade", "total", "points", "evaluation", "rank", "flag", "veto", "bonus", "category", "exempt",
                  "quarter")
         reasons = sorted(m.reasons, key=lambda r: order.index(r.topic.split(":")[0])
@@ -72,7 +81,7 @@ class BoardScreen(MeetingScreen):
         last_clause = ""
         for r in reasons:
             topic = TOPICS.get(r.topic.split(":")[0], r.topic)
-            clause = f"　[dim]〔{escape(r.clause)}〕[/dim]" if r.clause and r.clause != last_clause else ""
+            clause = f"　[$text-muted]〔{escape(r.clause)}〕[/]" if r.clause and r.clause != last_clause else ""
             last_clause = r.clause
             lines.append(f"[b]{topic}[/b] {escape(r.text)}{clause}")
         why.update("\n".join(lines))

@@ -56,7 +56,7 @@ class EvaluationScreen(MeetingScreen):
         self.query_one("#progress", Static).update(
             f"{head}正在录入 第 {current}{of} 张　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
             f"空白 {summary['blank']}）" + ("" if issued else "　发出票数未设（按 I）")
-            + (f"　[b red]收回已超过发出的{issued}张[/]" if issued and summary["returned"] > issued else ""))
+            + (f"　[b $text-error]收回已超过发出的{issued}张[/]" if issued and summary["returned"] > issued else ""))
         graded = self._graded()
         table = self.query_one("#ballot", DataTable)
         row = table.cursor_row

@@ -1,8 +1,12 @@
 """锁定: the checklist, a confirmation, then the lock; afterwards the quarter is read-only
-and its digest is shown."""
+and its digest is shown.
+
+The lock and the two PDFs (~2 s) run in a worker thread with a progress line, so the screen
+never freezes; a second L while it runs is answered with a notice."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -19,7 +23,13 @@ class LockScreen(MeetingScreen):
     TITLE_TEXT = "锁定本季度"
     BINDINGS = [Binding("l", "lock", "锁定")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.locking = False
+        self.written: list[Path] = []
+
     def body(self) -> ComposeResult:
+        yield Static(markup=False, id="lock-progress", classes="progress")
         yield Static(id="checklist", classes="checklist")
         yield Static(markup=False, id="lock-result", classes="digest")
 
@@ -60,14 +70,14 @@ class LockScreen(MeetingScreen):
         checklist = self.query_one("#checklist", Static)
         if lock is not None:
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
-            written = "".join(f"\n已生成：{p}" for p in getattr(self, "written", []))
+            written = "".join(f"\n已生成：{p}" for p in self.written)
             written += "\n\n" + "\n".join(self._deadlines())
             result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n"
                           f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
         lines = []
         for met, text, blocking in self._checks():
-            mark = "[green]✔[/green]" if met else ("[red]✘[/red]" if blocking else "[yellow]![/yellow]")
+            mark = "[b $text-success]✔[/]" if met else ("[b $text-error]✘[/]" if blocking else "[b $text-warning]![/]")
             lines.append(f"{mark} {escape(text)}")
         ready = all(met for met, _, blocking in self._checks() if blocking)
         lines.append("")
@@ -99,8 +109,12 @@ class LockScreen(MeetingScreen):
         url = database_url(self.japp.db_path)
         return Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:///") else Path.cwd()
 
-    def write_documents(self) -> None:
-        """The minute and the quarter's publicity form, written beside the database."""
+    def _progress(self, text: str) -> None:
+        self.query_one("#lock-progress", Static).update(text)
+
+    def write_documents(self) -> list[Path] | str:
+        """The minute and the quarter's publicity form, written beside the database (in the
+        worker thread): the paths, or why they could not be written."""
         from db.store import quarter_label
         from exports.fonts import FontMissing
         from exports.forms import write_publicity
@@ -110,17 +124,55 @@ class LockScreen(MeetingScreen):
         folder = self.documents_folder()
         stem = f"{app.store.branch_name()}-{quarter_label(app.year, app.number)}"
         try:
+            app.call_from_thread(self._progress, "已锁定。正在生成会议记录（PDF）……")
             minute = write_minutes(app.store, app.year, app.number, folder / f"{stem}-会议记录.pdf")
+            app.call_from_thread(self._progress, "已锁定。正在生成季度公示表（PDF）……")
             publicity = write_publicity(app.store, app.year, app.number, folder / f"{stem}-季度公示表.pdf")
         except (FontMissing, OSError, ValueError) as exc:
-            self.notify(f"已锁定，但文件没有生成：{exc}", severity="error", timeout=15, markup=False)
+            return str(exc)
+        return [minute, publicity]
+
+    def _lock_and_write(self, year: int, number: int) -> None:
+        """The worker: lock, then the documents; every word to the screen goes through the UI thread."""
+        from db.errors import StoreError
+
+        app = self.japp
+        try:
+            try:
+                app.store.lock(year, number)
+            except StoreError as exc:
+                app.call_from_thread(self.notify, str(exc), title="未执行", severity="error", timeout=8,
+                                     markup=False)
+                return
+            app.call_from_thread(self._locked, year, number)
+            written = self.write_documents()
+            app.call_from_thread(self._written, written)
+        except Exception as exc:  # the safety net, from the thread
+            app.call_from_thread(app.report_failure, exc)
+        finally:
+            app.call_from_thread(self._lock_done)
+
+    def _locked(self, year: int, number: int) -> None:
+        self.notify(f"{self.japp.quarter_title}已锁定", title="锁定")
+        self.japp.changed()
+
+    def _written(self, written: list[Path] | str) -> None:
+        if isinstance(written, str):
+            self.notify(f"已锁定，但文件没有生成：{written}", severity="error", timeout=15, markup=False)
             return
-        self.written = [minute, publicity]
-        self.notify(f"会议记录和季度公示表已保存在：{folder}", title="已生成", timeout=15, markup=False)
+        self.written = written
+        self.notify("会议记录和季度公示表已生成", title="已生成", timeout=10)
         self.refresh_all()
+
+    def _lock_done(self) -> None:
+        self.locking = False
+        self._progress("")
 
     def action_lock(self) -> None:
         app = self.japp
+        if self.locking:
+            self.notify("正在锁定并生成文件，请稍候……", timeout=3)
+            return
         if not app.ready or app.state == "locked":
             self.notify("本季度已锁定", severity="warning")
             return
@@ -130,12 +182,12 @@ class LockScreen(MeetingScreen):
             return
 
         def answered(yes: bool | None) -> None:
-            if not yes:
+            if not yes or self.locking:
                 return
-            done = app.attempt(app.store.lock, app.year, app.number)
-            if done:
-                self.notify(f"{app.quarter_title}已锁定", title="锁定")
-                self.write_documents()
+            self.locking = True
+            self._progress("正在锁定本季度……")
+            self.run_worker(partial(self._lock_and_write, app.year, app.number), thread=True, group="lock",
+                            exit_on_error=False)
 
         declared = sum(1 for e in app.store.entries(app.year, app.number) if e.status == "申报")
         detail = "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"

@@ -68,7 +68,7 @@ class OverviewScreen(MeetingScreen):
             facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}\n地点：{mt.place or '—'}\n"
                          f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
-            step.update("按 2 签到，3 逐人过积分事项，4 民主评议，5 积分榜，6 锁定；E 修改会议信息"
+            step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；E 修改会议信息"
                         if app.state == "meeting" else "本季度已锁定，只能查看")
 
     def action_quarter(self, delta: int) -> None:
