@@ -13,12 +13,14 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
 
 from db.errors import StoreError
 from tui.messages import MeetingChanged
+from tui.collector import CHECK_EVERY, Collector
 from tui.safety import Failures, SafeHandlers
 
 T = TypeVar("T")
@@ -79,6 +81,8 @@ class JifenApp(SafeHandlers, Failures, App[None]):
     def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "") -> None:
         super().__init__()
         self.failures: list[BaseException] = []
+        self.version = 0  # bumped whenever the meeting's data (or the quarter shown) change
+        self.collector = Collector()
         from tui.themes import THEMES
 
         for theme in THEMES:
@@ -139,6 +143,16 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
         self.safety_net = True
+        self.collector.start()
+        self.set_interval(CHECK_EVERY, self.collector.tick)
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.collector.key_pressed()
+        await super().on_event(event)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's last stop for an exception (it would end the app): once the console is up,
@@ -182,7 +196,9 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         return Outcome(True, result)
 
     def changed(self) -> None:
-        """Tell the visible screen that the meeting's data have changed."""
+        """Tell the visible screen that the meeting's data have changed (the others redraw
+        when they come back into view: their version is behind)."""
+        self.version += 1
         self.screen.post_message(MeetingChanged())
 
     async def action_quit(self) -> None:

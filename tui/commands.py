@@ -70,7 +70,10 @@ class ActionsProvider(Provider):
         for b in self.app.BINDINGS:
             if isinstance(b, Binding) and b.description and b.action != "command_palette" \
                     and not b.action.startswith("show"):
-                out.append((f"{b.description}（{key_label(b)}）", b.action, None))
+                # Quitting the projected console from a search is too easy to do by mistake:
+                # the palette's 退出 says to press Ctrl+Q.
+                action = "help_quit" if b.action == "quit" else b.action
+                out.append((f"{b.description}（{key_label(b)}）", action, None))
         return out
 
     def _page(self, mode: str):  # type: ignore[no-untyped-def]

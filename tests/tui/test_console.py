@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -297,13 +298,18 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert "✘" not in checklist
         await pilot.press("l")
         assert screen_name(app) == "ConfirmDialog"
+        # The documents are written in a worker (held back here until the page has been seen
+        # working), with a progress line; the screen answers keys, a second L is refused.
+        lock_page = app.get_screen("lock")
+        release = threading.Event()
+        write = lock_page.write_documents  # type: ignore[attr-defined]
+        lock_page.write_documents = lambda: (release.wait(30), write())[1]  # type: ignore[attr-defined]
         assert "已锁定" in await notices_after(pilot, "y")
         assert screen_name(app) == "LockScreen"
-        # The documents are written in a worker, with a progress line; a second L is refused meanwhile.
-        lock_page = app.screen
-        if lock_page.locking:  # type: ignore[attr-defined]
-            assert "正在" in shown(app, "#lock-progress")
-            assert "请稍候" in await notices_after(pilot, "l")
+        assert lock_page.locking  # type: ignore[attr-defined]
+        assert "正在" in shown(app, "#lock-progress")
+        assert "请稍候" in await notices_after(pilot, "l")
+        release.set()
         await until(pilot, lambda: not lock_page.locking, timeout=30)  # type: ignore[attr-defined]
         assert shown(app, "#lock-progress") == ""
         pdfs = sorted(p.name for p in demo_db.parent.glob("*.pdf"))

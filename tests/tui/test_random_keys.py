@@ -25,7 +25,7 @@ from tui.app import JifenApp
 
 pytestmark = pytest.mark.asyncio
 
-KEYS = int(os.environ.get("JIFEN_RANDOM_KEYS", "400"))
+KEYS = int(os.environ.get("JIFEN_RANDOM_KEYS", "300"))
 SEEDS = [int(x) for x in os.environ["JIFEN_RANDOM_SEED"].split(",")] if "JIFEN_RANDOM_SEED" in os.environ else [1, 2]
 SIZES = [(100, 30), (200, 50)]
 

@@ -92,8 +92,13 @@ class MeetingScreen(SafeHandlers, Screen):
     def body(self) -> ComposeResult:
         yield from ()
 
+    # The app's data version this screen was last drawn at: coming back from a dialog that
+    # changed nothing (Esc) does not query and redraw everything again.
+    drawn_at: int = -1
+
     def on_screen_resume(self) -> None:
-        self.refresh_all()
+        if self.drawn_at != self.japp.version:
+            self.refresh_all()
 
     def on_meeting_changed(self, message: MeetingChanged) -> None:
         self.refresh_all()
@@ -109,6 +114,7 @@ class MeetingScreen(SafeHandlers, Screen):
 
     def refresh_all(self) -> None:
         app = self.japp
+        self.drawn_at = app.version
         from tui.app import SCREENS_BY_KEY
 
         tabs = []

@@ -76,10 +76,11 @@ class LockScreen(MeetingScreen):
                           f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
         lines = []
-        for met, text, blocking in self._checks():
+        checks = self._checks()
+        for met, text, blocking in checks:
             mark = "[b $text-success]✔[/]" if met else ("[b $text-error]✘[/]" if blocking else "[b $text-warning]![/]")
             lines.append(f"{mark} {escape(text)}")
-        ready = all(met for met, _, blocking in self._checks() if blocking)
+        ready = all(met for met, _, blocking in checks if blocking)
         lines.append("")
         lines.append("按 L 锁定本季度。锁定后本季度的任何内容都不能再修改。" if ready
                      else "以上标 ✘ 的事项完成后才能锁定。")

@@ -78,7 +78,7 @@ class OverviewScreen(MeetingScreen):
             return
         app.number = min(4, max(1, app.number + delta))
         app.sub_title = f"{app.store.branch_name()} · {app.quarter_title}"
-        self.refresh_all()
+        app.changed()  # every page shows the quarter chosen
 
     def _last_facts(self) -> dict[str, str]:
         """Defaults for a new meeting: now, and the place and people of the last meeting."""
