@@ -87,18 +87,18 @@ def verify_chain(s: Session) -> list[str]:
         assert q is not None
         label = f"{q.year}Q{q.number}"
         if lock.previous_digest != prev:
-            problems.append(f"{label}: chain broken: previous digest {lock.previous_digest[:12]}… "
-                            f"should be {prev[:12] or '(none)'}…")
+            problems.append(f"{label}：摘要链断开：记录的上一季度摘要为 {lock.previous_digest[:12] or '（无）'}…，"
+                            f"应为 {prev[:12] or '（无）'}…")
         now = canonical_quarter(s, q, lock.previous_digest)
         if digest_of(now) != lock.digest:
             stored = json.loads(lock.canonical)
             current = json.loads(now)
             differs = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
             if digest_of(lock.canonical) != lock.digest:
-                differs.append("the stored lock record itself")
-            problems.append(f"{label}: digest mismatch: {', '.join(differs) or 'content'} changed since the lock "
-                            f"({lock.digest[:12]}… recorded, {digest_of(now)[:12]}… now)")
+                differs.append("锁定记录本身")
+            problems.append(f"{label}：数字摘要不符：{'、'.join(differs) or '内容'}在锁定后被改动"
+                            f"（锁定时 {lock.digest[:12]}…，现在 {digest_of(now)[:12]}…）")
         if q.state != "locked":
-            problems.append(f"{label}: has a lock record but is not marked locked")
+            problems.append(f"{label}：有锁定记录，但季度未标为已锁定")
         prev = lock.digest
     return problems

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -10,6 +12,22 @@ from core.branch import BranchYear, Entry, HistoryRecord, Member, Ratings
 from core.checks import check_branch_year
 from core.engine import MemberResult, score
 from core.schemes import builtin
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_user_folders():
+    """The command line remembers the last database and keeps the demo in the user's folders:
+    the tests (and the commands they start) use folders of their own, never the real ones."""
+    base = tempfile.mkdtemp(prefix="jifen-user-")
+    saved = {k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME")}
+    os.environ["XDG_CONFIG_HOME"] = os.path.join(base, "config")
+    os.environ["XDG_DATA_HOME"] = os.path.join(base, "data")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def member(mid: str, status: str = "full", exempt: bool = False) -> Member:

@@ -109,7 +109,7 @@ def test_verify_names_the_quarter_changed_behind_the_programs_back(tmp_path):
     hold_and_lock(st, ids, 1)
     hold_and_lock(st, ids, 2)
     ok = run_verify(path)
-    assert ok.returncode == 0 and "2 locked" in ok.stdout
+    assert ok.returncode == 0 and "已锁定 2 个季度" in ok.stdout
     con = sqlite3.connect(path)
     con.executescript("DROP TRIGGER entry_locked_update; DROP TRIGGER entry_locked_move;")
     con.execute("UPDATE entry SET points = '7' WHERE quarter_id = (SELECT id FROM quarter WHERE number = 2)")
@@ -119,7 +119,7 @@ def test_verify_names_the_quarter_changed_behind_the_programs_back(tmp_path):
     assert bad.stdout == ""
     lines = bad.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("2026Q2: digest mismatch: entries changed since the lock")
+    assert lines[0].startswith("2026Q2：数字摘要不符：entries在锁定后被改动")
 
 
 def test_verify_notices_a_rewritten_roll_call_and_a_broken_chain(tmp_path):
@@ -134,8 +134,8 @@ def test_verify_notices_a_rewritten_roll_call_and_a_broken_chain(tmp_path):
     con.execute("UPDATE lock SET previous_digest = 'f00d' WHERE quarter_id = 2")
     con.commit()
     lines = run_verify(path).stderr.splitlines()
-    assert any(x.startswith("2026Q1: digest mismatch: roll_call changed") for x in lines)
-    assert any(x.startswith("2026Q2: chain broken") for x in lines)
+    assert any(x.startswith("2026Q1：数字摘要不符：roll_call在锁定后被改动") for x in lines)
+    assert any(x.startswith("2026Q2：摘要链断开") for x in lines)
 
 
 KILLED_MEETING = textwrap.dedent('''
