@@ -42,6 +42,10 @@ COUNTED = ("申报", "已确认", "表决通过")  # entries that count towards 
 ABSENCE_REASONS = ("病假", "事假", "公差", "其他")
 
 
+# Which console wrote an undo slot: random per process, kept inside the slot's JSON payload.
+SESSION = secrets.token_hex(8)
+
+
 def now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
@@ -83,16 +87,22 @@ class MeetingFacts:
 class Store:
     """Operations on one database. `actor` names who works the console (the audit log)."""
 
-    def __init__(self, engine: Engine, actor: str = "", clock: Callable[[], datetime] | None = None):
+    def __init__(self, engine: Engine, actor: str = "", clock: Callable[[], datetime] | None = None,
+                 session: str = SESSION):
         self.engine = engine
         self.actor = actor
         self.clock = clock or now  # when things happen; the demo replays a year on its own dates
+        self.session = session  # undo takes back only what this session did
+        # Why this store may not write (another console holds the database), or "" when it may.
+        self.read_only = ""
 
     # --- plumbing ---------------------------------------------------------------------------------
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         """One transaction: commit at the end, roll back on any refusal or fault."""
+        if self.read_only:
+            raise StoreError(self.read_only)
         with Session(self.engine, expire_on_commit=False) as s:
             with s.begin():
                 yield s
@@ -103,7 +113,7 @@ class Store:
 
     def _undo_slot(self, s: Session, quarter_id: int, action: str, payload: dict[str, Any]) -> None:
         slot = s.get(UndoSlot, quarter_id)
-        text = json.dumps(payload, ensure_ascii=False, default=str)
+        text = json.dumps({**payload, "session": self.session}, ensure_ascii=False, default=str)
         if slot is None:
             s.add(UndoSlot(quarter_id=quarter_id, action=action, payload=text))
         else:
@@ -667,6 +677,9 @@ class Store:
             if slot is None:
                 raise StoreError("没有可以撤销的操作")
             p = json.loads(slot.payload)
+            if p.pop("session", self.session) != self.session:  # slots from before sessions were kept: anyone
+                raise StoreError("上一步是另一个控制台（或本控制台重新打开之前）做的，这里不能撤销；"
+                                 "如需改正，请直接修改")
             said = _UNDO[slot.action](s, q, p)
             s.delete(slot)
             self._audit(s, "undo", q.id, undone=slot.action)

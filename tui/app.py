@@ -70,6 +70,10 @@ class JifenApp(App[None]):
         # Kept as given: a postgresql:// URL must not go through Path, which folds its "//".
         self.db_path = db_path
         self.store = Store(open_engine(db_path), actor or os.environ.get("JIFEN_ACTOR", "书记"))
+        from tui.writer_seat import WriterSeat
+
+        # The writer, or read-only while another console holds the database (its store then refuses writes).
+        self.seat = WriterSeat(self.store, db_path)
         self.year, self.number = self._current_quarter()
 
     # --- which quarter ---------------------------------------------------------------------------
@@ -118,6 +122,10 @@ class JifenApp(App[None]):
         self.install_screen(LockScreen(), "lock")
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
+        self.seat.watch(self)
+
+    def on_unmount(self) -> None:
+        self.seat.release()  # at once, not when the app is collected: the next console may take over
 
     def action_show(self, name: str):  # type: ignore[no-untyped-def]
         """Go to a page; returns what to await for the page to be built (the palette waits)."""

@@ -84,8 +84,9 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
-    """The store on the chosen database; only `jifen init` may create the database file."""
+def _store(args: argparse.Namespace, create: bool = False, write: bool = False):  # type: ignore[no-untyped-def]
+    """The store on the chosen database; only `jifen init` may create the database file. A
+    command that writes takes the writer lock first, and is refused while a console holds it."""
     from db.engine import open_engine
     from db.errors import StoreError
     from db.store import Store
@@ -93,7 +94,28 @@ def _store(args: argparse.Namespace, create: bool = False):  # type: ignore[no-u
     choice = args.choice
     if not create and not choice.exists():
         raise StoreError(choice.missing())
+    if write:
+        hold_writer(choice.db)
     return Store(open_engine(choice.db), actor=os.environ.get("JIFEN_ACTOR", ""))
+
+
+_HELD: list = []  # writer locks this command holds until it ends
+
+
+def hold_writer(db: str) -> None:
+    """Take the database's writer lock for the rest of this command, or refuse (StoreError)."""
+    from db.errors import StoreError
+    from db.writer import WriterLock, refusal
+
+    lock = WriterLock(db)
+    if not lock.try_acquire():
+        raise StoreError(refusal(lock.holder()))
+    _HELD.append(lock)
+
+
+def release_writer() -> None:
+    while _HELD:
+        _HELD.pop().release()
 
 
 def _refused(exc: Exception) -> int:
@@ -138,7 +160,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             from tui.schemefile import read_scheme_file
 
             scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
-        _store(args, create=True).init_branch(args.branch, scheme_id, text, args.year)
+        _store(args, create=True, write=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
         return _refused(exc)
     from tui.places import remember
@@ -155,7 +177,7 @@ def cmd_members_import(args: argparse.Namespace) -> int:
     from db.imports import import_members
 
     try:
-        n = import_members(_store(args), args.file)
+        n = import_members(_store(args, write=True), args.file)
     except StoreError as exc:
         return _refused(exc)
     print(f"已导入党员 {n} 人")
@@ -181,7 +203,7 @@ def cmd_items_import(args: argparse.Namespace) -> int:
     from db.imports import import_items
 
     try:
-        n = import_items(_store(args), args.file, args.year)
+        n = import_items(_store(args, write=True), args.file, args.year)
     except StoreError as exc:
         return _refused(exc)
     print(f"已导入积分事项 {n} 项")
@@ -205,7 +227,7 @@ def cmd_items_add(args: argparse.Namespace) -> int:
 
     kinds = {"加分": "bonus", "减分": "deduction", "评分": "score", "一票否决": "veto"}
     try:
-        store = _store(args)
+        store = _store(args, write=True)
         year, number = parse_quarter(args.quarter)
         entry_id = store.add_entry(year, number, _member_id(store, args.member), kinds.get(args.kind, args.kind),
                                    args.points, item=args.item, level=args.level, category=args.category,

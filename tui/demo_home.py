@@ -30,12 +30,14 @@ def _refused(exc: Exception) -> int:
 
 def open_demo(args: argparse.Namespace) -> int:
     from db.demo import build_demo
+    from tui.cli import hold_writer
 
     choice: Choice = args.choice
     try:
         if choice.source == "--db":
             if args.fresh:
                 raise StoreError("--fresh 只用于固定位置的示范数据库；用 --db 时请指定一个新的数据库文件")
+            hold_writer(choice.db)
             build_demo(choice.db)
             _say(f"示范数据库：{choice.shown()}")
         else:
@@ -43,6 +45,7 @@ def open_demo(args: argparse.Namespace) -> int:
             if args.fresh and _holds_demo(choice.path) and not _confirmed(args):
                 return 1
             if args.fresh or not _holds_demo(choice.path):
+                hold_writer(choice.db)  # nobody else has it open to write while it is replaced
                 _rebuild(choice.path)
                 _say(f"示范数据库（新生成）：{choice.shown()}")
             else:
@@ -54,8 +57,9 @@ def open_demo(args: argparse.Namespace) -> int:
     _say(f"也可以用：jifen --db {quoted(choice.kept())}")
     if args.no_tui:
         return 0
-    from tui.cli import run_console
+    from tui.cli import release_writer, run_console
 
+    release_writer()  # the console takes the lock itself
     return run_console(choice)
 
 

@@ -75,12 +75,15 @@ class MeetingScreen(Screen):
             tabs.append(f"[reverse b] {key} {label} [/]" if here else f" {key} {label} ")
         self.query_one("#nav-line", Static).update(" ".join(tabs) + "   [dim]F1-F6 亦可切换　Ctrl+P 命令[/dim]")
         title = self.query_one("#title-line", Static)
+        # Read-only while another console holds the database: said first, in the locked colours.
+        seat = getattr(app, "seat", None)
+        held = f"  ·  {seat.line}" if seat is not None and seat.read_only else ""
         if app.ready:
             state = STATE_LABELS.get(app.state, app.state)
-            title.update(f" {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}")
-            title.set_class(app.state == "locked", "locked")
+            title.update(f" {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}{held}")
+            title.set_class(app.state == "locked" or bool(held), "locked")
         else:
-            title.update(f" {self.TITLE_TEXT}")
+            title.update(f" {self.TITLE_TEXT}{held}")
         self.redraw()
 
     def redraw(self) -> None:
