@@ -166,7 +166,8 @@ def branch_year(case: CaseIn) -> BranchYear:
         members=tuple(Member(m["id"], m.get("name", ""), m["status"], m.get("exempt", False)) for m in case.members),
         entries=tuple(case.entries),
         evaluations=tuple(Ratings(r["member"], r.get("round", 1), dict(r["ratings"])) for r in case.evaluations),
-        history=tuple(HistoryRecord(h["member"], h["year"], None if h.get("total") is None else Decimal(repr(h["total"])),
+        history=tuple(HistoryRecord(h["member"], h["year"],
+                                    None if h.get("total") is None else Decimal(repr(h["total"])),
                                     h.get("bottom", False))
                       for h in case.history),
     )

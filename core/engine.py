@@ -87,7 +87,7 @@ def score(scheme: Scheme, by: BranchYear, explain: bool = True) -> YearResult:
             drafts[m.id] = _draft(scheme, m, entries[m.id], ratings[m.id], explain)
 
     ids = list(drafts)
-    ranks = dict(zip(ids, competition_ranks([drafts[i].total for i in ids])))
+    ranks = dict(zip(ids, competition_ranks([drafts[i].total for i in ids]), strict=True))
     ranked = len(ids)
     worst = max(ranks.values(), default=0)
 

@@ -66,7 +66,8 @@ def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True) ->
     return _cumulative(scheme, entries, explain)
 
 
-def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None, explain: bool) -> tuple[list[Parts], list[Reason]]:
+def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None,
+            explain: bool) -> tuple[list[Parts], list[Reason]]:
     if veto is None:
         return quarters, []
     out = [
@@ -78,7 +79,8 @@ def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None, explain: 
     item = scheme.item(veto.item) if veto.item else None
     what = veto.note or (item.label if item else "一票否决事项")
     clause = f"{item.clause}；{scheme.veto.clause}" if item else scheme.veto.clause
-    return out, [Reason("veto", f"第{veto.quarter}季度{scheme.veto.label}（{what}）：自该季度起季度积分为0，年度积分为0", clause)]
+    text = f"第{veto.quarter}季度{scheme.veto.label}（{what}）：自该季度起季度积分为0，年度积分为0"
+    return out, [Reason("veto", text, clause)]
 
 
 def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResult:
@@ -128,7 +130,8 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
     if explain:
         reasons.append(Reason("points", "全年" + reasons[3].text.split("：", 1)[1], scheme.points.clause))
         if cap is not None and bonus_sum > cap:
-            reasons.append(Reason("bonus", f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
+            reasons.append(Reason("bonus",
+                                  f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
                                   scheme.bonus.clause))
         for name, v in cat_sum.items():
             if v > cats[name]:
@@ -143,7 +146,8 @@ def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal],
     base = f"基础分{show(full)}"
     lost = {n: min(v, cats[n]) for n, v in cat_sum.items() if v}
     if lost:
-        base += "（" + "，".join(f"{n}扣{show(v)}" for n, v in lost.items()) + f"，计{show(full - sum(lost.values(), ZERO))}）"
+        base += ("（" + "，".join(f"{n}扣{show(v)}" for n, v in lost.items())
+                 + f"，计{show(full - sum(lost.values(), ZERO))}）")
     bonus = f"{scheme.bonus.label}{show(counted)}"
     if counted != bonus_sum:
         bonus += f"（合计{show(bonus_sum)}，上限{show(counted)}）"
@@ -193,7 +197,8 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
             why = [f"{n}{show(max(ZERO, score.get(n, cats[n]) - ded.get(n, ZERO)))}/{show(cats[n])}"
                    for n in cats if n in score or n in ded]
             if raw_bonus:
-                why.append(f"{scheme.bonus.label}{show(counted)}" + (f"（合计{show(raw_bonus)}）" if counted != raw_bonus else ""))
+                why.append(f"{scheme.bonus.label}{show(counted)}"
+                           + (f"（合计{show(raw_bonus)}）" if counted != raw_bonus else ""))
             notes.append(f"{mi + 1}月{show(actual + counted)}（{'，'.join(why)}）")
     quarters = [
         Parts(base_full, mean([m.bonus for m in month_parts[q * 3:q * 3 + 3]]),
@@ -215,7 +220,8 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
             months = "、".join(f"{m + 1}月{show(month_parts[m].figure)}" for m in range(qi * 3, qi * 3 + 3))
             reasons.append(Reason(f"quarter:{qi + 1}", f"第{qi + 1}季度：{months}，平均{show(quarters[qi].figure)}",
                                   scheme.points.clause))
-        text = (f"每月满分{show(base_full + (cap or ZERO))}（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
+        text = (f"每月满分{show(base_full + (cap or ZERO))}"
+                f"（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
                 + ("，".join(notes) + "，其余各月" if notes else "各月均") + f"{default}；"
                 + "季度取3个月平均：" + "、".join(show(q.figure) for q in quarters)
                 + f"；全年取4个季度平均 = {show(points)}")

@@ -14,11 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
+from core.labels import RATING_LABELS
 from core.numbers import dec, fraction_of
-
 from core.toml import tomllib
 
-from core.labels import RATING_LABELS  # noqa: E402,F401  (re-exported)
 FLAGS: tuple[str, ...] = (
     "exempt",
     "vetoed",
@@ -363,9 +362,9 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
         for key in ("points_weight", "evaluation_weight"):
             if getattr(ev, key) is None:
                 out.append((f"evaluation.{key}", "required when blend = 'weighted'"))
-        if ev.points_weight is not None and ev.evaluation_weight is not None:
-            if ev.points_weight + ev.evaluation_weight != 1:
-                out.append(("evaluation.evaluation_weight", "the two weights must add up to 1"))
+        if (ev.points_weight is not None and ev.evaluation_weight is not None
+                and ev.points_weight + ev.evaluation_weight != 1):
+            out.append(("evaluation.evaluation_weight", "the two weights must add up to 1"))
     elif ev.points_weight is not None or ev.evaluation_weight is not None:
         out.append(("evaluation.blend", "weights are given but blend is not 'weighted'"))
 
@@ -378,7 +377,8 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
             out.append((f"{where}.grade", f"'{rule.grade}' is not one of grading.grades ({'/'.join(grades)})"))
     if not s.grading.rules[-1].when.is_empty():
         last = len(s.grading.rules) - 1
-        out.append((f"grading.rules[{last}].when", "the last rule must have no conditions, so every member gets an answer"))
+        out.append((f"grading.rules[{last}].when",
+                    "the last rule must have no conditions, so every member gets an answer"))
 
     for i, flag in enumerate(s.flags):
         if flag.flag == "excellent_eligible" and flag.when.status != "full":

@@ -41,7 +41,7 @@ def build_demo(db_path: str | Path, actor: str = HOST) -> Store:
     store = Store(open_engine(path), actor, clock=lambda: datetime(2026, 1, 5, 9, 0))
     store.init_branch(BRANCH, SCHEME_ID, builtin_text(SCHEME_ID), YEAR)
     rows = []
-    for i, d in enumerate(ROSTER):
+    for d in ROSTER:
         rows.append(dict(name=d.name, gender=d.gender, birth_month=d.birth, post=d.post, status=d.status,
                          status_since="2026-01-08" if d.status == "probationary" else "",
                          exempt=bool(d.exempt_reason), exempt_reason=d.exempt_reason,

@@ -13,7 +13,17 @@ from typing import Any
 from sqlmodel import Session, select
 
 from db.tables import (
-    Ballot, BallotCount, Branch, Lock, Meeting, PointsEntry, Quarter, QuarterMember, RollCall, SchemeYear, Tally,
+    Ballot,
+    BallotCount,
+    Branch,
+    Lock,
+    Meeting,
+    PointsEntry,
+    Quarter,
+    QuarterMember,
+    RollCall,
+    SchemeYear,
+    Tally,
     Vote,
 )
 
@@ -69,7 +79,8 @@ def _content(s: Session, q: Quarter, previous: str) -> dict[str, Any]:
         ],
         "ratings": ratings,
         "ballots": returned,
-        "ballots_issued": {str(c.round): c.issued for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
+        "ballots_issued": {str(c.round): c.issued
+                           for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
         "previous": previous,
     }
 

@@ -29,8 +29,22 @@ from core.engine import YearResult, score
 from core.labels import RATING_LABELS
 from db.errors import StoreError
 from db.tables import (
-    AuditLog, Ballot, BallotCount, Branch, Lock, Meeting, Member, PastResult, PointsEntry, Quarter,
-    QuarterMember, RollCall, SchemeYear, Tally, UndoSlot, Vote,
+    AuditLog,
+    Ballot,
+    BallotCount,
+    Branch,
+    Lock,
+    Meeting,
+    Member,
+    PastResult,
+    PointsEntry,
+    Quarter,
+    QuarterMember,
+    RollCall,
+    SchemeYear,
+    Tally,
+    UndoSlot,
+    Vote,
 )
 from db.votes import QuorumStatus, VoteOutcome, decide_vote, quorum_of
 
@@ -93,9 +107,8 @@ class Store:
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         """One transaction: commit at the end, roll back on any refusal or fault."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            with s.begin():
-                yield s
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            yield s
 
     def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None:
         s.add(AuditLog(at=self.clock(), actor=self.actor, action=action, quarter_id=quarter_id,
@@ -212,7 +225,8 @@ class Store:
                 key = (row["name"], row.get("birth_month", ""))
                 found = existing.get(key)
                 if found is not None:
-                    raise StoreError(f"{here}：“{row['name']}”" + ("曾在名册中（已转出）" if found.left else "已在名册中"))
+                    raise StoreError(f"{here}：“{row['name']}”"
+                                     + ("曾在名册中（已转出）" if found.left else "已在名册中"))
                 seq += 1
                 m = Member(branch_id=branch.id, seq=seq, **row)
                 s.add(m)
@@ -573,7 +587,8 @@ class Store:
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
-            issued = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            issued = s.exec(select(BallotCount)
+                            .where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
             blank = sum(1 for b in ballots if b.marks == "{}")
             return {"issued": issued.issued if issued else 0, "returned": len(ballots),
                     "valid": len(ballots) - blank, "blank": blank}
@@ -612,7 +627,8 @@ class Store:
                                            PointsEntry.status.in_(COUNTED))  # type: ignore[attr-defined]
                       .order_by(PointsEntry.id))
         exact: dict[str, Decimal] = {}
-        entries = [Entry(str(mid), kind, qn, month, None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
+        entries = [Entry(str(mid), kind, qn, month,
+                         None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
                          cat, item, level, note, str(eid))
                    for mid, qn, kind, month, pts, cat, item, level, note, eid in rows]
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
@@ -722,7 +738,8 @@ class Store:
             prev = previous.digest if previous else ""
             canonical = canonical_quarter(s, q, prev)
             digest = digest_of(canonical)
-            s.add(Lock(quarter_id=q.id, locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))  # type: ignore[arg-type]
+            s.add(Lock(quarter_id=q.id,  # type: ignore[arg-type]
+                       locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))
             if number == 4:
                 self._keep_year_result(s, year)
             q.state = "locked"
@@ -842,5 +859,6 @@ def _undo_entry(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return "已撤销刚登记的积分事项"
 
 
-_UNDO = {"roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry, "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
-         "tally": _undo_tally, "facts": _undo_facts}
+_UNDO = {"roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry, "status": _undo_status,
+         "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot, "tally": _undo_tally,
+         "facts": _undo_facts}

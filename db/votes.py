@@ -7,7 +7,7 @@ from core.meeting import decide_vote as _decide
 from db.errors import StoreError
 from db.tables import Member, RollCall
 
-__all__ = ["QuorumStatus", "VoteOutcome", "quorum_of", "decide_vote", "suspended_on"]
+__all__ = ["QuorumStatus", "VoteOutcome", "decide_vote", "quorum_of", "suspended_on"]
 
 
 def suspended_on(m: Member, day: str) -> bool:

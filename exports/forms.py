@@ -47,7 +47,8 @@ def publicity_table(store: Store, year: int, number: int | None = None) -> Table
     facts = {f["id"]: f for f in store.members_at(year, upto)}
     day = _meeting_day(store, year, upto)
     blend = scheme.evaluation.blend != "none"
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分", scheme.bonus.label, scheme.deduction.label, "合计"]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分",
+                scheme.bonus.label, scheme.deduction.label, "合计"]
     if blend:
         headings += [scheme.evaluation.label, "总分"]
     if number is None:
@@ -57,10 +58,10 @@ def publicity_table(store: Store, year: int, number: int | None = None) -> Table
         f = facts.get(int(m.id), {})
         head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
         if m.exempt:
-            rows.append(head + ["免于积分管理"] + [""] * (len(headings) - len(head) - 1))
+            rows.append([*head, "免于积分管理", *[""] * (len(headings) - len(head) - 1)])
             continue
         p = m.parts[upto - 1] if number is not None else m.year_parts  # type: ignore[index]
-        row = head + [_num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
+        row = [*head, _num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         if number is None:

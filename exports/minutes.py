@@ -99,7 +99,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
                  f"有效{s['valid']}张，空白{s['blank']}张。")
         rows = []
         by_id = {int(r.id): r for r in board.members}
-        for i, (mid, f) in enumerate(sorted(facts.items(), key=lambda kv: kv[1]["seq"]), 1):
+        for mid, f in sorted(facts.items(), key=lambda kv: kv[1]["seq"]):
             if f["exempt"]:
                 continue
             c = ratings[rnd].get(mid, {})

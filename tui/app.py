@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from textual.app import App
@@ -134,7 +134,7 @@ class JifenApp(App[None]):
 
     # --- store calls -----------------------------------------------------------------------------
 
-    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Outcome[T]":
+    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Outcome[T]:
         """Run a store operation; a refusal becomes a notice. The outcome is true when done."""
         try:
             result = fn(*args, **kwargs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 
@@ -110,7 +109,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     path = args.db or os.path.join(tempfile.mkdtemp(prefix="jifen-demo-"), "demo.db")
     try:
-        store = build_demo(path)
+        build_demo(path)
     except StoreError as exc:
         return _refused(exc)
     print(f"示范数据库：{path}")
@@ -143,7 +142,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         else:
             from tui.schemefile import read_scheme_file
 
-            scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
+            scheme_id = read_scheme_file(args.scheme).id
+            with open(args.scheme, encoding="utf-8") as fh:
+                text = fh.read()
         _store(args, create=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
         return _refused(exc)
@@ -173,7 +174,8 @@ def cmd_members_list(args: argparse.Namespace) -> int:
         return _refused(exc)
     for m in members:
         extra = "，免于积分管理" + (f"（{m.exempt_reason}）" if m.exempt_reason else "") if m.exempt else ""
-        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
+        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t"
+              f"{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
     return 0
 
 
@@ -351,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     mem = sub.add_parser("members", help="the roster")
     ms = mem.add_subparsers(dest="members_command", metavar="ACTION", required=True)
-    mi = ms.add_parser("import", parents=[db], help="import the roster from CSV or XLSX (姓名, 性别, 出生年月, 职务, 党员类别)")
+    mi = ms.add_parser("import", parents=[db],
+                       help="import the roster from CSV or XLSX (姓名, 性别, 出生年月, 职务, 党员类别)")
     mi.add_argument("file", metavar="FILE")
     mi.set_defaults(func=cmd_members_import)
     ms.add_parser("list", parents=[db], help="list the roster").set_defaults(func=cmd_members_list)
@@ -385,8 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--year", type=int)
     ex.add_argument("--member", help="姓名 (personal list of one member)")
     ex.add_argument("--copies", type=int, default=1, help="blank ballots: how many copies")
-    ex.add_argument("--holidays", help="extra holidays and make-up working days (TOML); default in the user config folder")
-    ex.add_argument("--font", help="a CJK font file (.ttf/.ttc/.otf) for the PDF; default: JIFEN_FONT, then the system's")
+    ex.add_argument("--holidays",
+                    help="extra holidays and make-up working days (TOML); default in the user config folder")
+    ex.add_argument("--font",
+                    help="a CJK font file (.ttf/.ttc/.otf) for the PDF; default: JIFEN_FONT, then the system's")
     ex.add_argument("--out", required=True, help="output file; .pdf, .xlsx or .csv")
     ex.set_defaults(func=cmd_export)
 

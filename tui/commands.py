@@ -26,7 +26,8 @@ class ActionsProvider(Provider):
                 if getattr(b, "description", "") and b.show:
                     out.append((f"{label} · {b.description}（{b.key_display or b.key}）", b.action, mode))
         for b in self.app.BINDINGS:
-            if getattr(b, "description", "") and b.action not in ("command_palette",) and not b.action.startswith("show"):
+            if (getattr(b, "description", "") and b.action not in ("command_palette",)
+                    and not b.action.startswith("show")):
                 out.append((f"{b.description}（{b.key_display or b.key}）", b.action, None))
         return out
 

@@ -9,8 +9,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_explain_adds_reasons(case: Path, tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert len(out["members"]) == len(expected["members"])
-    for got, want in zip(out["members"], expected["members"]):
+    for got, want in zip(out["members"], expected["members"], strict=True):
         reasons = got.pop("reasons")
         assert got == want  # the figures are the same with and without --explain
         assert isinstance(reasons, list) and reasons, f"{got['id']}: no reasons"

@@ -38,7 +38,7 @@ class MeetingScreen(Screen):
     TITLE_TEXT = ""
 
     @property
-    def japp(self) -> "JifenApp":
+    def japp(self) -> JifenApp:
         return cast("JifenApp", self.app)
 
     def compose(self) -> ComposeResult:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.scheme import RATING_LABELS
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import NumbersDialog
 
 
@@ -170,9 +170,9 @@ class EvaluationScreen(MeetingScreen):
 
         def entered(values: list[int] | None) -> None:
             if values is not None and app.attempt(app.store.set_tally, app.year, app.number, mid,
-                                                  dict(zip(RATING_LABELS, values)), self.round):
-                self.notify(f"{name}的票数已保存：" + "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values)),
-                            markup=False)
+                                                  dict(zip(RATING_LABELS, values, strict=True)), self.round):
+                counts = "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values, strict=True))
+                self.notify(f"{name}的票数已保存：{counts}", markup=False)
 
         stored = app.store.tally(app.year, app.number, mid, self.round)
         app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),

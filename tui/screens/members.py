@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import MeetingScreen, add_plain_row, reset_table
 from tui.screens.vote import VoteDialog
 
 
@@ -85,7 +85,8 @@ class MembersScreen(MeetingScreen):
             figures.update(
                 f"截至{app.quarter_title}：基础分 {show(parts.base)}　{scheme.bonus.label} +{show(parts.bonus)}　"
                 f"{scheme.deduction.label} {deduction}　季度积分 {show(parts.figure)}　｜　"
-                f"全年积分 {show(result.points)}" + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
+                f"全年积分 {show(result.points)}"
+                + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
                 + (f"\n{flags}" if flags else ""))
         table = self.query_one("#entries", DataTable)
         row = table.cursor_row
@@ -123,7 +124,7 @@ class MembersScreen(MeetingScreen):
         if not contested:
             self.notify("本季度没有待表决的事项")
             return
-        for step in range(0, len(members) + 1):
+        for step in range(len(members) + 1):
             i = (self.index + step) % len(members)
             if members[i].id in contested and (step or self._entry_id_quiet() != contested[members[i].id]):
                 self.index = i

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.labels import STATUS_LABELS
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import Absence, AbsenceDialog, quorum_text
 
 
