@@ -59,7 +59,7 @@ Bare().run(headless=True, size=(100, 30))
 def first_paint(code: str, *args: str) -> float:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # type: ignore[union-attr]
+    line = proc.stdout.readline()
     elapsed = time.perf_counter() - t0
     proc.wait()
     if "READY" not in line:
@@ -85,7 +85,7 @@ async def key_to_screen(db: Path) -> tuple[list[float], list[float]]:
         if "key" in marks:
             painted.append(time.perf_counter() - marks.pop("key"))
 
-    Screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
+    Screen._compositor_refresh = timed_refresh
 
     class Timed(JifenApp):
         async def on_event(self, event: events.Event) -> None:
@@ -111,7 +111,7 @@ async def key_to_screen(db: Path) -> tuple[list[float], list[float]]:
             await pilot.pause()
             save.append(painted[0])
             assert str(table.get_row_at(0)[2]) == "·"
-    Screen._compositor_refresh = refresh  # type: ignore[method-assign]
+    Screen._compositor_refresh = refresh
     return rate, save
 
 

@@ -38,7 +38,7 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class PointsResult:
-    quarters: tuple[Parts, Parts, Parts, Parts]
+    quarters: tuple[Parts, ...]  # the four quarters
     year: Parts
     veto_quarter: int | None
     list_deductions: int  # how many uncategorised deductions the year holds
@@ -55,9 +55,15 @@ def _category_of(scheme: Scheme, e: Entry) -> str | None:
     return None
 
 
+def _quarter(e: Entry) -> int:
+    """A checked entry's quarter: the checks settle it from the month where only that is given."""
+    assert e.quarter is not None, "an entry without its quarter"
+    return e.quarter
+
+
 def _veto_quarter(entries: list[Entry]) -> Entry | None:
     vetoes = [e for e in entries if e.kind == "veto"]
-    return min(vetoes, key=lambda e: e.quarter) if vetoes else None
+    return min(vetoes, key=_quarter) if vetoes else None
 
 
 def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True) -> PointsResult:
@@ -70,8 +76,9 @@ def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None,
             explain: bool) -> tuple[list[Parts], list[Reason]]:
     if veto is None:
         return quarters, []
+    vq = _quarter(veto)
     out = [
-        q if i + 1 < veto.quarter else Parts(q.base, q.bonus, q.deduction, ZERO)
+        q if i + 1 < vq else Parts(q.base, q.bonus, q.deduction, ZERO)
         for i, q in enumerate(quarters)
     ]
     if not explain:
@@ -95,20 +102,23 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
     cat_q: list[dict[str, Decimal]] = [{}, {}, {}, {}]
     n_list = 0
     veto: Entry | None = None
+    veto_q = 0
     for e in entries:
-        kind = e.kind
+        kind, qi, pts = e.kind, _quarter(e) - 1, e.points
         if kind == "bonus":
-            bonus_q[e.quarter - 1] += e.points
+            assert pts is not None, "a bonus without points"  # the checks require them
+            bonus_q[qi] += pts
         elif kind == "deduction":
+            assert pts is not None, "a deduction without points"
             cat = _category_of(scheme, e) if cats else None
             if cat in cats:
-                d = cat_q[e.quarter - 1]
-                d[cat] = d.get(cat, ZERO) + e.points
+                d = cat_q[qi]
+                d[cat] = d.get(cat, ZERO) + pts
             else:
-                list_q[e.quarter - 1] += e.points
+                list_q[qi] += pts
                 n_list += 1
-        elif kind == "veto" and (veto is None or e.quarter < veto.quarter):
-            veto = e
+        elif kind == "veto" and (veto is None or qi + 1 < veto_q):
+            veto, veto_q = e, qi + 1
     quarters: list[Parts] = []
     reasons: list[Reason] = []
     bonus_sum = list_sum = ZERO
@@ -138,7 +148,7 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
                 reasons.append(Reason("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
                                       scheme.deduction.clause))
         reasons.extend(veto_reasons)
-    return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))  # type: ignore[arg-type]
+    return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))
 
 
 def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal], cats: dict[str, Decimal],
@@ -227,4 +237,4 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
                 + f"；全年取4个季度平均 = {show(points)}")
         reasons.append(Reason("points", text, scheme.points.clause))
         reasons.extend(veto_reasons)
-    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons))  # type: ignore[arg-type]
+    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons))

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic_core import ErrorDetails
 
 from core.labels import RATING_LABELS
 from core.numbers import dec, fraction_of
@@ -131,6 +132,12 @@ class EvaluationRule(_Model):
     points_weight: NonNegative | None = None
     evaluation_weight: NonNegative | None = None
     clause: str = ""
+
+    def weights(self) -> tuple[Decimal, Decimal]:
+        """(points weight, evaluation weight) of blend = 'weighted', where validation requires both."""
+        pw, ew = self.points_weight, self.evaluation_weight
+        assert pw is not None and ew is not None, "blend = 'weighted' without its weights"
+        return pw, ew
 
 
 class TotalRule(_Model):
@@ -275,7 +282,7 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":

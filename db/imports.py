@@ -313,6 +313,7 @@ def _quarter(value: Any, year: int | None) -> int:
 def _month(value: Any, year: int | None) -> int:
     """The month from 3, 03, 3月, or 2026-03 / 2026年3月 / a date cell (of `year` when given)."""
     shown = _text(value)
+    y: int | None
     if isinstance(value, (datetime, date)):
         y, n = value.year, value.month
     else:
@@ -534,12 +535,14 @@ def _read_items(path: str | Path, members_by_name: dict[str, int], year: int | N
 def import_items(store: Store, path: str | Path, year: int) -> int:
     """Record every entry in the file for `year`, or none; the number recorded. The store
     checks each against the scheme's catalogue and names the row it refuses."""
+    from db.tables import saved_id
+
     by_name: dict[str, int] = {}
     ambiguous: set[str] = set()
     for m in store.members():
         if m.name in by_name:
             ambiguous.add(m.name)
-        by_name[m.name] = m.id  # type: ignore[assignment]
+        by_name[m.name] = saved_id(m)
     rows, numbers = _read_items(path, by_name, year, ambiguous)
     name = Path(path).name
     return len(store.add_entries(year, rows, where=[f"{name} 第{n}行" for n in numbers]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +30,16 @@ class DecimalText(TypeDecorator):
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Row) -> int:
+    """The id of a row the database has stored (read back, or flushed): never None then."""
+    assert row.id is not None, "a row not yet flushed"
+    return row.id
 
 
 def _decimal(nullable: bool = True) -> Any:

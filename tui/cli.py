@@ -7,6 +7,10 @@ import argparse
 import gc
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.store import Store
 
 
 def _err(line: str) -> None:
@@ -83,7 +87,7 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace, create: bool = False) -> Store:
     """The store on --db; only `jifen init` may create the database file."""
     from db.engine import database_url, open_engine
     from db.errors import StoreError
@@ -191,15 +195,16 @@ def cmd_items_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _member_id(store, name: str) -> int:  # type: ignore[no-untyped-def]
+def _member_id(store: Store, name: str) -> int:
     from db.errors import StoreError
+    from db.tables import saved_id
 
     found = [m for m in store.members() if m.name == name]
     if not found:
         raise StoreError(f"名册中没有“{name}”")
     if len(found) > 1:
         raise StoreError(f"名册中有{len(found)}位“{name}”，请用编号区分")
-    return found[0].id
+    return saved_id(found[0])
 
 
 def cmd_items_add(args: argparse.Namespace) -> int:

@@ -46,7 +46,8 @@ def scheme_lines(s: Scheme) -> list[str]:
     values = "，".join(f"{k}{show(v)}" for k, v in ev.values.items())
     blend = BLEND_LABELS[ev.blend]
     if ev.blend == "weighted":
-        blend += f"：积分×{show(ev.points_weight * 100)}% + 评议×{show(ev.evaluation_weight * 100)}%"  # type: ignore[operator]
+        pw, ew = ev.weights()
+        blend += f"：积分×{show(pw * 100)}% + 评议×{show(ew * 100)}%"
     out.append(f"  {ev.label}：每年{ev.rounds}轮，{values}；{blend}")
     if s.total.floor is not None:
         out.append(f"  总分不低于{show(s.total.floor)}分")

@@ -836,14 +836,14 @@ def locked(six_present: Branch) -> Branch:
     st.add_ballot(YEAR, Q, graded)
     six_present.extra.update(declared=declared, withdrawn=withdrawn)
     assert st.lock_problems(YEAR, Q) == []
-    six_present.extra["digest"] = st.lock(YEAR, Q)  # type: ignore[assignment]
+    six_present.extra["digest"] = st.lock(YEAR, Q)
     return six_present
 
 
 def test_good_lock(locked: Branch):
     st, v = locked.st, locked.v
     digest = locked.extra["digest"]
-    assert re.fullmatch(r"[0-9a-f]{64}", digest)  # type: ignore[arg-type]
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert st.quarter(YEAR, Q).state == "locked"
     assert st.lock_of(YEAR, Q).digest == digest
     status = {e.id: e.status for e in st.entries(YEAR, Q)}

@@ -173,17 +173,17 @@ def _hold_q4(store: Store) -> None:
         if m.meeting_exempt:
             continue
         if m.name == "谢德明":
-            store.roll_call(YEAR, 4, m.id, False, "病假")  # type: ignore[arg-type]
+            store.roll_call(YEAR, 4, m.id, False, "病假")
         else:
-            store.roll_call(YEAR, 4, m.id, True)  # type: ignore[arg-type]
+            store.roll_call(YEAR, 4, m.id, True)
     q = store.quorum(YEAR, 4)
     contested = [e for e in store.entries(YEAR, 4) if e.status == "有异议"]
     assert len(contested) == 3
     for i, e in enumerate(contested):
         if i == 1:
-            store.vote(e.id, 4, q.voting_present - 5, 1)  # type: ignore[arg-type]
+            store.vote(e.id, 4, q.voting_present - 5, 1)
         else:
-            store.vote(e.id, q.voting_present - 2, 1, 1)  # type: ignore[arg-type]
+            store.vote(e.id, q.voting_present - 2, 1, 1)
     graded = store.graded_members(YEAR)
     store.set_ballots_issued(YEAR, 4, 22)
     for k in range(20):
@@ -192,7 +192,7 @@ def _hold_q4(store: Store) -> None:
             marks[graded[-1].id] = "基本合格"
         if k == 19:
             marks[graded[-2].id] = "不合格"
-        store.add_ballot(YEAR, 4, marks)  # type: ignore[arg-type]
+        store.add_ballot(YEAR, 4, marks)
     store.add_ballot(YEAR, 4, None)  # one returned blank
     assert store.lock_problems(YEAR, 4) == []
     store.lock(YEAR, 4)
@@ -243,7 +243,7 @@ def ballots(demo):
 
 
 def _ids(store: Store) -> dict[str, int]:
-    return {m.name: m.id for m in store.members()}  # type: ignore[misc]
+    return {m.name: m.id for m in store.members()}
 
 
 # --------------------------------------------------------------------------------- the Q3 minute

@@ -61,7 +61,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def contested_ids(path: Path) -> list[int]:
-    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]  # type: ignore[misc]
+    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]
 
 
 def saved_ballots(path: Path) -> list[set[str]]:
@@ -678,7 +678,7 @@ async def test_meeting_place_is_shown_as_typed(demo_db: Path) -> None:
         await pilot.press("o", "enter", "ctrl+u", *"活动室[/]", "ctrl+s")
         await pilot.pause()
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
-    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"  # type: ignore[union-attr]
+    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"
     async with console(demo_db) as (app, pilot):  # and the console opens on it again
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
 

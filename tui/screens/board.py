@@ -11,6 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import DataTable, Static
 
+from core.engine import YearResult
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
 from tui.screens.base import MeetingScreen, add_plain_row, reset_table
@@ -26,7 +27,7 @@ class BoardScreen(MeetingScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result = None
+        self.result: YearResult | None = None
 
     def body(self) -> ComposeResult:
         with Vertical(id="board-area"):
@@ -38,14 +39,14 @@ class BoardScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        self.result = app.store.board(app.year)
+        self.result = result = app.store.board(app.year)
         table = self.query_one("#board", DataTable)
         key = None
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季",
                     "积分", "评议", "总分", "等次", "标记")
-        order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
+        order = sorted(result.members, key=lambda m: (m.rank is None, m.rank or 0))
         for m in order:
             quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
             add_plain_row(table, str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,

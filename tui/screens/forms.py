@@ -90,8 +90,8 @@ class AbsenceDialog(ModalScreen[Absence | None]):
     """缺席: one key for the reason, then any written opinion."""
 
     REASONS = ("病假", "事假", "公差", "其他")
-    BINDINGS = [Binding("escape", "cancel", "取消")] + [
-        Binding(str(i + 1), f"reason({i})", r) for i, r in enumerate(REASONS)]
+    BINDINGS = [Binding("escape", "cancel", "取消"),
+                *(Binding(str(i + 1), f"reason({i})", r) for i, r in enumerate(REASONS))]
 
     def __init__(self, name: str) -> None:
         super().__init__()
