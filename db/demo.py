@@ -8,14 +8,17 @@ ready, three of them contested, and the year's evaluation still to collect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from core.demo import BRANCH, ROSTER, SCHEME_ID, YEAR, demo_branch_year
 from core.schemes import builtin, builtin_text
 from db.engine import database_url, is_url, open_engine, shown_url
 from db.errors import StoreError
 from db.store import MeetingFacts, Store, now
+from db.tables import saved_id
 
 PLACE = "门诊楼五楼党员活动室"
 HOST = "王建国"
@@ -44,8 +47,8 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
     if store.years():
         raise StoreError(f"{shown_url(database_url(db))} 中已有支部数据，示范数据只能写入空的数据库")
     store.init_branch(BRANCH, SCHEME_ID, builtin_text(SCHEME_ID), YEAR)
-    rows = []
-    for i, d in enumerate(ROSTER):
+    rows: list[dict[str, Any]] = []
+    for d in ROSTER:
         rows.append(dict(name=d.name, gender=d.gender, birth_month=d.birth, post=d.post, status=d.status,
                          status_since="2026-01-08" if d.status == "probationary" else "",
                          exempt=bool(d.exempt_reason), exempt_reason=d.exempt_reason,
@@ -56,7 +59,7 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
     to_id = {f"m{i + 1:02d}": ids[i] for i in range(len(ids))}
     year = demo_branch_year(builtin(SCHEME_ID))
     for q in range(1, 5):
-        store.clock = lambda q=q: ENTERED[q]
+        store.clock = _at(ENTERED[q])
         rows = [dict(quarter=q, member_id=to_id[e.member], kind=e.kind, points=e.points, item=e.item, level=e.level,
                      note=e.note, evidence="支部登记材料") for e in year.entries if e.quarter == q]
         entry_ids = store.add_entries(YEAR, rows)
@@ -70,6 +73,10 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
     return store
 
 
+def _at(when: datetime) -> Callable[[], datetime]:
+    return lambda: when
+
+
 def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list[int]) -> None:
     store.clock = lambda: MEETING_DAYS[q]
     store.open_meeting(YEAR, q, MeetingFacts(MEETING_DAYS[q], PLACE, HOST, RECORDER, OBSERVERS, "\n".join(AGENDA)))
@@ -78,9 +85,9 @@ def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list
             continue
         away = ABSENT[q].get(m.name)
         if away:
-            store.roll_call(YEAR, q, m.id, False, away[0], away[1])  # type: ignore[arg-type]
+            store.roll_call(YEAR, q, saved_id(m), False, away[0], away[1])
         else:
-            store.roll_call(YEAR, q, m.id, True)  # type: ignore[arg-type]
+            store.roll_call(YEAR, q, saved_id(m), True)
     # One contested entry passes, one fails, at every meeting.
     passing, failing = entry_ids[1], entry_ids[4]
     quorum = store.quorum(YEAR, q)

@@ -10,10 +10,20 @@ import hashlib
 import json
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.tables import (
-    Ballot, BallotCount, Branch, Lock, Meeting, PointsEntry, Quarter, QuarterMember, RollCall, SchemeYear, Tally,
+    Ballot,
+    BallotCount,
+    Branch,
+    Lock,
+    Meeting,
+    PointsEntry,
+    Quarter,
+    QuarterMember,
+    RollCall,
+    SchemeYear,
+    Tally,
     Vote,
 )
 
@@ -52,24 +62,25 @@ def _content(s: Session, q: Quarter, previous: str) -> dict[str, Any]:
              "level": e.level, "category": e.category, "points": None if e.points is None else format(e.points, "f"),
              "note": e.note, "evidence": e.evidence, "status": e.status, "entered_at": e.entered_at.isoformat(),
              "entered_by": e.entered_by}
-            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id).order_by(PointsEntry.id))
+            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id).order_by(col(PointsEntry.id)))
         ],
         "meeting": None if mt is None else {
             "held_at": mt.held_at.isoformat(), "place": mt.place, "host": mt.host, "recorder": mt.recorder,
             "observers": mt.observers, "agenda": mt.agenda},
         "roll_call": [
             {"member": r.member_id, "present": r.present, "reason": r.reason, "opinion": r.opinion}
-            for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id).order_by(RollCall.member_id))
+            for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id).order_by(col(RollCall.member_id)))
         ],
         "votes": [
             {"entry": v.entry_id, "yes": v.yes, "no": v.no, "abstain": v.abstain, "written_yes": v.written_yes,
              "written_no": v.written_no, "written_abstain": v.written_abstain, "expected": v.expected,
              "present": v.present, "passed": v.passed}
-            for v in s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(Vote.entry_id))
+            for v in s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(col(Vote.entry_id)))
         ],
         "ratings": ratings,
         "ballots": returned,
-        "ballots_issued": {str(c.round): c.issued for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
+        "ballots_issued": {str(c.round): c.issued
+                           for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
         "previous": previous,
     }
 
@@ -82,7 +93,7 @@ def verify_chain(s: Session) -> list[str]:
     """One line per fault: a quarter whose content no longer gives its digest, or a broken link."""
     problems = []
     prev = ""
-    for lock in s.exec(select(Lock).order_by(Lock.id)):
+    for lock in s.exec(select(Lock).order_by(col(Lock.id))):
         q = s.get(Quarter, lock.quarter_id)
         assert q is not None
         label = f"{q.year}Q{q.number}"

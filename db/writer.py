@@ -21,6 +21,7 @@ Why these locks, and not a row in the database:
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -142,10 +143,8 @@ class _SqliteLock:
             return None
 
     def release(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.info_path.unlink()  # before the lock goes: a successor writes its own
-        except OSError:
-            pass
         self._lock.release()
 
 
@@ -187,7 +186,8 @@ class _PostgresLock:
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND l.classid::text::bigint = :hi AND l.objid::text::bigint = :lo")
         try:
-            name = self._connection().execute(query, {"hi": ADVISORY_KEY >> 32, "lo": ADVISORY_KEY & 0xFFFFFFFF}).scalar()
+            key = {"hi": ADVISORY_KEY >> 32, "lo": ADVISORY_KEY & 0xFFFFFFFF}
+            name = self._connection().execute(query, key).scalar()
         except sa.exc.DBAPIError:
             self._drop()
             return None
@@ -202,18 +202,14 @@ class _PostgresLock:
 
     def release(self) -> None:
         if self._conn is not None and not self._conn.closed:
-            try:
+            with contextlib.suppress(sa.exc.DBAPIError):
                 self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-            except sa.exc.DBAPIError:
-                pass
         self._drop()
 
     def _drop(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(sa.exc.DBAPIError):
                 self._conn.close()
-            except sa.exc.DBAPIError:
-                pass
         self._conn = None
         if self._engine is not None:
             self._engine.dispose()

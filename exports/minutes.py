@@ -60,7 +60,8 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         if m.exempt:
             rows.append([i, m.name, "免于积分管理", "", "", "", ""])
             continue
-        p = m.parts[number - 1]  # type: ignore[index]
+        assert m.parts is not None  # only an exempt member has none
+        p = m.parts[number - 1]
         rows.append([i, m.name, show(p.base), show(p.bonus), show(p.deduction), show(m.total), m.rank])
     doc.grid(["序号", "姓名", "基础分", scheme.bonus.label, scheme.deduction.label, "合计", "名次"], rows,
              [12, 30, 24, 24, 24, 24, 18])
@@ -76,9 +77,9 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         if e is None:
             continue
         name = facts.get(e.member_id, {}).get("name", "")
-        item = scheme.item(e.item_code) if e.item_code else None
+        cited = scheme.item(e.item_code) if e.item_code else None
         what = f"{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}"
-        clause = f"（依据：{item.clause}）" if item else ""
+        clause = f"（依据：{cited.clause}）" if cited else ""
         written = ""
         if v.written_yes or v.written_no or v.written_abstain:
             written = f"；另计缺席党员书面意见赞成{v.written_yes}份、反对{v.written_no}份、弃权{v.written_abstain}份"
@@ -99,7 +100,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
                  f"有效{s['valid']}张，空白{s['blank']}张。")
         rows = []
         by_id = {int(r.id): r for r in board.members}
-        for i, (mid, f) in enumerate(sorted(facts.items(), key=lambda kv: kv[1]["seq"]), 1):
+        for mid, f in sorted(facts.items(), key=lambda kv: kv[1]["seq"]):
             if f["exempt"]:
                 continue
             c = ratings[rnd].get(mid, {})

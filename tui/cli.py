@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.store import Store
+    from tui.places import Choice
 
 
 def _err(line: str) -> None:
@@ -84,7 +88,7 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace, create: bool = False, write: bool = False):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace, create: bool = False, write: bool = False) -> Store:
     """The store on the chosen database; only `jifen init` may create the database file. A
     command that writes takes the writer lock first, and is refused while a console holds it."""
     from db.engine import open_engine
@@ -130,7 +134,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return open_demo(args)
 
 
-def run_console(choice) -> int:  # type: ignore[no-untyped-def]
+def run_console(choice: Choice) -> int:
     """The console on the chosen database, remembered for `jifen --last` once it opened."""
     from db.errors import StoreError
     from tui.places import remember
@@ -159,7 +163,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         else:
             from tui.schemefile import read_scheme_file
 
-            scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
+            scheme_id = read_scheme_file(args.scheme).id
+            with open(args.scheme, encoding="utf-8") as fh:
+                text = fh.read()
         _store(args, create=True, write=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
         return _refused(exc)
@@ -194,7 +200,8 @@ def cmd_members_list(args: argparse.Namespace) -> int:
         return _refused(exc)
     for m in members:
         extra = "，免于积分管理" + (f"（{m.exempt_reason}）" if m.exempt_reason else "") if m.exempt else ""
-        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
+        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t"
+              f"{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
     return 0
 
 
@@ -210,15 +217,16 @@ def cmd_items_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _member_id(store, name: str) -> int:  # type: ignore[no-untyped-def]
+def _member_id(store: Store, name: str) -> int:
     from db.errors import StoreError
+    from db.tables import saved_id
 
     found = [m for m in store.members() if m.name == name]
     if not found:
         raise StoreError(f"名册中没有“{name}”")
     if len(found) > 1:
         raise StoreError(f"名册中有{len(found)}位“{name}”，请用编号区分")
-    return found[0].id
+    return saved_id(found[0])
 
 
 def cmd_items_add(args: argparse.Namespace) -> int:

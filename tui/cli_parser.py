@@ -70,11 +70,11 @@ class ChineseParser(argparse.ArgumentParser):
         with _chinese():
             super().__init__(*args, **kwargs)
 
-    def parse_known_args(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
         with _chinese():
             return super().parse_known_args(*args, **kwargs)
 
-    def parse_args(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    def parse_args(self, *args: Any, **kwargs: Any) -> Any:
         with _chinese():
             return super().parse_args(*args, **kwargs)
 
@@ -90,7 +90,7 @@ class ChineseParser(argparse.ArgumentParser):
         # argparse ends a section heading with an ASCII colon; Chinese takes the full-width one.
         return re.sub(r"^(\S[^\n]*):$", r"\1：", text, flags=re.M)
 
-    def add_subparsers(self, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def add_subparsers(self, **kwargs: Any) -> Any:
         with _chinese():
             return super().add_subparsers(**kwargs)
 
@@ -119,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = ChineseParser(prog="jifen", description="党员积分制管理 党员大会控制台。不带命令时打开控制台。",
                       epilog="--db 可以写在命令前或命令后，两处写法相同。")
     p.add_argument("--db", dest="top_db", metavar="数据库", help=DB_HELP)
-    p.add_argument("--last", action="store_true", help="使用上次打开的数据库（控制台、jifen init、jifen demo 会记下它）")
-    sub = p.add_subparsers(dest="command", metavar="命令", title="命令",
-                           help="jifen 命令 --help 显示该命令的用法")
+    p.add_argument("--last", action="store_true",
+                   help="使用上次打开的数据库（控制台、jifen init、jifen demo 会记下它）")
+    sub = p.add_subparsers(dest="command", metavar="命令", title="命令", help="jifen 命令 --help 显示该命令的用法")
 
     db = ChineseParser(add_help=False)
     # SUPPRESS: a --db after the command only exists when written, so it never hides one before it.
@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("init", parents=[db], help="建立党支部和年度，选定积分方案")
     i.add_argument("--branch", required=True, metavar="名称", help="党支部名称")
-    i.add_argument("--scheme", required=True, metavar="方案编号或文件", help="内置方案编号（见 jifen schemes list）或方案文件")
+    i.add_argument("--scheme", required=True, metavar="方案编号或文件",
+                   help="内置方案编号（见 jifen schemes list）或方案文件")
     i.add_argument("--year", required=True, type=INT, metavar="年度", help="如 2026")
     i.set_defaults(func="init")
 
@@ -170,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     ia = its.add_parser("add", parents=[db], help="登记一项积分事项")
     ia.add_argument("--quarter", required=True, metavar="季度", help="如 2026Q3")
     ia.add_argument("--member", required=True, metavar="姓名")
-    ia.add_argument("--kind", required=True, metavar="类型", help="加分/减分/评分/一票否决（或 bonus/deduction/score/veto）")
+    ia.add_argument("--kind", required=True, metavar="类型",
+                    help="加分/减分/评分/一票否决（或 bonus/deduction/score/veto）")
     ia.add_argument("--points", metavar="分值")
     ia.add_argument("--item", metavar="编号", help="事项编号，如 J1.1")
     ia.add_argument("--level", metavar="级别", help="县(市)级/市级/省级/…")
@@ -192,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--member", metavar="姓名", help="只生成这位党员的个人清单")
     ex.add_argument("--copies", type=INT, default=1, metavar="份数", help="空白测评票的份数")
     ex.add_argument("--holidays", metavar="文件", help="补充假日和调休上班日（TOML）；默认在用户配置目录")
-    ex.add_argument("--font", metavar="字体文件", help="PDF 用的中文字体（.ttf/.ttc/.otf）；默认：JIFEN_FONT，再找系统字体")
+    ex.add_argument("--font", metavar="字体文件",
+                    help="PDF 用的中文字体（.ttf/.ttc/.otf）；默认：JIFEN_FONT，再找系统字体")
     ex.add_argument("--out", required=True, metavar="输出文件", help=".pdf，或 .xlsx / .csv")
     ex.set_defaults(func="export")
 

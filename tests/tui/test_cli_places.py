@@ -86,7 +86,8 @@ def test_init_says_where_and_last_reopens_it(tmp_path: Path):
     plain = jifen(home=tmp_path)
     assert plain.returncode == 1
     default = tmp_path / "data" / "jifen" / "jifen.db"
-    assert plain.stderr.strip() == (f"数据库文件不存在：{default}（默认位置）。请检查 --db，或先用 jifen init 建立支部；"
+    assert plain.stderr.strip() == (f"数据库文件不存在：{default}（默认位置）。"
+                                    "请检查 --db，或先用 jifen init 建立支部；"
                                     f"上次使用的是 {db}，可用 jifen --last 打开")
     assert not default.exists()
     (tmp_path / "elsewhere").mkdir()

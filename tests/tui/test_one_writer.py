@@ -21,7 +21,7 @@ import pytest
 from db.demo import build_demo
 from db.engine import open_engine
 from db.store import MeetingFacts, Store
-from tests.postgres import PostgresServer, postgres_server  # noqa: F401  (the fixture)
+from tests.postgres import PostgresServer
 from tests.support import screen_text
 
 JIFEN = Path(sys.executable).parent / "jifen"
@@ -141,8 +141,8 @@ def test_a_command_beside_a_holder_reads_only_until_it_dies(tmp_path: Path):
     done = jifen("items", "add", "--db", db, "--quarter", "2026Q4", "--member", "王建国", "--kind", "加分",
                  "--item", "J1.1", "--level", "市级", "--points", "3")
     assert done.returncode == 0, done.stderr
-    assert len(fresh_store(db).entries(2026, 4, [m.id for m in fresh_store(db).members() if m.name == "王建国"][0])) \
-        > 0
+    wang = next(m.id for m in fresh_store(db).members() if m.name == "王建国")
+    assert len(fresh_store(db).entries(2026, 4, wang)) > 0
 
 
 async def read_only_console(db: str, proc: subprocess.Popen[str], what_holder_did: Callable | None = None) -> None:

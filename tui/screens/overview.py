@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from db.store import MeetingFacts
-from tui.screens.base import add_plain_row, reset_table, STATE_LABELS, MeetingScreen
+from tui.screens.base import STATE_LABELS, MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import FactsForm, MeetingFactsDialog
 
 DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事项进行表决；开展民主评议；部署下季度工作"
@@ -66,7 +65,8 @@ class OverviewScreen(MeetingScreen):
             step.update("按 O 开始会议，填写时间、地点、主持人和记录人；← → 选择季度")
         else:
             facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}\n地点：{mt.place or '—'}\n"
-                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n列席：{mt.observers or '无'}")
+                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n"
+                         f"列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
             step.update("按 2 签到，3 逐人过积分事项，4 民主评议，5 积分榜，6 锁定；E 修改会议信息"
                         if app.state == "meeting" else "本季度已锁定，只能查看")
@@ -118,10 +118,10 @@ class OverviewScreen(MeetingScreen):
                   "recorder": mt.recorder, "observers": mt.observers, "agenda": "；".join(mt.agenda.splitlines())}
 
         def saved(form: FactsForm | None) -> None:
-            if form is not None:
-                if app.attempt(app.store.set_meeting_facts, app.year, app.number, held_at=form.held_at,
-                               place=form.place, host=form.host, recorder=form.recorder, observers=form.observers,
-                               agenda=form.agenda):
-                    self.notify("会议信息已保存")
+            if form is not None and app.attempt(app.store.set_meeting_facts, app.year, app.number,
+                                                held_at=form.held_at, place=form.place, host=form.host,
+                                                recorder=form.recorder, observers=form.observers,
+                                                agenda=form.agenda):
+                self.notify("会议信息已保存")
 
         self.app.push_screen(MeetingFactsDialog("修改会议信息", values), saved)
