@@ -9,6 +9,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from tui.cli_parser import build_parser  # the grammar lives beside; imported here as before
+
 if TYPE_CHECKING:
     from db.store import Store
     from tui.places import Choice
@@ -349,7 +351,6 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     from db.errors import StoreError
-    from tui.cli_parser import build_parser
     from tui.places import choose
 
     if hasattr(signal, "SIGPIPE"):  # `jifen items list | head` ends quietly
