@@ -371,7 +371,7 @@ def test_minute_lines_never_start_with_closing_punctuation(q3_minute):
 def test_q4_minute_evaluation_summary(demo, q4_minute):
     text = flat("\n".join(read_pdf(q4_minute)))
     s = demo.store.ballot_summary(YEAR, 4)
-    assert s == {"issued": 22, "returned": 21, "valid": 20, "blank": 1}
+    assert s == {"issued": 22, "returned": 21, "valid": 20, "void": 1, "blank": 1}
     assert f"发出测评票{s['issued']}张，收回{s['returned']}张，有效{s['valid']}张，空白{s['blank']}张。" in text
     assert "本次会议未进行民主评议" not in text
 

@@ -316,7 +316,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
                          for entry, (y, n, a, verdict) in zip(reached, plan)}
         statuses = {e.id: e.status for e in store.entries(YEAR, QUARTER)}
         assert [statuses[e] for e in reached] == [verdict for *_, verdict in plan]
-        assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 4, "valid": 3, "blank": 1}
+        assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 4, "valid": 3, "void": 1, "blank": 1}
 
         # Afterwards the quarter is read-only: keys that would change data say so, change nothing.
         before = snapshot(demo_db)
