@@ -863,3 +863,35 @@ def test_cli_export_from_a_missing_database_writes_nothing(tmp_path, cli_env):
     assert done.returncode == 1 and "数据库文件不存在" in done.stderr
     assert not target.exists()
     assert not db.exists()
+
+
+# --------------------------------------------------------------------------------- the meeting's record
+
+
+def test_q3_minute_prints_the_meetings_record(demo, q3_minute):
+    from core.demo import DISSENT, OBJECTIONS, RESOLUTIONS, SPEECHES
+
+    text = flat("\n".join(read_pdf(q3_minute)))
+    assert flat("时间：2026年9月25日 14:30开始，16:10散会") in text
+    assert demo.store.meeting(YEAR, 3).ended_at == datetime(2026, 9, 25, 16, 10)
+    for i, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS), 1):
+        assert flat(f"议题{i}：{AGENDA[i - 1]}") in text
+        for speaker, points in speeches:
+            assert flat(f"{speaker}发言：{points}") in text
+        assert flat(f"决议：{resolution}") in text
+    assert flat(f"不同意见（{DISSENT[0]}）：{DISSENT[1]}") in text
+    for who, why in OBJECTIONS[3]:
+        assert flat(f"异议：{who}提出，理由：{why}") in text
+    methods = [v.method for v in demo.store.votes(YEAR, 3)]
+    assert methods == ["举手", "无记名投票"]
+    for m in methods:
+        assert flat(f"表决结果（{m}表决）") in text
+
+
+def test_q4_minute_names_objections_and_void_ballots(demo, q4_minute):
+    text = flat("\n".join(read_pdf(q4_minute)))
+    from core.demo import OBJECTIONS
+
+    for who, why in OBJECTIONS[4]:  # raised before the meeting, put to the vote at it
+        assert flat(f"异议：{who}提出，理由：{why}") in text
+    assert "无效1张（全部未标记（空白票）1张）" in text
