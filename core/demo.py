@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.branch import BranchYear, Entry, Member
-from core.scheme import Scheme
+from core.branch import BranchYear, Entry, Member, Status
+from core.scheme import Item, Scheme
 
 SCHEME_ID = "xinmi-hospital-2023"
 YEAR = 2026
@@ -24,7 +24,7 @@ class DemoMember:
     gender: str
     birth: str  # YYYY-MM
     post: str
-    status: str = "full"
+    status: Status = "full"
     exempt_reason: str = ""
 
 
@@ -60,9 +60,14 @@ _BONUS = ("J6.2a", "J3.2", "J6.5", "J1.1", "J5.1", "J6.3", "J1.4", "J2.1", "J6.1
 _DEDUCTION = ("K3.2a", "K3.2b", "K3.1", "K3.2c", "K3.4", "K5.1")
 
 
-def _points(scheme: Scheme, code: str, rng: random.Random) -> tuple[Decimal, str | None]:
+def _item(scheme: Scheme, code: str) -> Item:
     item = scheme.item(code)
     assert item is not None, code
+    return item
+
+
+def _points(scheme: Scheme, code: str, rng: random.Random) -> tuple[Decimal, str | None]:
+    item = _item(scheme, code)
     if item.levels:
         level = rng.choice(list(item.levels)[:2])
         return item.levels[level], level
@@ -88,12 +93,12 @@ def demo_branch_year(scheme: Scheme, quarters: int = 4) -> BranchYear:
                 code = rng.choice(_BONUS)
                 pts, level = _points(scheme, code, rng)
                 entries.append(Entry(m.id, "bonus", q, points=pts, item=code, level=level,
-                                     note=scheme.item(code).label))  # type: ignore[union-attr]
+                                     note=_item(scheme, code).label))
             if rng.random() < 0.3:
                 code = rng.choice(_DEDUCTION)
                 pts, level = _points(scheme, code, rng)
                 entries.append(Entry(m.id, "deduction", q, points=pts, item=code, level=level,
-                                     note=scheme.item(code).label))  # type: ignore[union-attr]
+                                     note=_item(scheme, code).label))
     return BranchYear(YEAR, members, tuple(entries))
 
 

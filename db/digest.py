@@ -14,11 +14,23 @@ import hashlib
 import json
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.tables import (
-    AgendaNote, Ballot, BallotCount, Branch, Lock, Meeting, Objection, PointsEntry, Quarter, QuarterMember, RollCall,
-    SchemeYear, Tally, Vote,
+    AgendaNote,
+    Ballot,
+    BallotCount,
+    Branch,
+    Lock,
+    Meeting,
+    Objection,
+    PointsEntry,
+    Quarter,
+    QuarterMember,
+    RollCall,
+    SchemeYear,
+    Tally,
+    Vote,
 )
 
 FORMAT = 2
@@ -50,7 +62,7 @@ def _content(s: Session, q: Quarter, previous: str, fmt: int = FORMAT) -> dict[s
         if t.count:
             c = ratings.setdefault(str(t.round), {}).setdefault(str(t.member_id), {})
             c[t.rating] = c.get(t.rating, 0) + t.count
-    content = {
+    content: dict[str, Any] = {
         "branch": branch.name,
         "year": q.year,
         "quarter": q.number,
@@ -62,24 +74,25 @@ def _content(s: Session, q: Quarter, previous: str, fmt: int = FORMAT) -> dict[s
              "level": e.level, "category": e.category, "points": None if e.points is None else format(e.points, "f"),
              "note": e.note, "evidence": e.evidence, "status": e.status, "entered_at": e.entered_at.isoformat(),
              "entered_by": e.entered_by}
-            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id).order_by(PointsEntry.id))
+            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id).order_by(col(PointsEntry.id)))
         ],
         "meeting": None if mt is None else {
             "held_at": mt.held_at.isoformat(), "place": mt.place, "host": mt.host, "recorder": mt.recorder,
             "observers": mt.observers, "agenda": mt.agenda},
         "roll_call": [
             {"member": r.member_id, "present": r.present, "reason": r.reason, "opinion": r.opinion}
-            for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id).order_by(RollCall.member_id))
+            for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id).order_by(col(RollCall.member_id)))
         ],
         "votes": [
             {"entry": v.entry_id, "yes": v.yes, "no": v.no, "abstain": v.abstain, "written_yes": v.written_yes,
              "written_no": v.written_no, "written_abstain": v.written_abstain, "expected": v.expected,
              "present": v.present, "passed": v.passed}
-            for v in s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(Vote.entry_id))
+            for v in s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(col(Vote.entry_id)))
         ],
         "ratings": ratings,
         "ballots": returned,
-        "ballots_issued": {str(c.round): c.issued for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
+        "ballots_issued": {str(c.round): c.issued
+                           for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
         "previous": previous,
     }
     if fmt >= 2:
@@ -92,10 +105,10 @@ def _content(s: Session, q: Quarter, previous: str, fmt: int = FORMAT) -> dict[s
         content["void_ballots"] = void
         content["objections"] = [
             {"id": o.id, "entry": o.entry_id, "raised_by": o.raised_by, "reason": o.reason, "withdrawn": o.withdrawn}
-            for o in s.exec(select(Objection).where(Objection.quarter_id == q.id).order_by(Objection.id))]  # type: ignore[arg-type]
+            for o in s.exec(select(Objection).where(Objection.quarter_id == q.id).order_by(Objection.id))]
         content["agenda_notes"] = [
             {"id": n.id, "item": n.item, "kind": n.kind, "speaker": n.speaker, "text": n.text}
-            for n in s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id).order_by(AgendaNote.id))]  # type: ignore[arg-type]
+            for n in s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id).order_by(AgendaNote.id))]
     return content
 
 
@@ -115,7 +128,7 @@ def verify_chain(s: Session) -> list[str]:
     """One line per fault: a quarter whose content no longer gives its digest, or a broken link."""
     problems = []
     prev = ""
-    for lock in s.exec(select(Lock).order_by(Lock.id)):
+    for lock in s.exec(select(Lock).order_by(col(Lock.id))):
         q = s.get(Quarter, lock.quarter_id)
         assert q is not None
         label = f"{q.year}Q{q.number}"

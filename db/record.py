@@ -7,6 +7,8 @@ mistake. Each operation is one transaction; a refusal is a StoreError that chang
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,11 +16,21 @@ from sqlmodel import Session, select
 
 from db.errors import StoreError
 from db.tables import (
-    AgendaNote, Ballot, BallotCount, Meeting, Objection, PointsEntry, Quarter, RollCall, Tally, UndoSlot, Vote,
+    AgendaNote,
+    Ballot,
+    BallotCount,
+    Meeting,
+    Objection,
+    PointsEntry,
+    Quarter,
+    RollCall,
+    Tally,
+    UndoSlot,
+    Vote,
 )
 
 if TYPE_CHECKING:
-    from db.store import Store
+    from sqlalchemy.engine import Engine
 
 VOTE_METHODS = ("举手", "无记名投票")
 NOTE_KINDS = {"speech": "发言", "dissent": "不同意见", "resolution": "决议"}
@@ -59,30 +71,40 @@ def check_meeting_date(s: Session, q: Quarter, held_at: datetime) -> None:
 class RecordOps:
     """Store operations for the meeting's record."""
 
+    if TYPE_CHECKING:  # what db.store.Store provides
+        engine: Engine
+        clock: Callable[[], datetime]
+
+        def _tx(self) -> AbstractContextManager[Session]: ...
+        def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
+        def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None: ...
+        def _quarter(self, s: Session, year: int, number: int) -> Quarter: ...
+        def _meeting_quarter(self, s: Session, year: int, number: int) -> Quarter: ...
+
     # --- reading --------------------------------------------------------------------------------
 
-    def meeting_date_problems(self: Store, year: int, number: int, held_at: datetime) -> list[str]:
+    def meeting_date_problems(self, year: int, number: int, held_at: datetime) -> list[str]:
         with Session(self.engine) as s:
             return meeting_date_problems(s, self._quarter(s, year, number), held_at)
 
-    def objections(self: Store, year: int, number: int) -> list[Objection]:
+    def objections(self, year: int, number: int) -> list[Objection]:
         """Every objection of the quarter, withdrawn ones included, in the order raised."""
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
-            return list(s.exec(select(Objection).where(Objection.quarter_id == q.id).order_by(Objection.id)))  # type: ignore[arg-type]
+            return list(s.exec(select(Objection).where(Objection.quarter_id == q.id).order_by(Objection.id)))
 
-    def agenda_notes(self: Store, year: int, number: int) -> list[AgendaNote]:
+    def agenda_notes(self, year: int, number: int) -> list[AgendaNote]:
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
             return list(s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id)
-                               .order_by(AgendaNote.item, AgendaNote.id)))  # type: ignore[arg-type]
+                               .order_by(AgendaNote.item, AgendaNote.id)))
 
-    def cancel_problem(self: Store, year: int, number: int) -> str:
+    def cancel_problem(self, year: int, number: int) -> str:
         """Why the meeting can no longer be cancelled, or "" when it can."""
         with Session(self.engine) as s:
             return self._cancel_problem(s, self._meeting_quarter(s, year, number))
 
-    def _cancel_problem(self: Store, s: Session, q: Quarter) -> str:
+    def _cancel_problem(self, s: Session, q: Quarter) -> str:
         if s.exec(select(Vote.id).where(Vote.quarter_id == q.id)).first() is not None:
             return "会议已经进行了表决，不能取消，只能继续进行"
         if s.exec(select(Ballot.id).where(Ballot.quarter_id == q.id)).first() is not None \
@@ -92,14 +114,14 @@ class RecordOps:
 
     # --- agenda notes -----------------------------------------------------------------------------
 
-    def _agenda_item(self: Store, s: Session, q: Quarter, item: int) -> str:
+    def _agenda_item(self, s: Session, q: Quarter, item: int) -> str:
         mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
         items = [a for a in mt.agenda.splitlines() if a.strip()]
         if not 1 <= item <= len(items):
             raise StoreError(f"没有第{item}项议题（本次会议共{len(items)}项）")
         return items[item - 1]
 
-    def add_agenda_note(self: Store, year: int, number: int, item: int, kind: str, text: str,
+    def add_agenda_note(self, year: int, number: int, item: int, kind: str, text: str,
                         speaker: str = "") -> int:
         """发言 (speaker and points) or 不同意见 (whose and what) under an agenda item; several
         per item, in the order typed. The 决议 goes through set_resolution."""
@@ -113,14 +135,14 @@ class RecordOps:
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             what = self._agenda_item(s, q, item)
-            note = AgendaNote(quarter_id=q.id, item=item, kind=kind, speaker=speaker, text=text)  # type: ignore[arg-type]
+            note = AgendaNote(quarter_id=q.id, item=item, kind=kind, speaker=speaker, text=text)
             s.add(note)
             s.flush()
             self._audit(s, "agenda_note", q.id, item=item, agenda=what, kind=kind, speaker=speaker, text=text)
-            self._undo_slot(s, q.id, "agenda_note", {"added": note.id})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "agenda_note", {"added": note.id})
             return note.id  # type: ignore[return-value]
 
-    def set_resolution(self: Store, year: int, number: int, item: int, text: str) -> None:
+    def set_resolution(self, year: int, number: int, item: int, text: str) -> None:
         """决议 of an agenda item: one per item, replaced when set again; empty text removes it."""
         text = text.strip()
         with self._tx() as s:
@@ -134,13 +156,13 @@ class RecordOps:
             if not text:
                 s.delete(row)
             else:
-                row = row or AgendaNote(quarter_id=q.id, item=item, kind="resolution", text="")  # type: ignore[arg-type]
+                row = row or AgendaNote(quarter_id=q.id, item=item, kind="resolution", text="")
                 row.text = text
                 s.add(row)
             self._audit(s, "resolution", q.id, item=item, agenda=what, text=text, before=before)
-            self._undo_slot(s, q.id, "resolution", {"item": item, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "resolution", {"item": item, "before": before})
 
-    def remove_agenda_note(self: Store, note_id: int) -> None:
+    def remove_agenda_note(self, note_id: int) -> None:
         """Take a 发言 or 不同意见 off the record (typed under the wrong item, say)."""
         with self._tx() as s:
             note = s.get(AgendaNote, note_id)
@@ -152,11 +174,11 @@ class RecordOps:
             kept = {"item": note.item, "kind": note.kind, "speaker": note.speaker, "text": note.text}
             s.delete(note)
             self._audit(s, "agenda_note_removed", q.id, **kept)
-            self._undo_slot(s, q.id, "agenda_note", {"removed": kept})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "agenda_note", {"removed": kept})
 
     # --- the end of the meeting, or its cancelling ---------------------------------------------
 
-    def end_meeting(self: Store, year: int, number: int, at: datetime | None = None) -> datetime:
+    def end_meeting(self, year: int, number: int, at: datetime | None = None) -> datetime:
         """散会: record when the meeting ended (now unless given); may be set again until the lock."""
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
@@ -168,10 +190,10 @@ class RecordOps:
             mt.ended_at = ended
             s.add(mt)
             self._audit(s, "meeting_ended", q.id, ended_at=ended)
-            self._undo_slot(s, q.id, "facts", {"ended_at": before.isoformat() if before else None})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "facts", {"ended_at": before.isoformat() if before else None})
             return ended
 
-    def cancel_meeting(self: Store, year: int, number: int) -> None:
+    def cancel_meeting(self, year: int, number: int) -> None:
         """取消会议: a meeting opened by mistake goes back to not held, until the first vote or
         ballot. Its roll call, notes and ballot count go; entries it confirmed stand as 申报
         again. Objections stay: they belong to the entries and may be raised before a meeting."""
@@ -182,7 +204,7 @@ class RecordOps:
                 raise StoreError(problem)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
             for table in (RollCall, AgendaNote, BallotCount, Tally):
-                for row in s.exec(select(table).where(table.quarter_id == q.id)):  # type: ignore[attr-defined]
+                for row in s.exec(select(table).where(table.quarter_id == q.id)):
                     s.delete(row)
             confirmed = 0
             for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id, PointsEntry.status == "已确认")):
@@ -208,7 +230,7 @@ def _undo_agenda_note(s: Session, q: Quarter, p: dict[str, Any]) -> str:
         if note is not None:
             s.delete(note)
         return "已撤销刚记下的会议记录"
-    s.add(AgendaNote(quarter_id=q.id, **p["removed"]))  # type: ignore[arg-type]
+    s.add(AgendaNote(quarter_id=q.id, **p["removed"]))
     return "已恢复删去的会议记录"
 
 
@@ -219,7 +241,7 @@ def _undo_resolution(s: Session, q: Quarter, p: dict[str, Any]) -> str:
         if row is not None:
             s.delete(row)
     else:
-        row = row or AgendaNote(quarter_id=q.id, item=p["item"], kind="resolution", text="")  # type: ignore[arg-type]
+        row = row or AgendaNote(quarter_id=q.id, item=p["item"], kind="resolution", text="")
         row.text = p["before"]
         s.add(row)
     return f"已撤销第{p['item']}项议题决议的修改"

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import String, type_coerce
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
-from core.branch import BranchYear, Entry, HistoryRecord, Ratings
+from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status, is_kind
 from core.branch import Member as CoreMember
 from core.checks import check_entry
 from core.engine import YearResult, score
@@ -30,8 +31,25 @@ from core.labels import RATING_LABELS
 from db.errors import StoreError
 from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.tables import (
-    AgendaNote, AuditLog, Ballot, BallotCount, Branch, Lock, Meeting, Member, Objection, PastResult, PointsEntry,
-    Quarter, QuarterMember, RollCall, SchemeYear, Tally, UndoSlot, Vote,
+    AgendaNote,
+    AuditLog,
+    Ballot,
+    BallotCount,
+    Branch,
+    Lock,
+    Meeting,
+    Member,
+    Objection,
+    PastResult,
+    PointsEntry,
+    Quarter,
+    QuarterMember,
+    RollCall,
+    SchemeYear,
+    Tally,
+    UndoSlot,
+    Vote,
+    saved_id,
 )
 from db.votes import QuorumStatus, VoteOutcome, decide_vote, quorum_of
 
@@ -95,19 +113,18 @@ class Store(RecordOps):
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         """One transaction: commit at the end, roll back on any refusal or fault."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            with s.begin():
-                yield s
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            yield s
 
     def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None:
         s.add(AuditLog(at=self.clock(), actor=self.actor, action=action, quarter_id=quarter_id,
                        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)))
 
-    def _undo_slot(self, s: Session, quarter_id: int, action: str, payload: dict[str, Any]) -> None:
-        slot = s.get(UndoSlot, quarter_id)
+    def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None:
+        slot = s.get(UndoSlot, q.id)
         text = json.dumps(payload, ensure_ascii=False, default=str)
         if slot is None:
-            s.add(UndoSlot(quarter_id=quarter_id, action=action, payload=text))
+            s.add(UndoSlot(quarter_id=q.id, action=action, payload=text))
         else:
             slot.action, slot.payload = action, text
             s.add(slot)
@@ -177,7 +194,7 @@ class Store(RecordOps):
 
     def years(self) -> list[int]:
         with Session(self.engine) as s:
-            return [sy.year for sy in s.exec(select(SchemeYear).order_by(SchemeYear.year))]
+            return [sy.year for sy in s.exec(select(SchemeYear).order_by(col(SchemeYear.year)))]
 
     def scheme_name(self, year: int) -> str:
         """The scheme's name for a title line, without validating the whole scheme."""
@@ -195,7 +212,7 @@ class Store(RecordOps):
 
     def quarters(self, year: int) -> list[Quarter]:
         with Session(self.engine) as s:
-            return list(s.exec(select(Quarter).where(Quarter.year == year).order_by(Quarter.number)))
+            return list(s.exec(select(Quarter).where(Quarter.year == year).order_by(col(Quarter.number))))
 
     def quarter(self, year: int, number: int) -> Quarter:
         with Session(self.engine) as s:
@@ -208,19 +225,20 @@ class Store(RecordOps):
             branch = self._branch(s)
             existing = {(m.name, m.birth_month): m for m in s.exec(select(Member))}
             seq = len(existing)
-            ids = []
+            ids: list[int] = []
             for i, row in enumerate(rows):
                 here = where[i] if where else f"第{i + 1}人"
                 key = (row["name"], row.get("birth_month", ""))
                 found = existing.get(key)
                 if found is not None:
-                    raise StoreError(f"{here}：“{row['name']}”" + ("曾在名册中（已转出）" if found.left else "已在名册中"))
+                    raise StoreError(f"{here}：“{row['name']}”"
+                                     + ("曾在名册中（已转出）" if found.left else "已在名册中"))
                 seq += 1
                 m = Member(branch_id=branch.id, seq=seq, **row)
                 s.add(m)
                 s.flush()
                 existing[key] = m
-                ids.append(m.id)  # type: ignore[arg-type]
+                ids.append(saved_id(m))
             self._audit(s, "members_added", count=len(rows), names=[r["name"] for r in rows])
         return ids
 
@@ -237,7 +255,7 @@ class Store(RecordOps):
 
     def members(self, include_left: bool = False) -> list[Member]:
         with Session(self.engine) as s:
-            q = select(Member).order_by(Member.seq)
+            q = select(Member).order_by(col(Member.seq))
             rows = list(s.exec(q))
             return rows if include_left else [m for m in rows if not m.left]
 
@@ -280,7 +298,7 @@ class Store(RecordOps):
             if undoable and len(ids) == 1:
                 q = self._quarter(s, year, rows[0]["quarter"])
                 if q.state == "meeting":  # an item raised at the meeting can be taken back at once
-                    self._undo_slot(s, q.id, "entry", {"entry": ids[0]})  # type: ignore[arg-type]
+                    self._undo_slot(s, q, "entry", {"entry": ids[0]})
         return ids
 
     def _add_entry(self, s: Session, scheme: Scheme, year: int, quarter: int, member_id: int, kind: str,
@@ -294,26 +312,26 @@ class Store(RecordOps):
         if item and not note:
             found = scheme.item(item)
             note = found.label if found else ""
-        row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,  # type: ignore[arg-type]
+        row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,
                           level=level, category=category, points=pts, note=note, evidence=evidence,
                           status=status, entered_at=self.clock(), entered_by=entered_by or self.actor)
         s.add(row)
         s.flush()
         self._audit(s, "entry_added", q.id, entry=row.id, member=m.name, kind=kind, points=pts, item=item, note=note)
-        return row.id  # type: ignore[return-value]
+        return saved_id(row)
 
     def _check_entry(self, s: Session, q: Quarter, m: Member, kind: str, pts: Decimal | None, item: str | None,
                      level: str | None, category: str | None, month: int | None, status: str) -> None:
         if status not in STATUSES:
             raise StoreError(f"事项状态“{status}”不对，应为{'/'.join(STATUSES)}")
-        if kind not in ("bonus", "deduction", "score", "veto"):
+        if not is_kind(kind):
             raise StoreError(f"事项类别“{kind}”不对")
         if month is not None and Entry.quarter_of(month) != q.number:
             raise StoreError(f"{month}月不在第{q.number}季度")
         if m.exempt:
             raise StoreError(f"{m.name}免于积分管理，不记积分事项")
         scheme = self._scheme(s, q.year)
-        e = Entry(str(m.id), kind, q.number, month, pts, category, item, level)  # type: ignore[arg-type]
+        e = Entry(str(m.id), kind, q.number, month, pts, category, item, level)
         problems = check_entry(scheme, e)
         if problems:
             raise StoreError(f"{m.name}的事项不符合积分方案：" + "；".join(zh for _, _, zh in problems))
@@ -325,7 +343,7 @@ class Store(RecordOps):
                 q = q.where(Quarter.number == number)
             if member_id is not None:
                 q = q.where(PointsEntry.member_id == member_id)
-            return list(s.exec(q.order_by(PointsEntry.id)))
+            return list(s.exec(q.order_by(col(PointsEntry.id))))
 
     def _set_status(self, entry_id: int, status: str, allowed_from: tuple[str, ...], action: str,
                     needs_meeting: bool,
@@ -350,7 +368,7 @@ class Store(RecordOps):
             extra = also(s, e) if also else {}
             self._audit(s, action, q.id, entry=entry_id, before=before, after=status, **extra)
             if q.state == "meeting":
-                self._undo_slot(s, q.id, "status", {"entry": entry_id, "status": before, **extra})  # type: ignore[arg-type]
+                self._undo_slot(s, q, "status", {"entry": entry_id, "status": before, **extra})
 
     def contest_entry(self, entry_id: int, raised_by: str, reason: str) -> None:
         """有异议: the entry goes to a vote and stops counting until it passes. An objection
@@ -362,7 +380,7 @@ class Store(RecordOps):
             raise StoreError("请写明异议的理由")
 
         def record(s: Session, e: PointsEntry) -> dict[str, Any]:
-            row = Objection(quarter_id=e.quarter_id, entry_id=e.id, raised_by=raised_by, reason=reason)  # type: ignore[arg-type]
+            row = Objection(quarter_id=e.quarter_id, entry_id=e.id, raised_by=raised_by, reason=reason)
             s.add(row)
             s.flush()
             return {"objection": row.id, "raised_by": raised_by, "reason": reason}
@@ -374,8 +392,8 @@ class Store(RecordOps):
         The objection stays on the record, marked withdrawn."""
 
         def withdraw(s: Session, e: PointsEntry) -> dict[str, Any]:
-            row = s.exec(select(Objection).where(Objection.entry_id == e.id, Objection.withdrawn == False)  # noqa: E712
-                         .order_by(Objection.id.desc())).first()  # type: ignore[union-attr]
+            row = s.exec(select(Objection).where(Objection.entry_id == e.id, col(Objection.withdrawn).is_(False))
+                         .order_by(col(Objection.id).desc())).first()
             if row is None:
                 return {}
             row.withdrawn = True
@@ -403,7 +421,7 @@ class Store(RecordOps):
                 raise StoreError(f"{quarter_name(year, number)}的党员大会已经开始")
             if not confirm_date:
                 check_meeting_date(s, q, facts.held_at)
-            s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,  # type: ignore[arg-type]
+            s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
                           recorder=facts.recorder, observers=facts.observers, agenda=facts.agenda))
             q.state = "meeting"
             s.add(q)
@@ -415,7 +433,8 @@ class Store(RecordOps):
             q = self._quarter(s, year, number)
             return s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
 
-    def set_meeting_facts(self, year: int, number: int, confirm_date: bool = False, **changes: Any) -> None:
+    def set_meeting_facts(self, year: int, number: int, confirm_date: bool = False,
+                          **changes: str | datetime | None) -> None:
         """Change the meeting's facts; a new date is checked as at the opening (`confirm_date`),
         the end may not come before the start, and an agenda item that holds notes stays."""
         with self._tx() as s:
@@ -439,8 +458,8 @@ class Store(RecordOps):
                     raise StoreError(f"第{used}项议题下已有发言或决议记录，不能删去该议题")
             s.add(mt)
             self._audit(s, "meeting_facts", q.id, **changes)
-            self._undo_slot(s, q.id, "facts", {k: v.isoformat() if isinstance(v, datetime) else v  # type: ignore[arg-type]
-                                               for k, v in before.items()})
+            self._undo_slot(s, q, "facts", {k: v.isoformat() if isinstance(v, datetime) else v
+                                            for k, v in before.items()})
 
     def roll_call(self, year: int, number: int, member_id: int, present: bool, reason: str = "",
                   opinion: str = "") -> None:
@@ -454,24 +473,24 @@ class Store(RecordOps):
                 raise StoreError(f"{m.name}经批准免于参加党员大会，不需签到")
             row = s.exec(select(RollCall).where(RollCall.quarter_id == q.id, RollCall.member_id == member_id)).first()
             before = None if row is None else {"present": row.present, "reason": row.reason, "opinion": row.opinion}
-            row = row or RollCall(quarter_id=q.id, member_id=member_id, present=present)  # type: ignore[arg-type]
+            row = row or RollCall(quarter_id=q.id, member_id=member_id, present=present)
             row.present, row.reason, row.opinion = present, "" if present else reason, "" if present else opinion
             s.add(row)
             self._audit(s, "roll_call", q.id, member=m.name, present=present, reason=row.reason)
-            self._undo_slot(s, q.id, "roll_call", {"member": member_id, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "roll_call", {"member": member_id, "before": before})
 
     def roll_call_rest(self, year: int, number: int) -> int:
         """Everyone not yet called is present: one action, undone as one. The number marked."""
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             called = {r.member_id for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
-            rest = [m for m in s.exec(select(Member).order_by(Member.seq))
+            rest = [m for m in s.exec(select(Member).order_by(col(Member.seq)))
                     if not m.left and not m.meeting_exempt and m.id not in called]
             for m in rest:
-                s.add(RollCall(quarter_id=q.id, member_id=m.id, present=True))  # type: ignore[arg-type]
+                s.add(RollCall(quarter_id=q.id, member_id=m.id, present=True))
             if rest:
                 self._audit(s, "roll_call_rest", q.id, members=[m.name for m in rest])
-                self._undo_slot(s, q.id, "roll_call_rest", {"members": [m.id for m in rest]})  # type: ignore[arg-type]
+                self._undo_slot(s, q, "roll_call_rest", {"members": [m.id for m in rest]})
             return len(rest)
 
     def roll_calls(self, year: int, number: int) -> dict[int, RollCall]:
@@ -510,7 +529,7 @@ class Store(RecordOps):
             if not count_written:
                 written_yes = written_no = written_abstain = 0
             outcome = decide_vote(status, yes, no, abstain, written_yes, written_no, written_abstain)
-            s.add(Vote(quarter_id=q.id, entry_id=entry_id, yes=yes, no=no, abstain=abstain,  # type: ignore[arg-type]
+            s.add(Vote(quarter_id=q.id, entry_id=entry_id, yes=yes, no=no, abstain=abstain,
                        written_yes=written_yes, written_no=written_no, written_abstain=written_abstain,
                        expected=status.voting_expected, present=status.voting_present, passed=outcome.passed,
                        rule=outcome.rule, method=method))
@@ -518,13 +537,13 @@ class Store(RecordOps):
             s.add(e)
             self._audit(s, "vote", q.id, entry=entry_id, yes=yes, no=no, abstain=abstain, written_yes=written_yes,
                         written_no=written_no, written_abstain=written_abstain, passed=outcome.passed, method=method)
-            self._undo_slot(s, q.id, "vote", {"entry": entry_id})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "vote", {"entry": entry_id})
             return outcome
 
     def votes(self, year: int, number: int) -> list[Vote]:
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
-            return list(s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(Vote.id)))
+            return list(s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(col(Vote.id))))
 
     # --- democratic evaluation --------------------------------------------------------------------
 
@@ -559,12 +578,12 @@ class Store(RecordOps):
                                        len(graded))
             kept = {} if void else (marks or {})
             ballot_id = secrets.token_hex(16)
-            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round, void=void,  # type: ignore[arg-type]
+            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round, void=void,
                          marks=json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)))
             # Neither the marks nor the reason: the log's order must not say which ballot was which.
             self._audit(s, "ballot_added", q.id, round=round, blank=not marks)
             # Only the newest ballot can be taken back: the slot holds one id and is overwritten.
-            self._undo_slot(s, q.id, "ballot", {"ballot": ballot_id})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "ballot", {"ballot": ballot_id})
             return void
 
     def _check_round(self, s: Session, q: Quarter, round: int) -> None:
@@ -598,11 +617,11 @@ class Store(RecordOps):
             before = {k: t.count for k, t in rows.items()}
             for label in RATING_LABELS:
                 n = counts.get(label, 0)
-                row = rows.get(label) or Tally(quarter_id=q.id, round=round, member_id=member_id, rating=label, count=0)  # type: ignore[arg-type]
+                row = rows.get(label) or Tally(quarter_id=q.id, round=round, member_id=member_id, rating=label, count=0)
                 row.count = n
                 s.add(row)
             self._audit(s, "tally_set", q.id, member=m.name, round=round, counts=counts)
-            self._undo_slot(s, q.id, "tally", {"member": member_id, "round": round, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "tally", {"member": member_id, "round": round, "before": before})
 
     def set_ballots_issued(self, year: int, number: int, issued: int, round: int = 1) -> None:
         if issued < 0:
@@ -612,11 +631,11 @@ class Store(RecordOps):
             self._check_round(s, q, round)
             row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
             before = None if row is None else row.issued
-            row = row or BallotCount(quarter_id=q.id, round=round, issued=0)  # type: ignore[arg-type]
+            row = row or BallotCount(quarter_id=q.id, round=round, issued=0)
             row.issued = issued
             s.add(row)
             self._audit(s, "ballots_issued", q.id, round=round, issued=issued)
-            self._undo_slot(s, q.id, "issued", {"round": round, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "issued", {"round": round, "before": before})
 
     def tally(self, year: int, number: int, member_id: int, round: int = 1) -> dict[str, int]:
         """The counts entered directly for a member (not those from ballots)."""
@@ -631,7 +650,8 @@ class Store(RecordOps):
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
-            issued = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            issued = s.exec(select(BallotCount)
+                            .where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
             blank = sum(1 for b in ballots if b.marks == "{}" and (not b.void or "空白" in b.void))
             void = sum(1 for b in ballots if b.void)
             return {"issued": issued.issued if issued else 0, "returned": len(ballots),
@@ -651,12 +671,12 @@ class Store(RecordOps):
         """Counts per member and round for the year: ballots and direct tallies together."""
         counts: dict[tuple[str, int], dict[str, int]] = {}
         in_year = select(Quarter.id).where(Quarter.year == year, Quarter.number <= upto)
-        for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id.in_(in_year))):  # type: ignore[attr-defined]
+        for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(col(Ballot.quarter_id).in_(in_year))):
             for mid, label in json.loads(marks).items():
                 c = counts.setdefault((mid, rnd), {})
                 c[label] = c.get(label, 0) + 1
         for rnd, mid, rating, n in s.exec(select(Tally.round, Tally.member_id, Tally.rating, Tally.count)
-                                          .where(Tally.quarter_id.in_(in_year), Tally.count > 0)):  # type: ignore[attr-defined]
+                                          .where(col(Tally.quarter_id).in_(in_year), Tally.count > 0)):
             c = counts.setdefault((str(mid), rnd), {})
             c[rating] = c.get(rating, 0) + n
         return [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items())]
@@ -671,22 +691,26 @@ class Store(RecordOps):
         """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
         shows the figures as they stood at that quarter's end)."""
         scheme = self._scheme(s, year)
-        members = [m for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
+        members = [m for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
         # Points come as their text and become Decimals once per distinct value.
-        rows = s.exec(select(PointsEntry.member_id, Quarter.number, PointsEntry.kind, PointsEntry.month,
-                             type_coerce(PointsEntry.points, String), PointsEntry.category, PointsEntry.item_code,
-                             PointsEntry.level, PointsEntry.note, PointsEntry.id)
+        # (sqlmodel's select() is typed for up to four columns; its Select class takes any number.)
+        rows = s.exec(Select(col(PointsEntry.member_id), col(Quarter.number), col(PointsEntry.kind),
+                             col(PointsEntry.month), type_coerce(PointsEntry.points, String),
+                             col(PointsEntry.category), col(PointsEntry.item_code), col(PointsEntry.level),
+                             col(PointsEntry.note), col(PointsEntry.id))
                       .join(Quarter).where(Quarter.year == year, Quarter.number <= upto,
-                                           PointsEntry.status.in_(COUNTED))  # type: ignore[attr-defined]
-                      .order_by(PointsEntry.id))
+                                           col(PointsEntry.status).in_(COUNTED))
+                      .order_by(col(PointsEntry.id)))
         exact: dict[str, Decimal] = {}
-        entries = [Entry(str(mid), kind, qn, month, None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
+        entries = [Entry(str(mid), kind, qn, month,
+                         None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
                          cat, item, level, note, str(eid))
                    for mid, qn, kind, month, pts, cat, item, level, note, eid in rows]
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
                 for p in s.exec(select(PastResult).where(PastResult.year == year - 1))]
-        by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, m.status, m.exempt) for m in members),  # type: ignore[arg-type]
+        # The store writes "full" or "probationary" only (the imports and the console check them).
+        by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, cast("Status", m.status), m.exempt) for m in members),
                         tuple(entries), tuple(self._ratings(s, year, upto)), tuple(past))
         return scheme, by
 
@@ -705,7 +729,7 @@ class Store(RecordOps):
                 for mid, label in json.loads(marks).items():
                     c = out.setdefault(rnd, {}).setdefault(int(mid), {})
                     c[label] = c.get(label, 0) + 1
-            for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.count > 0)):  # type: ignore[operator]
+            for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.count > 0)):
                 c = out.setdefault(t.round, {}).setdefault(t.member_id, {})
                 c[t.rating] = c.get(t.rating, 0) + t.count
         return out
@@ -719,7 +743,7 @@ class Store(RecordOps):
             snap = [json.loads(r.facts) for r in s.exec(select(QuarterMember).where(QuarterMember.quarter_id == q.id))]
             if snap:
                 return sorted(snap, key=lambda f: f["seq"])
-            return [member_facts(m) for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
+            return [member_facts(m) for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
 
     # --- undo -----------------------------------------------------------------------------------
 
@@ -794,17 +818,18 @@ class Store(RecordOps):
                 s.add(mt)
             for m in s.exec(select(Member)):
                 if not m.left:
-                    s.add(QuarterMember(quarter_id=q.id, member_id=m.id,  # type: ignore[arg-type]
+                    s.add(QuarterMember(quarter_id=q.id, member_id=m.id,
                                         facts=json.dumps(member_facts(m), ensure_ascii=False, sort_keys=True)))
             slot = s.get(UndoSlot, q.id)
             if slot is not None:
                 s.delete(slot)
             s.flush()
-            previous = s.exec(select(Lock).order_by(Lock.id.desc())).first()  # type: ignore[union-attr]
+            previous = s.exec(select(Lock).order_by(col(Lock.id).desc())).first()
             prev = previous.digest if previous else ""
             canonical = canonical_quarter(s, q, prev)
             digest = digest_of(canonical)
-            s.add(Lock(quarter_id=q.id, locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))  # type: ignore[arg-type]
+            s.add(Lock(quarter_id=q.id,
+                       locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))
             if number == 4:
                 self._keep_year_result(s, year)
             q.state = "locked"
@@ -833,7 +858,7 @@ class Store(RecordOps):
 
     def audit(self) -> list[AuditLog]:
         with Session(self.engine) as s:
-            return list(s.exec(select(AuditLog).order_by(AuditLog.id)))
+            return list(s.exec(select(AuditLog).order_by(col(AuditLog.id))))
 
 
 def member_facts(m: Member) -> dict[str, Any]:
@@ -934,5 +959,6 @@ def _undo_entry(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return "已撤销刚登记的积分事项"
 
 
-_UNDO = {**RecordOps.UNDO, "roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry, "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
+_UNDO = {**RecordOps.UNDO, "roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry,
+         "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
          "tally": _undo_tally, "facts": _undo_facts}

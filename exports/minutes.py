@@ -14,7 +14,7 @@ def _absence(name: str, reason: str, opinion: str) -> str:
     return f"{name}（{reason}" + (f"，书面意见：{opinion}" if opinion else "") + "）"
 
 
-def _agenda_record(doc, store: Store, year: int, number: int, agenda: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _agenda_record(doc, store: Store, year: int, number: int, agenda: list[str]) -> None:
     """Under each agenda item: 发言要点, 不同意见 and the 决议, as the recorder took them down."""
     notes = store.agenda_notes(year, number)
     if not notes:
@@ -91,7 +91,8 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         if m.exempt:
             rows.append([i, m.name, "免于积分管理", "", "", "", ""])
             continue
-        p = m.parts[number - 1]  # type: ignore[index]
+        assert m.parts is not None  # only an exempt member has none
+        p = m.parts[number - 1]
         rows.append([i, m.name, show(p.base), show(p.bonus), show(p.deduction), show(m.total), m.rank])
     doc.grid(["序号", "姓名", "基础分", scheme.bonus.label, scheme.deduction.label, "合计", "名次"], rows,
              [12, 30, 24, 24, 24, 24, 18])
@@ -110,16 +111,17 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         if e is None:
             continue
         name = facts.get(e.member_id, {}).get("name", "")
-        item = scheme.item(e.item_code) if e.item_code else None
+        cited = scheme.item(e.item_code) if e.item_code else None
         what = f"{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}"
-        clause = f"（依据：{item.clause}）" if item else ""
+        clause = f"（依据：{cited.clause}）" if cited else ""
         written = ""
         if v.written_yes or v.written_no or v.written_abstain:
             written = f"；另计缺席党员书面意见赞成{v.written_yes}份、反对{v.written_no}份、弃权{v.written_abstain}份"
         doc.para(f"{k}. {what}{clause}")
-        for o in objections.get(e.id, []):
+        for o in objections.get(v.entry_id, []):
             doc.para(f"　　异议：{o.raised_by}提出，理由：{o.reason}" + ("（后撤回）" if o.withdrawn else ""), size=10)
-        doc.para(f"　　表决结果（{v.method}表决）：赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票{written}。应到会有表决权的党员"
+        doc.para(f"　　表决结果（{v.method}表决）：赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票{written}。"
+                 "应到会有表决权的党员"
                  f"{v.expected}人，赞成须超过半数即至少{v.expected // 2 + 1}票，{'通过' if v.passed else '未通过'}"
                  "（中国共产党支部工作条例（试行）第十一条）。", size=10)
 
@@ -132,7 +134,8 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
             name = facts.get(e.member_id, {}).get("name", "")
             for o in os_:
                 doc.para(f"　　{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}。{o.raised_by}提出"
-                         f"异议，理由：{o.reason}" + ("；异议已撤回。" if o.withdrawn else "；事项现为“" + e.status + "”。"),
+                         f"异议，理由：{o.reason}"
+                         + ("；异议已撤回。" if o.withdrawn else "；事项现为“" + e.status + "”。"),
                          size=10)
 
     # --- democratic evaluation --------------------------------------------------------------------
@@ -149,7 +152,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
                  f"有效{s['valid']}张，无效{s['void']}张{why}，空白{s['blank']}张。无效票计入收回票数，不计入评定。")
         rows = []
         by_id = {int(r.id): r for r in board.members}
-        for i, (mid, f) in enumerate(sorted(facts.items(), key=lambda kv: kv[1]["seq"]), 1):
+        for mid, f in sorted(facts.items(), key=lambda kv: kv[1]["seq"]):
             if f["exempt"]:
                 continue
             c = ratings[rnd].get(mid, {})

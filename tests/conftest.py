@@ -11,17 +11,20 @@ from core.checks import check_branch_year
 from core.engine import MemberResult, score
 from core.schemes import builtin
 
+# The `postgres_server` fixture: a real PostgreSQL server, started once when a test asks for it.
+pytest_plugins = ["tests.postgres"]
+
 
 def member(mid: str, status: str = "full", exempt: bool = False) -> Member:
-    return Member(mid, mid, status, exempt)  # type: ignore[arg-type]
+    return Member(mid, mid, status, exempt)
 
 
 def entry(mid: str, kind: str, points: float | str | None = None, *, quarter: int | None = None,
           month: int | None = None, category: str | None = None, item: str | None = None,
           level: str | None = None) -> Entry:
-    q = quarter if quarter is not None else Entry.quarter_of(month)  # type: ignore[arg-type]
+    q = quarter if quarter is not None else Entry.quarter_of(month)
     pts = None if points is None else Decimal(str(points))
-    return Entry(mid, kind, q, month, pts, category, item, level)  # type: ignore[arg-type]
+    return Entry(mid, kind, q, month, pts, category, item, level)
 
 
 def ratings(mid: str, round: int = 1, **counts: int) -> Ratings:

@@ -8,13 +8,14 @@ Chinese notice and never lets a traceback reach the projector.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from db.errors import StoreError
 from tui.commands import ActionsProvider
@@ -106,7 +107,7 @@ class JifenApp(App[None]):
 
     # --- modes -----------------------------------------------------------------------------------
 
-    def get_default_screen(self):  # type: ignore[no-untyped-def]
+    def get_default_screen(self) -> Screen:
         from tui.screens.overview import OverviewScreen
 
         return OverviewScreen()
@@ -126,7 +127,7 @@ class JifenApp(App[None]):
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
 
-    def action_show(self, name: str):  # type: ignore[no-untyped-def]
+    def action_show(self, name: str) -> Awaitable[object] | None:
         """Go to a page; returns what to await for the page to be built (the palette waits)."""
         if not self.ready and name != "overview":
             self.notify("数据库中还没有党支部：请先运行 jifen init，或用 jifen demo 打开示范支部", severity="warning")
@@ -142,7 +143,7 @@ class JifenApp(App[None]):
 
     # --- store calls -----------------------------------------------------------------------------
 
-    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Outcome[T]":
+    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Outcome[T]:
         """Run a store operation; a refusal becomes a notice. The outcome is true when done."""
         try:
             result = fn(*args, **kwargs)
@@ -178,7 +179,7 @@ class JifenApp(App[None]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
-        if not CommandPalette.is_open(self):
+        if not isinstance(self.screen, CommandPalette):  # CommandPalette.is_open is typed for App[object] only
             self.push_screen(CommandPalette(placeholder="输入命令名称，如“缺席”“锁定”…", id="--command-palette"))
 
     def action_undo(self) -> None:

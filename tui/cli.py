@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.store import Store
 
 
 def _err(line: str) -> None:
@@ -84,7 +87,7 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace, create: bool = False) -> Store:
     """The store on --db; only `jifen init` may create the database file."""
     from db.engine import database_url, open_engine
     from db.errors import StoreError
@@ -144,7 +147,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         else:
             from tui.schemefile import read_scheme_file
 
-            scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
+            scheme_id = read_scheme_file(args.scheme).id
+            with open(args.scheme, encoding="utf-8") as fh:
+                text = fh.read()
         _store(args, create=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
         return _refused(exc)
@@ -174,7 +179,8 @@ def cmd_members_list(args: argparse.Namespace) -> int:
         return _refused(exc)
     for m in members:
         extra = "，免于积分管理" + (f"（{m.exempt_reason}）" if m.exempt_reason else "") if m.exempt else ""
-        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
+        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t"
+              f"{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
     return 0
 
 
@@ -190,15 +196,16 @@ def cmd_items_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _member_id(store, name: str) -> int:  # type: ignore[no-untyped-def]
+def _member_id(store: Store, name: str) -> int:
     from db.errors import StoreError
+    from db.tables import saved_id
 
     found = [m for m in store.members() if m.name == name]
     if not found:
         raise StoreError(f"名册中没有“{name}”")
     if len(found) > 1:
         raise StoreError(f"名册中有{len(found)}位“{name}”，请用编号区分")
-    return found[0].id
+    return saved_id(found[0])
 
 
 def cmd_items_add(args: argparse.Namespace) -> int:
@@ -352,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     mem = sub.add_parser("members", help="the roster")
     ms = mem.add_subparsers(dest="members_command", metavar="ACTION", required=True)
-    mi = ms.add_parser("import", parents=[db], help="import the roster from CSV or XLSX (姓名, 性别, 出生年月, 职务, 党员类别)")
+    mi = ms.add_parser("import", parents=[db],
+                       help="import the roster from CSV or XLSX (姓名, 性别, 出生年月, 职务, 党员类别)")
     mi.add_argument("file", metavar="FILE")
     mi.set_defaults(func=cmd_members_import)
     ms.add_parser("list", parents=[db], help="list the roster").set_defaults(func=cmd_members_list)
@@ -386,8 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--year", type=int)
     ex.add_argument("--member", help="姓名 (personal list of one member)")
     ex.add_argument("--copies", type=int, default=1, help="blank ballots: how many copies")
-    ex.add_argument("--holidays", help="extra holidays and make-up working days (TOML); default in the user config folder")
-    ex.add_argument("--font", help="a CJK font file (.ttf/.ttc/.otf) for the PDF; default: JIFEN_FONT, then the system's")
+    ex.add_argument("--holidays",
+                    help="extra holidays and make-up working days (TOML); default in the user config folder")
+    ex.add_argument("--font",
+                    help="a CJK font file (.ttf/.ttc/.otf) for the PDF; default: JIFEN_FONT, then the system's")
     ex.add_argument("--out", required=True, help="output file; .pdf, .xlsx or .csv")
     ex.set_defaults(func=cmd_export)
 

@@ -4,9 +4,15 @@ and runs it there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tui.app import JifenApp
 
 
 class ActionsProvider(Provider):
@@ -23,24 +29,25 @@ class ActionsProvider(Provider):
             except KeyError:
                 continue
             for b in screen.BINDINGS:
-                if getattr(b, "description", "") and b.show:
+                if isinstance(b, Binding) and b.description and b.show:
                     out.append((f"{label} · {b.description}（{b.key_display or b.key}）", b.action, mode))
         for b in self.app.BINDINGS:
-            if getattr(b, "description", "") and b.action not in ("command_palette",) and not b.action.startswith("show"):
+            if (isinstance(b, Binding) and b.description and b.action not in ("command_palette",)
+                    and not b.action.startswith("show")):
                 out.append((f"{b.description}（{b.key_display or b.key}）", b.action, None))
         return out
 
     async def _run(self, action: str, mode: str | None) -> None:
-        app = self.app
+        app = cast("JifenApp", self.app)
         if mode is None:
             await app.run_action(action)
             return
-        shown = app.action_show(mode)  # type: ignore[attr-defined]
+        shown = app.action_show(mode)
         if shown is not None:
             await shown  # the page must be built before its action runs
         await app.run_action(action, app.get_screen(mode))
 
-    def _hit(self, action: str, mode: str | None):  # type: ignore[no-untyped-def]
+    def _hit(self, action: str, mode: str | None) -> Callable[[], object]:
         return partial(self.app.call_later, self._run, action, mode)
 
     async def discover(self) -> Hits:

@@ -79,11 +79,12 @@ def test_after_the_lock_the_database_itself_refuses_changes(tmp_path):
     con = sqlite3.connect(path)
     for sql in ("UPDATE entry SET points = '9'", "DELETE FROM entry", "DELETE FROM roll_call",
                 "UPDATE meeting SET host = '丙'", "UPDATE quarter SET state = 'open' WHERE number = 1",
-                f"INSERT INTO entry (quarter_id, member_id, kind, points, note, evidence, status, entered_at, entered_by)"
+                "INSERT INTO entry"
+                " (quarter_id, member_id, kind, points, note, evidence, status, entered_at, entered_by)"
                 f" VALUES (1, {ids[1]}, 'bonus', '5', '', '', '申报', '2026-01-01', '')",
                 "UPDATE lock SET digest = 'x'", "DELETE FROM lock", "DELETE FROM audit_log",
                 "UPDATE audit_log SET actor = 'x'"):
-        with pytest.raises(sqlite3.DatabaseError, match="jifen: (quarter is locked|append-only)"):
+        with pytest.raises(sqlite3.DatabaseError, match=r"jifen: (quarter is locked|append-only)"):
             con.execute(sql)
     # The open quarters still take changes.
     con.execute("UPDATE quarter SET state = 'open' WHERE number = 2")

@@ -14,12 +14,12 @@ ratings 优秀95 合格85 基本合格70 不合格50, the evaluation reported ap
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -169,7 +169,7 @@ def six_present(meeting: Branch) -> Branch:
     """v0..v5 present, v6..v9 absent (v6 and v7 left a written opinion), the probationary and the
     suspended member present. Voting: expected 10, present 6 -> quorum (12 > 10)."""
     st, v = meeting.st, meeting.v
-    attend(st, v[:6] + [meeting.p, meeting.s], {v[6]: "同意扣分", v[7]: "同意扣分", v[8]: "", v[9]: ""})
+    attend(st, [*v[:6], meeting.p, meeting.s], {v[6]: "同意扣分", v[7]: "同意扣分", v[8]: "", v[9]: ""})
     return meeting
 
 
@@ -248,7 +248,7 @@ def mixed(store: Store) -> dict[str, int]:
     ]
     ids = store.add_members(rows)
     store.open_meeting(YEAR, Q, facts())
-    return {r["name"]: i for r, i in zip(rows, ids)}
+    return {r["name"]: i for r, i in zip(rows, ids, strict=True)}
 
 
 def test_quorum_counts_who_should_attend_and_who_votes(store: Store, mixed: dict[str, int]):
@@ -296,7 +296,7 @@ def test_probationary_and_suspended_present_do_not_make_a_quorum(store: Store, m
 def test_quorum_is_more_than_half(store: Store, voting: int, present: int, quorate: bool):
     ids = store.add_members([dict(name=f"党员{i}", status="full") for i in range(voting)])
     store.open_meeting(YEAR, Q, facts())
-    attend(store, ids[:present], {i: "" for i in ids[present:]})
+    attend(store, ids[:present], dict.fromkeys(ids[present:], ""))
     qs = store.quorum(YEAR, Q)
     assert (qs.voting_expected, qs.voting_present, qs.has_quorum) == (voting, present, quorate)
 
@@ -307,7 +307,7 @@ def test_quorum_is_more_than_half(store: Store, voting: int, present: int, quora
 def test_vote_refused_without_quorum(meeting: Branch):
     st, v = meeting.st, meeting.v
     # 5 of 10 voting present (plus the probationary and the suspended): 10 > 10 is false
-    attend(st, v[:5] + [meeting.p, meeting.s], {i: "同意" for i in v[5:]})
+    attend(st, [*v[:5], meeting.p, meeting.s], dict.fromkeys(v[5:], "同意"))
     assert not st.quorum(YEAR, Q).has_quorum
     assert_refused_unchanged(st, lambda: st.vote(meeting.entry, 5, 0, 0), "未超过半数")
     # written opinions do not make up a quorum either
@@ -414,7 +414,7 @@ def test_pass_rule_table(store: Store, voting, present, yes, passed, needed):
     entry = deduction(store, ids[0])
     store.contest_entry(entry, "张三", "材料不全")
     store.open_meeting(YEAR, Q, facts())
-    attend(store, ids[:present] + [ids[-1]], {i: "" for i in ids[present:voting]})
+    attend(store, [*ids[:present], ids[-1]], dict.fromkeys(ids[present:voting], ""))
     out = store.vote(entry, yes, present - yes, 0)
     assert (out.passed, out.needed) == (passed, needed)
     assert f"应到会有表决权的党员{voting}人" in out.rule
@@ -787,7 +787,7 @@ def assert_lock_refused(st: Store, *reasons: str) -> None:
 def test_lock_refused_without_quorum(meeting: Branch):
     st, v = meeting.st, meeting.v
     st.withdraw_entry(meeting.entry)  # nothing contested left
-    attend(st, v[:5] + [meeting.p], {i: "" for i in v[5:]})  # 5 of 10: no quorum
+    attend(st, [*v[:5], meeting.p], dict.fromkeys(v[5:], ""))  # 5 of 10: no quorum
     assert_lock_refused(st, "未超过半数")
 
 
@@ -839,14 +839,14 @@ def locked(six_present: Branch) -> Branch:
     st.add_ballot(YEAR, Q, graded)
     six_present.extra.update(declared=declared, withdrawn=withdrawn)
     assert st.lock_problems(YEAR, Q) == []
-    six_present.extra["digest"] = st.lock(YEAR, Q)  # type: ignore[assignment]
+    six_present.extra["digest"] = st.lock(YEAR, Q)
     return six_present
 
 
 def test_good_lock(locked: Branch):
     st, v = locked.st, locked.v
     digest = locked.extra["digest"]
-    assert re.fullmatch(r"[0-9a-f]{64}", digest)  # type: ignore[arg-type]
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert st.quarter(YEAR, Q).state == "locked"
     assert st.lock_of(YEAR, Q).digest == digest
     status = {e.id: e.status for e in st.entries(YEAR, Q)}

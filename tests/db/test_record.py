@@ -15,7 +15,13 @@ from db.engine import open_engine
 from db.errors import StoreError
 from db.store import Store
 from tests.db.test_meeting_ops import (
-    MEETING_DAY, Q, YEAR, assert_refused_unchanged, deduction, facts, new_store, snapshot,
+    YEAR,
+    Q,
+    assert_refused_unchanged,
+    deduction,
+    facts,
+    new_store,
+    snapshot,
 )
 
 
@@ -175,9 +181,9 @@ def test_a_meeting_with_a_ballot_cannot_be_cancelled(meeting):
 def test_partial_void_and_blank_ballots(meeting):
     st, ids = meeting  # six names: at most two 优秀 on one ballot
     assert st.add_ballot(YEAR, Q, {ids[0]: "优秀", ids[1]: "合格"}) == ""  # four names unmarked
-    assert "超过参评6人" in st.add_ballot(YEAR, Q, {i: "优秀" for i in ids[:3]})
+    assert "超过参评6人" in st.add_ballot(YEAR, Q, dict.fromkeys(ids[:3], "优秀"))
     assert "空白" in st.add_ballot(YEAR, Q, None)
-    assert st.add_ballot(YEAR, Q, {i: "合格" for i in ids}, void="字迹无法辨认") == "字迹无法辨认"
+    assert st.add_ballot(YEAR, Q, dict.fromkeys(ids, "合格"), void="字迹无法辨认") == "字迹无法辨认"
     again = fresh(st)
     assert again.ballot_summary(YEAR, Q) == {"issued": 0, "returned": 4, "valid": 1, "void": 3, "blank": 1}
     assert again.void_reasons(YEAR, Q) == {"全部未标记（空白票）": 1, "字迹无法辨认": 1,
@@ -215,7 +221,7 @@ def test_a_meeting_date_outside_its_quarter_needs_confirming(tmp_path):
 
 
 def test_a_meeting_before_the_previous_one_needs_confirming(meeting):
-    st, ids = meeting
+    st, _ids = meeting
     st.lock(YEAR, Q)
     early = facts().__class__(held_at=datetime(2026, 3, 20, 9, 0), place="", host="甲", recorder="乙", agenda="议题")
     with pytest.raises(StoreError, match="早于上一次会议"):
@@ -279,8 +285,10 @@ def test_new_records_of_a_locked_quarter_are_refused_by_the_database(meeting):
     qid = st.quarter(YEAR, Q).id
     e = st.entries(YEAR, Q)[0].id
     con = sqlite3.connect(st.engine.url.database)
-    for sql in (f"INSERT INTO objection (quarter_id, entry_id, raised_by, reason, withdrawn) VALUES ({qid}, {e}, 'x', 'y', 0)",
-                f"INSERT INTO agenda_note (quarter_id, item, kind, speaker, text) VALUES ({qid}, 1, 'speech', 'x', 'y')",
+    for sql in (f"INSERT INTO objection (quarter_id, entry_id, raised_by, reason, withdrawn) "
+                f"VALUES ({qid}, {e}, 'x', 'y', 0)",
+                f"INSERT INTO agenda_note (quarter_id, item, kind, speaker, text) "
+                f"VALUES ({qid}, 1, 'speech', 'x', 'y')",
                 "DELETE FROM objection", "UPDATE agenda_note SET quarter_id = quarter_id"):
         with pytest.raises(sqlite3.DatabaseError, match="locked"):
             con.execute(sql)
@@ -289,7 +297,7 @@ def test_new_records_of_a_locked_quarter_are_refused_by_the_database(meeting):
 
 
 def test_a_quarter_locked_in_the_first_format_still_verifies(meeting):
-    st, ids = meeting
+    st, _ids = meeting
     from sqlmodel import Session
 
     from db.digest import canonical_quarter, digest_of

@@ -61,7 +61,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def contested_ids(path: Path) -> list[int]:
-    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]  # type: ignore[misc]
+    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]
 
 
 def saved_ballots(path: Path) -> list[set[str]]:
@@ -228,7 +228,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         entries = table(app, "#entries")
         reached = []
         plan = [("15", "3", "1", "表决通过"), ("5", "10", "4", "表决未通过"), ("11", "8", "0", "表决通过")]
-        for left, (yes, no, abstain, verdict) in zip((2, 1, 0), plan):
+        for left, (yes, no, abstain, verdict) in zip((2, 1, 0), plan, strict=True):
             await pilot.press("d")
             row = cursor_row(entries)
             assert row[3] == "有异议"
@@ -313,7 +313,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert sum(1 for r in calls.values() if r.present) == 22
         votes = {v.entry_id: (v.yes, v.no, v.abstain, v.passed) for v in store.votes(YEAR, QUARTER)}
         assert votes == {entry: (int(y), int(n), int(a), verdict == "表决通过")
-                         for entry, (y, n, a, verdict) in zip(reached, plan)}
+                         for entry, (y, n, a, verdict) in zip(reached, plan, strict=True)}
         statuses = {e.id: e.status for e in store.entries(YEAR, QUARTER)}
         assert [statuses[e] for e in reached] == [verdict for *_, verdict in plan]
         assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 4, "valid": 3, "void": 1, "blank": 1}
@@ -682,7 +682,7 @@ async def test_meeting_place_is_shown_as_typed(demo_db: Path) -> None:
         await pilot.press("o", "enter", "ctrl+u", *"活动室[/]", "ctrl+s")
         await pilot.pause()
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
-    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"  # type: ignore[union-attr]
+    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"
     async with console(demo_db) as (app, pilot):  # and the console opens on it again
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
 

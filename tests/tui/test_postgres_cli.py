@@ -10,7 +10,7 @@ from pathlib import Path
 
 from db.engine import database_url
 from db.store import Store
-from tests.postgres import PostgresServer, postgres_server  # noqa: F401  (the fixture)
+from tests.postgres import PostgresServer
 from tests.support import screen_text
 
 JIFEN = Path(sys.executable).parent / "jifen"

@@ -10,8 +10,17 @@ import pytest
 from textual.widgets import Input
 
 from tests.tui.test_console import (
-    QUARTER, YEAR, console, cursor_row, demo_db, everyone_present, fresh_store, notices_after, open_meeting,  # noqa: F401
-    screen_name, shown, table,
+    QUARTER,
+    YEAR,
+    console,
+    cursor_row,
+    everyone_present,
+    fresh_store,
+    notices_after,
+    open_meeting,
+    screen_name,
+    shown,
+    table,
 )
 
 pytestmark = pytest.mark.asyncio

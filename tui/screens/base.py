@@ -21,6 +21,13 @@ def add_plain_row(table: DataTable, *cells: object, key: str | None = None) -> N
     table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells), key=key)
 
 
+def cursor_key(table: DataTable) -> str:
+    """The key of the row under the cursor (every row of these tables is added with one)."""
+    key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    assert key is not None, "a row without a key"
+    return key
+
+
 def reset_table(table: DataTable, *columns: str) -> None:
     """Empty a table's rows, giving it its columns the first time. Columns are added once:
     clearing and re-adding them twice in one frame leaves them at their header widths."""
@@ -38,7 +45,7 @@ class MeetingScreen(Screen):
     TITLE_TEXT = ""
 
     @property
-    def japp(self) -> "JifenApp":
+    def japp(self) -> JifenApp:
         return cast("JifenApp", self.app)
 
     def compose(self) -> ComposeResult:

@@ -3,15 +3,18 @@ the selected member's reasons beside the table."""
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.app import ComposeResult
-from textual.markup import escape
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.markup import escape
 from textual.widgets import DataTable, Static
 
+from core.engine import YearResult
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from tui.screens.base import MeetingScreen, add_plain_row, reset_table
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
           "evaluation": "评议", "total": "总分", "rank": "名次", "grade": "等次", "flag": "标记", "exempt": "免于"}
@@ -24,7 +27,7 @@ class BoardScreen(MeetingScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result = None
+        self.result: YearResult | None = None
         self.pending: dict[str, list[str]] = {}
 
     def body(self) -> ComposeResult:
@@ -37,13 +40,14 @@ class BoardScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        self.result = app.store.board(app.year)
+        self.result = result = app.store.board(app.year)
         table = self.query_one("#board", DataTable)
         key = None
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季", "积分", "评议", "总分", "等次", "标记")
-        order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
+        reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季",
+                    "积分", "评议", "总分", "等次", "标记")
+        order = sorted(result.members, key=lambda m: (m.rank is None, m.rank or 0))
         # Entries still 申报 count in the figures but are not final: say so on the row.
         self.pending = {}
         for e in app.store.entries(app.year):
@@ -55,10 +59,8 @@ class BoardScreen(MeetingScreen):
                           show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
                           "、".join([*self._pending_marks(m.id), *(FLAG_LABELS[f] for f in m.flags)]), key=m.id)
         if key is not None:
-            try:
+            with contextlib.suppress(Exception):
                 table.move_cursor(row=table.get_row_index(key))
-            except Exception:
-                pass
         self._show_why()
 
     def _pending_marks(self, mid: str) -> list[str]:

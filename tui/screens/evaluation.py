@@ -1,6 +1,7 @@
 """民主评议: paper ballots entered one by one, as they came, with one key per member (1 优秀,
 2 合格, 3 基本合格, 4 不合格, 0 未标记), or counts entered directly. The scheme decides which
-ballots are void; a void ballot is counted as returned, with its reason, and not rated. Once a ballot is saved it is never shown
+ballots are void; a void ballot is counted as returned, with its reason, and not rated.
+Once a ballot is saved it is never shown
 again: the screen shows only how many ballots are in."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.scheme import RATING_LABELS
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from db.tables import Member, saved_id
+from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, reset_table
 from tui.screens.forms import NumbersDialog
 
 
@@ -42,7 +44,7 @@ class EvaluationScreen(MeetingScreen):
         yield DataTable(id="ballot", cursor_type="row", zebra_stripes=True)
         yield Static(id="ballot-hint", classes="hint")
 
-    def _graded(self):  # type: ignore[no-untyped-def]
+    def _graded(self) -> list[Member]:
         return [m for m in self.japp.store.members() if not m.exempt]
 
     def redraw(self) -> None:
@@ -65,7 +67,7 @@ class EvaluationScreen(MeetingScreen):
         row = table.cursor_row
         reset_table(table, "序号", "姓名", "本张评定")
         for m in graded:
-            add_plain_row(table, str(m.seq), m.name, self.marks.get(m.id, "·"), key=str(m.id))
+            add_plain_row(table, str(m.seq), m.name, self.marks.get(saved_id(m), "·"), key=str(m.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self._refresh_hint()
@@ -74,7 +76,7 @@ class EvaluationScreen(MeetingScreen):
         table = self.query_one("#ballot", DataTable)
         if not table.row_count:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+        return int(cursor_key(table))
 
     def action_rate(self, i: int) -> None:
         if not self.editable():
@@ -200,9 +202,9 @@ class EvaluationScreen(MeetingScreen):
 
         def entered(values: list[int] | None) -> None:
             if values is not None and app.attempt(app.store.set_tally, app.year, app.number, mid,
-                                                  dict(zip(RATING_LABELS, values)), self.round):
-                self.notify(f"{name}的票数已保存：" + "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values)),
-                            markup=False)
+                                                  dict(zip(RATING_LABELS, values, strict=True)), self.round):
+                counts = "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values, strict=True))
+                self.notify(f"{name}的票数已保存：{counts}", markup=False)
 
         stored = app.store.tally(app.year, app.number, mid, self.round)
         app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),

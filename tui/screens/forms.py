@@ -61,7 +61,8 @@ class MeetingFactsDialog(FormDialog, ModalScreen[FactsForm | None]):
                                          ("observers", "列席", "多人用“、”分隔"), ("agenda", "议题", "多项用“；”分隔")):
                     yield Label(label)
                     picks = key in ("host", "recorder") and self.names
-                    yield Input(self.values.get(key, ""), placeholder="从名册选：输入姓名，→ 补全" if picks else hint, id=key,
+                    yield Input(self.values.get(key, ""), id=key,
+                                placeholder="从名册选：输入姓名，→ 补全" if picks else hint,
                                 suggester=SuggestFromList(self.names, case_sensitive=True) if picks else None)
             yield Static("回车到下一项，最后一项回车或 Ctrl+S 保存，Esc 取消", classes="hint")
             yield Static("", markup=False, id="form-error", classes="error")
@@ -94,8 +95,8 @@ class AbsenceDialog(ModalScreen[Absence | None]):
     """缺席: one key for the reason, then any written opinion."""
 
     REASONS = ("病假", "事假", "公差", "其他")
-    BINDINGS = [Binding("escape", "cancel", "取消")] + [
-        Binding(str(i + 1), f"reason({i})", r) for i, r in enumerate(REASONS)]
+    BINDINGS = [Binding("escape", "cancel", "取消"),
+                *(Binding(str(i + 1), f"reason({i})", r) for i, r in enumerate(REASONS))]
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -142,7 +143,7 @@ class NumbersDialog(FormDialog, ModalScreen[list[int] | None]):
             if self.note:
                 yield Static(self.note, classes="hint")
             with Grid(classes="form"):
-                for i, (label, value) in enumerate(zip(self.labels, self.values)):
+                for i, (label, value) in enumerate(zip(self.labels, self.values, strict=True)):
                     yield Label(label)
                     yield Input(str(value), type="integer", id=f"n{i}")
             yield Static("回车到下一项，最后一项回车确定，Esc 取消", classes="hint")
@@ -150,7 +151,7 @@ class NumbersDialog(FormDialog, ModalScreen[list[int] | None]):
 
     def submit(self, inputs: list[Input]) -> None:
         values = []
-        for inp, label in zip(inputs, self.labels):
+        for inp, label in zip(inputs, self.labels, strict=True):
             text = inp.value.strip() or "0"
             if not text.isdigit():
                 self.query_one("#form-error", Static).update(f"“{label}”应为不小于0的整数")

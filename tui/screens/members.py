@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, reset_table, MeetingScreen
+from db.tables import Member, saved_id
+from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, reset_table
 from tui.screens.record import Said, WhoWhatDialog, present_names
 from tui.screens.vote import VoteDialog
 
@@ -49,7 +50,7 @@ class MembersScreen(MeetingScreen):
         yield Static(markup=False, id="entry-detail", classes="detail")
         yield Static(id="entry-hint", classes="hint")
 
-    def _members(self):  # type: ignore[no-untyped-def]
+    def _members(self) -> list[Member]:
         return self.japp.store.members()
 
     def redraw(self) -> None:
@@ -78,7 +79,8 @@ class MembersScreen(MeetingScreen):
             rank.update("不排名")
             figures.update("免于积分管理：不计分、不排名、不评定等次")
         else:
-            parts = result.parts[app.number - 1]  # type: ignore[index]
+            assert result.parts is not None  # only an exempt member has none
+            parts = result.parts[app.number - 1]
             scheme = store.scheme(app.year)
             digits.update(show(result.total))
             deduction = f"−{show(parts.deduction)}" if parts.deduction else "0"
@@ -88,7 +90,8 @@ class MembersScreen(MeetingScreen):
             figures.update(
                 f"截至{app.quarter_title}：基础分 {show(parts.base)}　{scheme.bonus.label} +{show(parts.bonus)}　"
                 f"{scheme.deduction.label} {deduction}　季度积分 {show(parts.figure)}　｜　"
-                f"全年积分 {show(result.points)}" + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
+                f"全年积分 {show(result.points)}"
+                + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
                 + (f"\n{flags}" if flags else "") + self._pending_line(store.entries(app.year, app.number, m.id)))
         table = self.query_one("#entries", DataTable)
         row = table.cursor_row
@@ -114,7 +117,7 @@ class MembersScreen(MeetingScreen):
             + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
 
     @staticmethod
-    def _pending_line(entries) -> str:  # type: ignore[no-untyped-def]
+    def _pending_line(entries) -> str:
         pending = [e for e in entries if e.status == PENDING]
         if not pending:
             return ""
@@ -134,31 +137,32 @@ class MembersScreen(MeetingScreen):
         contested: dict[int, int] = {}
         for e in app.store.entries(app.year, app.number):
             if e.status == "有异议":
-                contested.setdefault(e.member_id, e.id)
+                contested.setdefault(e.member_id, saved_id(e))
         if not contested:
             self.notify("本季度没有待表决的事项")
             return
-        for step in range(0, len(members) + 1):
+        for step in range(len(members) + 1):
             i = (self.index + step) % len(members)
-            if members[i].id in contested and (step or self._entry_id_quiet() != contested[members[i].id]):
+            mid = saved_id(members[i])
+            if mid in contested and (step or self._entry_id_quiet() != contested[mid]):
                 self.index = i
                 self.redraw()
                 table = self.query_one("#entries", DataTable)
-                table.move_cursor(row=table.get_row_index(str(contested[members[i].id])))
+                table.move_cursor(row=table.get_row_index(str(contested[mid])))
                 return
 
     def _entry_id_quiet(self) -> int | None:
         table = self.query_one("#entries", DataTable)
         if not table.row_count:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+        return int(cursor_key(table))
 
     def _entry_id(self) -> int | None:
         table = self.query_one("#entries", DataTable)
         if not table.row_count:
             self.notify("这位党员本季度没有积分事项", severity="warning")
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)  # type: ignore[arg-type]
+        return int(cursor_key(table))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = self.query_one("#entries", DataTable)
@@ -218,7 +222,7 @@ class MembersScreen(MeetingScreen):
         self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[2]} {row[4]}", meaning))
 
 
-def pending_effect(kind: str, points) -> str:  # type: ignore[no-untyped-def]
+def pending_effect(kind: str, points) -> str:
     """What a pending entry will do if the meeting confirms it ("如确认…")."""
     if kind == "veto":
         return "如确认：一票否决，全年积分为0"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from db.store import MeetingFacts
-from tui.screens.base import add_plain_row, reset_table, STATE_LABELS, MeetingScreen
+from tui.screens.base import STATE_LABELS, MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import ConfirmDialog, FactsForm, MeetingFactsDialog
 from tui.screens.record import AgendaDialog, TextDialog, off_roster, parse_time
 
@@ -71,7 +70,8 @@ class OverviewScreen(MeetingScreen):
         else:
             ended = f"　散会 {mt.ended_at:%H:%M}" if mt.ended_at else ""
             facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}{ended}\n地点：{mt.place or '—'}\n"
-                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n列席：{mt.observers or '无'}")
+                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n"
+                         f"列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
             step.update("按 2 签到，3 逐人过积分事项，4 民主评议，5 积分榜，6 锁定；E 修改会议信息，A 议题记录，M 散会"
                         if app.state == "meeting" else "本季度已锁定，只能查看")
@@ -130,7 +130,7 @@ class OverviewScreen(MeetingScreen):
             if note:
                 self.notify(f"{role}{note}", severity="warning", markup=False)
 
-    def _with_date_confirmed(self, held_at, then) -> None:  # type: ignore[no-untyped-def]
+    def _with_date_confirmed(self, held_at, then) -> None:
         """A date outside the quarter or before the previous meeting needs a yes first."""
         app = self.japp
         problems = app.store.meeting_date_problems(app.year, app.number, held_at)
@@ -223,4 +223,5 @@ class OverviewScreen(MeetingScreen):
                 self.notify(f"{app.quarter_title}党员大会已取消，签到和会议记录已清除", title="会议")
 
         app.push_screen(ConfirmDialog("取消本次党员大会？",
-                                      "签到、议题记录和发出票数将清除，会上确认的事项恢复为“申报”；异议保留。"), answered)
+                                      "签到、议题记录和发出票数将清除，会上确认的事项恢复为“申报”；异议保留。"),
+                        answered)

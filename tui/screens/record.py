@@ -104,7 +104,7 @@ class TextDialog(FormDialog, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def present_names(app: "JifenApp") -> list[str]:
+def present_names(app: JifenApp) -> list[str]:
     """Members marked present at the roll call, in roster order (everyone when nobody is yet)."""
     members = app.store.members()
     calls = app.store.roll_calls(app.year, app.number)
@@ -124,7 +124,7 @@ class AgendaDialog(ModalScreen[None]):
     ]
 
     @property
-    def japp(self) -> "JifenApp":
+    def japp(self) -> JifenApp:
         return cast("JifenApp", self.app)
 
     def compose(self) -> ComposeResult:
@@ -171,7 +171,8 @@ class AgendaDialog(ModalScreen[None]):
         lines = []
         for n in app.store.agenda_notes(app.year, app.number):
             if n.item == item:
-                head = {"speech": f"{n.speaker}发言", "dissent": f"不同意见（{n.speaker}）", "resolution": "决议"}[n.kind]
+                head = {"speech": f"{n.speaker}发言", "dissent": f"不同意见（{n.speaker}）",
+                        "resolution": "决议"}[n.kind]
                 lines.append(f"{head}：{n.text}")
         self.query_one("#agenda-notes", Static).update("\n".join(lines) or "本议题尚无记录")
 

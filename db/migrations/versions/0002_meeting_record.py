@@ -8,10 +8,9 @@ The new quarter tables get the same guards as the first schema's: nothing of a l
 quarter may be inserted, changed or deleted (SQLite triggers, PostgreSQL trigger functions).
 """
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = '0002'
 down_revision = '0001'
@@ -27,8 +26,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('quarter_id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
-    sa.Column('raised_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('raised_by', AutoString(), nullable=False),
+    sa.Column('reason', AutoString(), nullable=False),
     sa.Column('withdrawn', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], ),
     sa.ForeignKeyConstraint(['quarter_id'], ['quarter.id'], ),
@@ -42,8 +41,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('quarter_id', sa.Integer(), nullable=False),
     sa.Column('item', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('speaker', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('kind', AutoString(), nullable=False),
+    sa.Column('speaker', AutoString(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['quarter_id'], ['quarter.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -54,9 +53,9 @@ def upgrade() -> None:
     # Plain ADD COLUMN (no batch copy): the old tables' guard triggers stay as they are, and a
     # locked quarter's rows are not rewritten. Existing rows take the defaults: votes were
     # taken by show of hands, ballots were valid, and the old meetings have no recorded end.
-    op.add_column('vote', sa.Column('method', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+    op.add_column('vote', sa.Column('method', AutoString(), nullable=False,
                                     server_default='举手'))
-    op.add_column('ballot', sa.Column('void', sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+    op.add_column('ballot', sa.Column('void', AutoString(), nullable=False,
                                       server_default=''))
     op.add_column('meeting', sa.Column('ended_at', sa.DateTime(), nullable=True))
 
