@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from db.demo import build_demo
 from tests.tui.test_console import (
     QUARTER,
     YEAR,
@@ -24,6 +25,13 @@ from tests.tui.test_console import (
 )
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    build_demo(path)
+    return path
 
 
 async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
