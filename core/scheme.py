@@ -123,6 +123,15 @@ class VetoRule(_Model):
     clause: Text
 
 
+class BallotRule(_Model):
+    """When a paper ballot is void (无效票): returned but not counted. A name left unmarked
+    on a ballot that is otherwise valid is not rated on it."""
+
+    excellent_share: Share | None = Fraction(1, 3)  # more 优秀 than this share of the names: void
+    all_unmarked_void: bool = True  # a ballot with no name marked (空白票) is void
+    clause: str = ""
+
+
 class EvaluationRule(_Model):
     label: Text = "民主评议"
     values: dict[str, Number]
@@ -131,6 +140,7 @@ class EvaluationRule(_Model):
     blend: Literal["none", "weighted", "added"] = "none"
     points_weight: NonNegative | None = None
     evaluation_weight: NonNegative | None = None
+    ballot: BallotRule = BallotRule()
     clause: str = ""
 
     def weights(self) -> tuple[Decimal, Decimal]:

@@ -9,11 +9,23 @@ ready, three of them contested, and the year's evaluation still to collect.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.demo import BRANCH, ROSTER, SCHEME_ID, YEAR, demo_branch_year
+from core.demo import (
+    BRANCH,
+    DISSENT,
+    MEETING_LENGTH_MINUTES,
+    OBJECTIONS,
+    RESOLUTIONS,
+    ROSTER,
+    SCHEME_ID,
+    SPEECHES,
+    VOTE_METHODS,
+    YEAR,
+    demo_branch_year,
+)
 from core.schemes import builtin, builtin_text
 from db.engine import database_url, is_url, open_engine, shown_url
 from db.errors import StoreError
@@ -67,8 +79,8 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
             _hold_meeting(store, q, by_name, entry_ids)
         else:
             # Objections raised before today's meeting: three entries wait for the vote.
-            for entry_id in entry_ids[2:8:2]:
-                store.contest_entry(entry_id)
+            for entry_id, (who, why) in zip(entry_ids[2:8:2], OBJECTIONS[4], strict=False):
+                store.contest_entry(entry_id, who, why)
     store.clock = now
     return store
 
@@ -91,11 +103,20 @@ def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list
     # One contested entry passes, one fails, at every meeting.
     passing, failing = entry_ids[1], entry_ids[4]
     quorum = store.quorum(YEAR, q)
-    store.contest_entry(passing)
-    store.vote(passing, quorum.voting_present - 3, 2, 1)
-    store.contest_entry(failing)
-    store.vote(failing, 6, quorum.voting_present - 8, 2)
+    (who1, why1), (who2, why2) = OBJECTIONS[q]
+    store.contest_entry(passing, who1, why1)
+    store.vote(passing, quorum.voting_present - 3, 2, 1, method=VOTE_METHODS[0])
+    store.contest_entry(failing, who2, why2)
+    store.vote(failing, 6, quorum.voting_present - 8, 2, method=VOTE_METHODS[1])
     for entry_id in entry_ids:
         if entry_id not in (passing, failing):
             store.confirm_entry(entry_id)
+    for item, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
+        for speaker, points in speeches:
+            store.add_agenda_note(YEAR, q, item, "speech", points, speaker)
+        if item == 2:
+            store.add_agenda_note(YEAR, q, item, "dissent", DISSENT[1], DISSENT[0])
+        store.set_resolution(YEAR, q, item, resolution)
+    ended = store.end_meeting(YEAR, q, MEETING_DAYS[q] + timedelta(minutes=MEETING_LENGTH_MINUTES[q - 1]))
+    store.clock = lambda: ended  # the quarter is locked as the meeting closes
     store.lock(YEAR, q)

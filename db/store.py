@@ -29,7 +29,9 @@ from core.checks import check_entry
 from core.engine import YearResult, score
 from core.labels import RATING_LABELS
 from db.errors import StoreError
+from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.tables import (
+    AgendaNote,
     AuditLog,
     Ballot,
     BallotCount,
@@ -37,6 +39,7 @@ from db.tables import (
     Lock,
     Meeting,
     Member,
+    Objection,
     PastResult,
     PointsEntry,
     Quarter,
@@ -100,8 +103,9 @@ class MeetingFacts:
     agenda: str = ""
 
 
-class Store:
-    """Operations on one database. `actor` names who works the console (the audit log)."""
+class Store(RecordOps):
+    """Operations on one database. `actor` names who works the console (the audit log).
+    The meeting's record (objections, agenda notes, end, cancelling) lives in db.record."""
 
     def __init__(self, engine: Engine, actor: str = "", clock: Callable[[], datetime] | None = None,
                  session: str = SESSION):
@@ -352,7 +356,10 @@ class Store:
             return list(s.exec(q.order_by(col(PointsEntry.id))))
 
     def _set_status(self, entry_id: int, status: str, allowed_from: tuple[str, ...], action: str,
-                    needs_meeting: bool) -> None:
+                    needs_meeting: bool,
+                    also: Callable[[Session, PointsEntry], dict[str, Any]] | None = None) -> None:
+        """Change an entry's state; `also` records what goes with it in the same transaction
+        and returns what its undo needs."""
         with self._tx() as s:
             e = s.get(PointsEntry, entry_id)
             if e is None:
@@ -368,18 +375,42 @@ class Store:
             before = e.status
             e.status = status
             s.add(e)
-            self._audit(s, action, q.id, entry=entry_id, before=before, after=status)
+            extra = also(s, e) if also else {}
+            self._audit(s, action, q.id, entry=entry_id, before=before, after=status, **extra)
             if q.state == "meeting":
-                self._undo_slot(s, q, "status", {"entry": entry_id, "status": before})
+                self._undo_slot(s, q, "status", {"entry": entry_id, "status": before, **extra})
 
-    def contest_entry(self, entry_id: int) -> None:
+    def contest_entry(self, entry_id: int, raised_by: str, reason: str) -> None:
         """有异议: the entry goes to a vote and stops counting until it passes. An objection
-        may be raised before the meeting or during it."""
-        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False)
+        may be raised before the meeting or during it; it names who raised it and why."""
+        raised_by, reason = raised_by.strip(), reason.strip()
+        if not raised_by:
+            raise StoreError("请写明异议由谁提出")
+        if not reason:
+            raise StoreError("请写明异议的理由")
+
+        def record(s: Session, e: PointsEntry) -> dict[str, Any]:
+            row = Objection(quarter_id=e.quarter_id, entry_id=e.id, raised_by=raised_by, reason=reason)
+            s.add(row)
+            s.flush()
+            return {"objection": row.id, "raised_by": raised_by, "reason": reason}
+
+        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False, record)
 
     def drop_objection(self, entry_id: int) -> None:
-        """撤回异议: the objection is taken back before any vote; the entry stands as 申报."""
-        self._set_status(entry_id, "申报", ("有异议",), "objection_dropped", False)
+        """撤回异议: the objection is taken back before any vote; the entry stands as 申报.
+        The objection stays on the record, marked withdrawn."""
+
+        def withdraw(s: Session, e: PointsEntry) -> dict[str, Any]:
+            row = s.exec(select(Objection).where(Objection.entry_id == e.id, col(Objection.withdrawn).is_(False))
+                         .order_by(col(Objection.id).desc())).first()
+            if row is None:
+                return {}
+            row.withdrawn = True
+            s.add(row)
+            return {"withdrawn": row.id}
+
+        self._set_status(entry_id, "申报", ("有异议",), "objection_dropped", False, withdraw)
 
     def confirm_entry(self, entry_id: int) -> None:
         """已确认 at the meeting."""
@@ -391,11 +422,15 @@ class Store:
 
     # --- the meeting ------------------------------------------------------------------------------
 
-    def open_meeting(self, year: int, number: int, facts: MeetingFacts) -> None:
+    def open_meeting(self, year: int, number: int, facts: MeetingFacts, confirm_date: bool = False) -> None:
+        """Open the quarter's meeting. A date outside the quarter, or before the previous
+        meeting, is refused unless `confirm_date` says the secretary has confirmed it."""
         with self._tx() as s:
             q = self._open_quarter(s, year, number)
             if q.state == "meeting":
                 raise StoreError(f"{quarter_name(year, number)}的党员大会已经开始")
+            if not confirm_date:
+                check_meeting_date(s, q, facts.held_at)
             s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
                           recorder=facts.recorder, observers=facts.observers, agenda=facts.agenda))
             q.state = "meeting"
@@ -408,20 +443,33 @@ class Store:
             q = self._quarter(s, year, number)
             return s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
 
-    def set_meeting_facts(self, year: int, number: int, **changes: str | datetime) -> None:
+    def set_meeting_facts(self, year: int, number: int, confirm_date: bool = False,
+                          **changes: str | datetime | None) -> None:
+        """Change the meeting's facts; a new date is checked as at the opening (`confirm_date`),
+        the end may not come before the start, and an agenda item that holds notes stays."""
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
-            allowed = ("held_at", "place", "host", "recorder", "observers", "agenda")
+            allowed = ("held_at", "place", "host", "recorder", "observers", "agenda", "ended_at")
             before = {}
             for k, v in changes.items():
                 if k not in allowed:
                     raise StoreError(f"会议信息没有“{k}”一项")
                 before[k] = getattr(mt, k)
                 setattr(mt, k, v)
+            if "held_at" in changes and changes["held_at"] != before["held_at"] and not confirm_date:
+                check_meeting_date(s, q, mt.held_at)
+            if mt.ended_at is not None and mt.ended_at < mt.held_at:
+                raise StoreError(f"散会时间 {mt.ended_at:%Y-%m-%d %H:%M} 早于开会时间 {mt.held_at:%Y-%m-%d %H:%M}")
+            if "agenda" in changes:
+                items = len([a for a in mt.agenda.splitlines() if a.strip()])
+                used = max((n.item for n in s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id))), default=0)
+                if used > items:
+                    raise StoreError(f"第{used}项议题下已有发言或决议记录，不能删去该议题")
             s.add(mt)
             self._audit(s, "meeting_facts", q.id, **changes)
-            self._undo_slot(s, q, "facts", before)
+            self._undo_slot(s, q, "facts", {k: v.isoformat() if isinstance(v, datetime) else v
+                                            for k, v in before.items()})
 
     def roll_call(self, year: int, number: int, member_id: int, present: bool, reason: str = "",
                   opinion: str = "") -> None:
@@ -474,8 +522,10 @@ class Store:
         return quorum_of(members, calls, day)
 
     def vote(self, entry_id: int, yes: int, no: int, abstain: int, *, count_written: bool = False,
-             written_yes: int = 0, written_no: int = 0, written_abstain: int = 0) -> VoteOutcome:
-        """表决 on a contested entry; refused without a quorum or with impossible counts."""
+             written_yes: int = 0, written_no: int = 0, written_abstain: int = 0, method: str = "举手") -> VoteOutcome:
+        """表决 on a contested entry, taken by `method` (举手 or 无记名投票); refused without a
+        quorum or with impossible counts."""
+        check_vote_method(method)
         with self._tx() as s:
             e = s.get(PointsEntry, entry_id)
             if e is None:
@@ -492,11 +542,11 @@ class Store:
             s.add(Vote(quarter_id=q.id, entry_id=entry_id, yes=yes, no=no, abstain=abstain,
                        written_yes=written_yes, written_no=written_no, written_abstain=written_abstain,
                        expected=status.voting_expected, present=status.voting_present, passed=outcome.passed,
-                       rule=outcome.rule))
+                       rule=outcome.rule, method=method))
             e.status = "表决通过" if outcome.passed else "表决未通过"
             s.add(e)
             self._audit(s, "vote", q.id, entry=entry_id, yes=yes, no=no, abstain=abstain, written_yes=written_yes,
-                        written_no=written_no, written_abstain=written_abstain, passed=outcome.passed)
+                        written_no=written_no, written_abstain=written_abstain, passed=outcome.passed, method=method)
             self._undo_slot(s, q, "vote", {"entry": entry_id})
             return outcome
 
@@ -511,17 +561,21 @@ class Store:
         """Who appears on a ballot: members on the roster who are not exempt."""
         return [m for m in self.members() if not m.exempt]
 
-    def add_ballot(self, year: int, number: int, marks: dict[int, str] | None, round: int = 1) -> None:
-        """One paper ballot: a rating for every graded member, or None for a blank ballot."""
+    def add_ballot(self, year: int, number: int, marks: dict[int, str] | None, round: int = 1,
+                   void: str = "") -> str:
+        """One paper ballot as it came: ratings for the names marked on it (a name left
+        unmarked is not rated on it), or None when nothing is marked. The scheme's ballot
+        rules decide whether it is void; `void` records a reason the secretary sees on the
+        paper (e.g. 无法辨认). A void ballot is returned, not counted, and keeps no marks.
+        Returns the reason it is void, or ""."""
+        from core.ballots import BallotRules, void_reason
+
+        void = void.strip()
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             self._check_round(s, q, round)
             graded = [m for m in s.exec(select(Member)) if not m.left and not m.exempt]
             if marks:
-                missing = [m.name for m in graded if m.id not in marks]
-                if missing:
-                    raise StoreError(f"这张票还有{len(missing)}人没有评定：{'、'.join(missing[:5])}"
-                                     + ("等" if len(missing) > 5 else ""))
                 ids = {m.id for m in graded}
                 stray = [k for k in marks if k not in ids]
                 if stray:
@@ -529,12 +583,18 @@ class Store:
                 bad = [v for v in marks.values() if v not in RATING_LABELS]
                 if bad:
                     raise StoreError(f"“{bad[0]}”不是测评等次（{'/'.join(RATING_LABELS)}）")
+            rule = self._scheme(s, q.year).evaluation.ballot
+            void = void or void_reason(BallotRules(rule.excellent_share, rule.all_unmarked_void), marks or {},
+                                       len(graded))
+            kept = {} if void else (marks or {})
             ballot_id = secrets.token_hex(16)
-            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round,
-                         marks=json.dumps({str(k): v for k, v in sorted((marks or {}).items())}, ensure_ascii=False)))
+            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round, void=void,
+                         marks=json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)))
+            # Neither the marks nor the reason: the log's order must not say which ballot was which.
             self._audit(s, "ballot_added", q.id, round=round, blank=not marks)
             # Only the newest ballot can be taken back: the slot holds one id and is overwritten.
             self._undo_slot(s, q, "ballot", {"ballot": ballot_id})
+            return void
 
     def _check_round(self, s: Session, q: Quarter, round: int) -> None:
         rounds = self._scheme(s, q.year).evaluation.rounds
@@ -595,15 +655,27 @@ class Store:
                 Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
 
     def ballot_summary(self, year: int, number: int, round: int = 1) -> dict[str, int]:
-        """发出 / 收回 / 有效 / 空白 for a round; never the content of a single ballot."""
+        """发出 / 收回 / 有效 / 无效 / 空白 for a round; never the content of a single ballot.
+        A blank ballot is void when the scheme says so (the built-in schemes do)."""
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
             issued = s.exec(select(BallotCount)
                             .where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
-            blank = sum(1 for b in ballots if b.marks == "{}")
+            blank = sum(1 for b in ballots if b.marks == "{}" and (not b.void or "空白" in b.void))
+            void = sum(1 for b in ballots if b.void)
             return {"issued": issued.issued if issued else 0, "returned": len(ballots),
-                    "valid": len(ballots) - blank, "blank": blank}
+                    "valid": len(ballots) - void, "void": void, "blank": blank}
+
+    def void_reasons(self, year: int, number: int, round: int = 1) -> dict[str, int]:
+        """How many void ballots for each reason (counts only)."""
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            out: dict[str, int] = {}
+            for reason in s.exec(select(Ballot.void).where(Ballot.quarter_id == q.id, Ballot.round == round,
+                                                           Ballot.void != "")):
+                out[reason] = out.get(reason, 0) + 1
+            return dict(sorted(out.items()))
 
     def _ratings(self, s: Session, year: int, upto: int = 4) -> list[Ratings]:
         """Counts per member and round for the year: ballots and direct tallies together."""
@@ -730,6 +802,15 @@ class Store:
             out.append("没有填写主持人")
         if not mt.recorder.strip():
             out.append("没有填写记录人")
+        from core.ballots import RETURNED_OVER_ISSUED
+
+        rounds = self._scheme(s, q.year).evaluation.rounds
+        for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id).order_by(BallotCount.round)):
+            returned = len(list(s.exec(select(Ballot.id).where(Ballot.quarter_id == q.id, Ballot.round == c.round))))
+            if returned > c.issued:
+                head = f"第{c.round}轮：" if rounds > 1 else ""
+                out.append(f"{head}{RETURNED_OVER_ISSUED}（发出{c.issued}张，收回{returned}张）；"
+                           "请核对发出票数，或清除本轮测评票后重新测评")
         return out
 
     def lock(self, year: int, number: int) -> str:
@@ -744,6 +825,10 @@ class Store:
             for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id, PointsEntry.status == "申报")):
                 e.status = "已确认"
                 s.add(e)
+            mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
+            if mt.ended_at is None:  # the meeting ends at the lock unless the secretary ended it before
+                mt.ended_at = max(self.clock(), mt.held_at)
+                s.add(mt)
             for m in s.exec(select(Member)):
                 if not m.left:
                     s.add(QuarterMember(quarter_id=q.id, member_id=m.id,
@@ -802,6 +887,15 @@ def _undo_status(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     assert e is not None
     e.status = p["status"]
     s.add(e)
+    if p.get("objection"):  # the objection raised with it goes too
+        row = s.get(Objection, p["objection"])
+        if row is not None:
+            s.delete(row)
+    if p.get("withdrawn"):
+        row = s.get(Objection, p["withdrawn"])
+        if row is not None:
+            row.withdrawn = False
+            s.add(row)
     m = s.get(Member, e.member_id)
     return f"已撤销：{m.name if m else ''}的事项 #{e.id} 恢复为“{p['status']}”"
 
@@ -855,7 +949,8 @@ def _undo_tally(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 def _undo_facts(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
     for k, v in p.items():
-        setattr(mt, k, datetime.fromisoformat(v) if k == "held_at" else v)  # the slot keeps times as text
+        # the slot keeps times as text
+        setattr(mt, k, datetime.fromisoformat(v) if k in ("held_at", "ended_at") and v else v)
     s.add(mt)
     return "已撤销会议信息的修改"
 
@@ -877,6 +972,6 @@ def _undo_entry(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return "已撤销刚登记的积分事项"
 
 
-_UNDO = {"roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry, "status": _undo_status,
-         "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot, "tally": _undo_tally,
-         "facts": _undo_facts}
+_UNDO = {**RecordOps.UNDO, "roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry,
+         "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
+         "tally": _undo_tally, "facts": _undo_facts}

@@ -122,6 +122,7 @@ class Meeting(SQLModel, table=True):
     recorder: str = ""  # 记录人
     observers: str = ""  # 列席, one per line
     agenda: str = ""  # 议题, one per line
+    ended_at: datetime | None = Field(default=None, sa_type=sa.DateTime)  # 散会: set at the end or the lock
 
 
 class RollCall(SQLModel, table=True):
@@ -152,6 +153,7 @@ class Vote(SQLModel, table=True):
     present: int
     passed: bool
     rule: str = ""
+    method: str = "举手"  # 举手 | 无记名投票: how the vote was taken, for the minute
 
 
 class Ballot(SQLModel, table=True):
@@ -161,7 +163,32 @@ class Ballot(SQLModel, table=True):
     id: str = Field(primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     round: int
-    marks: str = Field(sa_type=sa.Text)  # JSON; "{}" is a blank ballot
+    marks: str = Field(sa_type=sa.Text)  # JSON; "{}" is a blank ballot or a void one
+    void: str = ""  # why the ballot is void (returned, not counted); "" for a valid ballot
+
+
+class Objection(SQLModel, table=True):
+    """异议: who raised an objection to an entry and why. Withdrawn ones are kept for the minute."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    entry_id: int = Field(foreign_key="entry.id", index=True)
+    raised_by: str
+    reason: str
+    withdrawn: bool = False
+
+
+class AgendaNote(SQLModel, table=True):
+    """What the recorder writes under an agenda item: 发言 (speaker and points), 不同意见
+    (a differing opinion and whose), or the item's 决议 (one per item, speaker empty)."""
+
+    __tablename__ = "agenda_note"
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    item: int  # the agenda line, from 1
+    kind: str  # speech | dissent | resolution
+    speaker: str = ""
+    text: str = Field(sa_type=sa.Text)
 
 
 class Tally(SQLModel, table=True):

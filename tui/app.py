@@ -46,8 +46,7 @@ class Outcome(Generic[T]):
 
 
 class JifenApp(App[None]):
-    """The console on one database; works on the first quarter of the newest year that is
-    not locked (or the last quarter, read-only, when all are)."""
+    """The console on one database; works on today's quarter (see _current_quarter)."""
 
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "jifen 党员积分制管理"
@@ -80,9 +79,17 @@ class JifenApp(App[None]):
     # --- which quarter ---------------------------------------------------------------------------
 
     def _current_quarter(self) -> tuple[int, int]:
+        """Today's quarter when its year is set up and it is not locked (or the first one after
+        it that is not); else the first unlocked quarter of the newest year, else its last."""
         years = self.store.years()
         if not years:
             return 0, 0
+        today = self.store.clock().date()
+        if today.year in years:
+            here = (today.month - 1) // 3 + 1
+            for q in self.store.quarters(today.year):
+                if q.number >= here and q.state != "locked":
+                    return today.year, q.number
         year = years[-1]
         for q in self.store.quarters(year):
             if q.state != "locked":

@@ -55,7 +55,7 @@ def test_a_new_file_gets_the_schema_and_reopening_changes_nothing(tmp_path):
     new_store(path)
     before = sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall()
     Store(open_engine(path)).members()
-    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0001",)]
+    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0002",)]
 
 
 def test_a_database_from_a_newer_program_is_refused_and_left_alone(tmp_path):
@@ -152,7 +152,7 @@ KILLED_MEETING = textwrap.dedent('''
     for i in ids:
         st.roll_call(2026, 1, i, True)
         done.write(f"roll {i}\\n")
-    st.contest_entry(int(sys.argv[3]))
+    st.contest_entry(int(sys.argv[3]), "甲", "证明材料不全")
     done.write("contest\\n")
     k = 0
     while True:  # ballots until killed
@@ -212,7 +212,7 @@ def test_ratings_cannot_be_traced_to_a_rater_from_the_database(tmp_path):
     con = sqlite3.connect(path)
     # The ballot table holds nothing but a random id, the quarter, the round and the marks.
     columns = [row[1] for row in con.execute("PRAGMA table_info(ballot)")]
-    assert columns == ["id", "quarter_id", "round", "marks"]
+    assert columns == ["id", "quarter_id", "round", "marks", "void"]
     # No rowid to betray the order of entry, and ids are random (not increasing with the order).
     with pytest.raises(sqlite3.OperationalError):
         con.execute("SELECT rowid FROM ballot")

@@ -187,7 +187,8 @@ def _hold_q4(store: Store) -> None:
     graded = store.graded_members(YEAR)
     store.set_ballots_issued(YEAR, 4, 22)
     for k in range(20):
-        marks = {m.id: ("优秀" if (j + k) % 3 == 0 else "合格") for j, m in enumerate(graded)}
+        # at most 6 优秀 of 23 names: within the third a ballot may give (more would void it)
+        marks = {m.id: ("优秀" if (j + k) % 4 == 0 else "合格") for j, m in enumerate(graded)}
         if k == 18:
             marks[graded[-1].id] = "基本合格"
         if k == 19:
@@ -337,7 +338,7 @@ def test_q3_minute_evaluation_digests_and_signatures(demo, q3_minute):
     assert lock.previous_digest == q2.digest
     assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
     assert f"上一季度数字摘要：{lock.previous_digest}" in text
-    assert "本季度已于2026年9月25日 14:30锁定" in text
+    assert "本季度已于2026年9月25日 16:10锁定" in text  # the demo locks as the meeting closes
     assert "主持人（签字）：" in pages[-1] and "记录人（签字）：" in pages[-1]
 
 
@@ -377,8 +378,9 @@ def test_minute_lines_never_start_with_closing_punctuation(q3_minute):
 def test_q4_minute_evaluation_summary(demo, q4_minute):
     text = flat("\n".join(read_pdf(q4_minute)))
     s = demo.store.ballot_summary(YEAR, 4)
-    assert s == {"issued": 22, "returned": 21, "valid": 20, "blank": 1}
-    assert f"发出测评票{s['issued']}张，收回{s['returned']}张，有效{s['valid']}张，空白{s['blank']}张。" in text
+    assert s == {"issued": 22, "returned": 21, "valid": 20, "void": 1, "blank": 1}
+    assert (f"发出测评票{s['issued']}张，收回{s['returned']}张，有效{s['valid']}张，无效{s['void']}张"
+            f"（全部未标记（空白票）1张），空白{s['blank']}张。") in text
     assert "本次会议未进行民主评议" not in text
 
 
@@ -869,3 +871,35 @@ def test_cli_export_from_a_missing_database_writes_nothing(tmp_path, cli_env):
     assert done.returncode == 1 and "数据库文件不存在" in done.stderr
     assert not target.exists()
     assert not db.exists()
+
+
+# --------------------------------------------------------------------------------- the meeting's record
+
+
+def test_q3_minute_prints_the_meetings_record(demo, q3_minute):
+    from core.demo import DISSENT, OBJECTIONS, RESOLUTIONS, SPEECHES
+
+    text = flat("\n".join(read_pdf(q3_minute)))
+    assert flat("时间：2026年9月25日 14:30开始，16:10散会") in text
+    assert demo.store.meeting(YEAR, 3).ended_at == datetime(2026, 9, 25, 16, 10)
+    for i, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
+        assert flat(f"议题{i}：{AGENDA[i - 1]}") in text
+        for speaker, points in speeches:
+            assert flat(f"{speaker}发言：{points}") in text
+        assert flat(f"决议：{resolution}") in text
+    assert flat(f"不同意见（{DISSENT[0]}）：{DISSENT[1]}") in text
+    for who, why in OBJECTIONS[3]:
+        assert flat(f"异议：{who}提出，理由：{why}") in text
+    methods = [v.method for v in demo.store.votes(YEAR, 3)]
+    assert methods == ["举手", "无记名投票"]
+    for m in methods:
+        assert flat(f"表决结果（{m}表决）") in text
+
+
+def test_q4_minute_names_objections_and_void_ballots(demo, q4_minute):
+    text = flat("\n".join(read_pdf(q4_minute)))
+    from core.demo import OBJECTIONS
+
+    for who, why in OBJECTIONS[4]:  # raised before the meeting, put to the vote at it
+        assert flat(f"异议：{who}提出，理由：{why}") in text
+    assert "无效1张（全部未标记（空白票）1张）" in text

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from core.meeting import QuorumStatus
@@ -45,10 +46,11 @@ class MeetingFactsDialog(FormDialog, ModalScreen[FactsForm | None]):
 
     BINDINGS = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存")]
 
-    def __init__(self, title: str, values: dict[str, str]) -> None:
+    def __init__(self, title: str, values: dict[str, str], names: list[str] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.values = values
+        self.names = names or []  # the roster: host and recorder are suggested from it
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -58,7 +60,10 @@ class MeetingFactsDialog(FormDialog, ModalScreen[FactsForm | None]):
                                          ("host", "主持人", ""), ("recorder", "记录人", ""),
                                          ("observers", "列席", "多人用“、”分隔"), ("agenda", "议题", "多项用“；”分隔")):
                     yield Label(label)
-                    yield Input(self.values.get(key, ""), placeholder=hint, id=key)
+                    picks = key in ("host", "recorder") and self.names
+                    yield Input(self.values.get(key, ""), id=key,
+                                placeholder="从名册选：输入姓名，→ 补全" if picks else hint,
+                                suggester=SuggestFromList(self.names, case_sensitive=True) if picks else None)
             yield Static("回车到下一项，最后一项回车或 Ctrl+S 保存，Esc 取消", classes="hint")
             yield Static("", markup=False, id="form-error", classes="error")
 

@@ -46,9 +46,12 @@ class LockScreen(MeetingScreen):
              f"测评票已录入 {summary['returned']} 张"
              + (f"（发出 {summary['issued']} 张）" if summary["issued"] else "")
              if summary["returned"] or rated else "尚未录入测评票（本季度不评议可不录入）", False),
+            (not summary["issued"] or summary["returned"] <= summary["issued"],
+             f"收回 {summary['returned']} 张，多于发出的 {summary['issued']} 张：收回票数多于发出票数，本次测评无效"
+             if summary["issued"] and summary["returned"] > summary["issued"] else "收回票数没有多于发出票数", True),
             (not summary["issued"] or summary["returned"] == summary["issued"],
-             f"收回 {summary['returned']} 张，与发出的 {summary['issued']} 张不符，请核对" if summary["issued"]
-             and summary["returned"] != summary["issued"] else "测评票收回与发出一致或未设发出数", False),
+             f"收回 {summary['returned']} 张，少于发出的 {summary['issued']} 张，请核对" if summary["issued"]
+             and summary["returned"] < summary["issued"] else "测评票收回与发出一致或未设发出数", False),
             (declared == 0, f"还有 {declared} 项“申报”事项未逐项确认，锁定时将一并视为已确认" if declared
              else "所有事项均已确认或表决", False),
         ]
