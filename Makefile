@@ -19,6 +19,8 @@ demo: $(STAMP)
 	$(BIN)/jifen demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

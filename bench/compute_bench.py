@@ -64,11 +64,11 @@ def main(runs: int = 30) -> None:
                     raise SystemExit(done.stderr.decode())
                 if i >= 2:  # two warm-up rounds
                     times[name].append(elapsed)
-    s, l = statistics.median(times["small"]), statistics.median(times["large"])
+    small, large = statistics.median(times["small"]), statistics.median(times["large"])
     print(f"runs each: {runs} (interleaved, after 2 warm-up rounds)")
-    print(f"1 member x 40 entries:     median {s * 1000:.1f} ms  min {min(times['small']) * 1000:.1f} ms")
-    print(f"300 members x 40 entries:  median {l * 1000:.1f} ms  min {min(times['large']) * 1000:.1f} ms")
-    print(f"ratio large/small (median): {l / s:.3f}  (goal <= 1.25)")
+    print(f"1 member x 40 entries:     median {small * 1000:.1f} ms  min {min(times['small']) * 1000:.1f} ms")
+    print(f"300 members x 40 entries:  median {large * 1000:.1f} ms  min {min(times['large']) * 1000:.1f} ms")
+    print(f"ratio large/small (median): {large / small:.3f}  (goal <= 1.25)")
 
 
 if __name__ == "__main__":

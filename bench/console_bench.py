@@ -67,7 +67,7 @@ Bare().run(headless=True, size=(100, 30))
 def first_paint(code: str, *args: str) -> float:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # type: ignore[union-attr]
+    line = proc.stdout.readline()
     elapsed = time.perf_counter() - t0
     proc.wait()
     if "READY" not in line:
@@ -93,7 +93,7 @@ async def key_to_screen(db: Path) -> tuple[list[float], list[float]]:
         if "key" in marks:
             painted.append(time.perf_counter() - marks.pop("key"))
 
-    Screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
+    Screen._compositor_refresh = timed_refresh
 
     class Timed(JifenApp):
         async def on_event(self, event: events.Event) -> None:
@@ -119,7 +119,7 @@ async def key_to_screen(db: Path) -> tuple[list[float], list[float]]:
             await pilot.pause()
             save.append(painted[0])
             assert str(table.get_row_at(0)[2]) == "·"
-    Screen._compositor_refresh = refresh  # type: ignore[method-assign]
+    Screen._compositor_refresh = refresh
     return rate, save
 
 
@@ -136,7 +136,7 @@ class Heartbeat:
             await asyncio.sleep(0.005)
             self.worst = max(self.worst, time.perf_counter() - t - 0.005)
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Heartbeat:
         self.task = asyncio.get_running_loop().create_task(self._beat())
         return self
 
@@ -213,7 +213,8 @@ def sixty(path: Path) -> None:
     st = Store(open_engine(path), "书记")
     st.init_branch("第一党支部", "xinmi-hospital-2023", builtin_text("xinmi-hospital-2023"), 2026)
     ids = st.add_members([dict(name=f"党员{i:02d}", status="full") for i in range(60)])
-    st.add_entries(2026, [dict(quarter=1, member_id=m, kind="bonus", points=2, item="J6.3") for m in ids for _ in range(40)])
+    st.add_entries(2026, [dict(quarter=1, member_id=m, kind="bonus", points=2, item="J6.3")
+                          for m in ids for _ in range(40)])
     st.open_meeting(2026, 1, MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙"))
     for m in ids:
         st.roll_call(2026, 1, m, True)
@@ -242,15 +243,17 @@ def main(runs: int = 15) -> None:
         build_demo(meeting)
         pressed, floor = asyncio.run(meeting_keys(meeting))
     c, b = statistics.median(console), statistics.median(bare)
-    pairs = statistics.median(x / y for x, y in zip(console, bare))
+    pairs = statistics.median(x / y for x, y in zip(console, bare, strict=True))
     print(f"first paint, {runs} runs each, interleaved:")
     print(f"  jifen on the demo database:        median {c * 1000:.0f} ms  min {min(console) * 1000:.0f} ms")
     print(f"  bare Textual, 60-row table+sqlmodel: median {b * 1000:.0f} ms  min {min(bare) * 1000:.0f} ms")
     print(f"  ratio of the medians: {c / b:.2f}; median of the pair-by-pair ratios: {pairs:.2f}  (goal <= 1.2)")
     p95 = lambda xs: sorted(xs)[int(len(xs) * 0.95) - 1]  # noqa: E731
     print(f"ballot entry, 60 members, {len(save)} ballots:")
-    print(f"  rating key -> table shows it: median {statistics.median(rate) * 1000:.1f} ms, p95 {p95(rate) * 1000:.1f} ms")
-    print(f"  Enter (save ballot) -> cleared ballot: median {statistics.median(save) * 1000:.1f} ms, max {max(save) * 1000:.1f} ms")
+    print(f"  rating key -> table shows it: median {statistics.median(rate) * 1000:.1f} ms,"
+          f" p95 {p95(rate) * 1000:.1f} ms")
+    print(f"  Enter (save ballot) -> cleared ballot: median {statistics.median(save) * 1000:.1f} ms,"
+          f" max {max(save) * 1000:.1f} ms")
     print("  goal: under 50 ms")
     print("longest frame (event-loop stall), 60 members:")
     print(f"  entering 5 ballots: {ballots_worst * 1000:.0f} ms;  locking + two PDFs: {lock_worst * 1000:.0f} ms"

@@ -68,7 +68,10 @@ def main(ballots: int = 60) -> None:
         problems = st.verify()
         verify = time.perf_counter() - t0
         assert not problems
-    ms = lambda xs: f"median {statistics.median(xs) * 1000:.1f} ms, p95 {sorted(xs)[int(len(xs) * .95) - 1] * 1000:.1f} ms"  # noqa: E731
+
+    def ms(xs: list[float]) -> str:
+        return f"median {statistics.median(xs) * 1000:.1f} ms, p95 {sorted(xs)[int(len(xs) * .95) - 1] * 1000:.1f} ms"
+
     print(f"60 members x 40 entries, {ballots} ballots (each a full 60-member ballot):")
     print(f"  add one ballot (commit):   {ms(add)}")
     print(f"  recompute the board:       {ms(board)}")

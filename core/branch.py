@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 from pydantic import ConfigDict, Field
 
 Status = Literal["full", "probationary"]
 Kind = Literal["bonus", "deduction", "score", "veto"]
 KINDS: tuple[str, ...] = ("bonus", "deduction", "score", "veto")
+
+
+def is_kind(kind: str) -> TypeGuard[Kind]:
+    return kind in KINDS
 
 
 @dataclass(frozen=True, slots=True)

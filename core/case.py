@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, with_config
+from pydantic_core import ErrorDetails
 from typing_extensions import NotRequired, TypedDict
 
 from core.branch import BranchYear, Entry, HistoryRecord, Member, Ratings
@@ -32,8 +33,8 @@ _RECORD = ConfigDict(extra="forbid", strict=True)
 
 # Records inside the case are TypedDicts: pydantic validates them in one pass without
 # building a model object per entry, which keeps a 12,000-entry case quick.
+@with_config(_RECORD)
 class MemberIn(TypedDict):
-    __pydantic_config__ = _RECORD  # type: ignore[misc]
     id: Annotated[str, Field(min_length=1)]
     name: NotRequired[str]
     status: Literal["full", "probationary"]
@@ -49,15 +50,15 @@ class _JsonEntry(Entry):
     points: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None  # type: ignore[assignment]
 
 
+@with_config(_RECORD)
 class EvaluationIn(TypedDict):
-    __pydantic_config__ = _RECORD  # type: ignore[misc]
     member: str
     round: NotRequired[Annotated[int, Field(ge=1)]]
     ratings: dict[Labels, Annotated[int, Field(ge=0)]]
 
 
+@with_config(_RECORD)
 class HistoryIn(TypedDict):
-    __pydantic_config__ = _RECORD  # type: ignore[misc]
     member: str
     year: int
     total: NotRequired[Annotated[float, Field(allow_inf_nan=False)] | None]
@@ -104,7 +105,7 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "literal_error":
@@ -153,10 +154,11 @@ def branch_year(case: CaseIn) -> BranchYear:
     for i, e in enumerate(case.entries):
         p = e.points
         if p is not None and not isinstance(p, Decimal):
-            d = exact.get(p)  # type: ignore[call-overload]
+            d = exact.get(p)
             if d is None:
-                d = exact[p] = Decimal(repr(p))  # type: ignore[index]
-            e.points = d
+                d = exact[p] = Decimal(repr(p))
+            settled: Entry = e  # from here on an Entry like any other, with Decimal points
+            settled.points = d
         if not e.settle_quarter():
             problems.append(f"entries[{i}]: give exactly one of quarter (1-4) or month (1-12)")
     if problems:
@@ -165,8 +167,10 @@ def branch_year(case: CaseIn) -> BranchYear:
         year=case.year,
         members=tuple(Member(m["id"], m.get("name", ""), m["status"], m.get("exempt", False)) for m in case.members),
         entries=tuple(case.entries),
-        evaluations=tuple(Ratings(r["member"], r.get("round", 1), dict(r["ratings"])) for r in case.evaluations),
-        history=tuple(HistoryRecord(h["member"], h["year"], None if h.get("total") is None else Decimal(repr(h["total"])),
+        evaluations=tuple(Ratings(r["member"], r.get("round", 1), dict(r["ratings"].items()))
+                          for r in case.evaluations),
+        history=tuple(HistoryRecord(h["member"], h["year"],
+                                    None if h.get("total") is None else Decimal(repr(h["total"])),
                                     h.get("bottom", False))
                       for h in case.history),
     )

@@ -50,12 +50,12 @@ def check_item(item: Item, entry: Entry) -> list[tuple[str, str, str]]:
     if item.levels is not None:
         if entry.level is None:
             levels = "/".join(item.levels)
-            return out + [("level", f"item {item.code} needs a level ({levels})",
-                           f"事项 {item.code} 需要注明级别（{levels}）")]
+            return [*out, ("level", f"item {item.code} needs a level ({levels})",
+                          f"事项 {item.code} 需要注明级别（{levels}）")]
         if entry.level not in item.levels:
             levels = "/".join(item.levels)
-            return out + [("level", f"item {item.code} has no level '{entry.level}' ({levels})",
-                           f"事项 {item.code} 没有“{entry.level}”这一级别（{levels}）")]
+            return [*out, ("level", f"item {item.code} has no level '{entry.level}' ({levels})",
+                          f"事项 {item.code} 没有“{entry.level}”这一级别（{levels}）")]
         unit = item.levels[entry.level]
     elif item.points is not None:
         unit = item.points
@@ -63,7 +63,8 @@ def check_item(item: Item, entry: Entry) -> list[tuple[str, str, str]]:
         ok = _times(p, unit) if item.each else p == unit
         if not ok:
             if item.each:
-                want, want_zh = f"a multiple of {show(unit)} (each time {show(unit)})", f"{show(unit)}分的整数倍（每次{show(unit)}分）"
+                want = f"a multiple of {show(unit)} (each time {show(unit)})"
+                want_zh = f"{show(unit)}分的整数倍（每次{show(unit)}分）"
             else:
                 want, want_zh = show(unit), f"{show(unit)}分"
             out.append(("points", f"item {item.code} gives {want}, not {show(p)}",
@@ -169,7 +170,8 @@ def check_branch_year(scheme: Scheme, by: BranchYear, entry_paths: list[str] | N
                                     f"没有编号为 {r.member} 的党员"))
         if not 1 <= r.round <= rounds:
             problems.append(Problem(f"evaluations[{i}].round",
-                                    f"scheme {scheme.id} holds {rounds} evaluation round(s) a year, not round {r.round}",
+                                    f"scheme {scheme.id} holds {rounds} evaluation round(s) a year,"
+                                    f" not round {r.round}",
                                     f"本方案每年民主评议{rounds}轮，没有第{r.round}轮"))
     for i, h in enumerate(by.history):
         if h.member not in seen:

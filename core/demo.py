@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.branch import BranchYear, Entry, Member
-from core.scheme import Scheme
+from core.branch import BranchYear, Entry, Member, Status
+from core.scheme import Item, Scheme
 
 SCHEME_ID = "xinmi-hospital-2023"
 YEAR = 2026
@@ -24,7 +24,7 @@ class DemoMember:
     gender: str
     birth: str  # YYYY-MM
     post: str
-    status: str = "full"
+    status: Status = "full"
     exempt_reason: str = ""
 
 
@@ -60,9 +60,14 @@ _BONUS = ("J6.2a", "J3.2", "J6.5", "J1.1", "J5.1", "J6.3", "J1.4", "J2.1", "J6.1
 _DEDUCTION = ("K3.2a", "K3.2b", "K3.1", "K3.2c", "K3.4", "K5.1")
 
 
-def _points(scheme: Scheme, code: str, rng: random.Random) -> tuple[Decimal, str | None]:
+def _item(scheme: Scheme, code: str) -> Item:
     item = scheme.item(code)
     assert item is not None, code
+    return item
+
+
+def _points(scheme: Scheme, code: str, rng: random.Random) -> tuple[Decimal, str | None]:
+    item = _item(scheme, code)
     if item.levels:
         level = rng.choice(list(item.levels)[:2])
         return item.levels[level], level
@@ -88,10 +93,40 @@ def demo_branch_year(scheme: Scheme, quarters: int = 4) -> BranchYear:
                 code = rng.choice(_BONUS)
                 pts, level = _points(scheme, code, rng)
                 entries.append(Entry(m.id, "bonus", q, points=pts, item=code, level=level,
-                                     note=scheme.item(code).label))  # type: ignore[union-attr]
+                                     note=_item(scheme, code).label))
             if rng.random() < 0.3:
                 code = rng.choice(_DEDUCTION)
                 pts, level = _points(scheme, code, rng)
                 entries.append(Entry(m.id, "deduction", q, points=pts, item=code, level=level,
-                                     note=scheme.item(code).label))  # type: ignore[union-attr]
+                                     note=_item(scheme, code).label))
     return BranchYear(YEAR, members, tuple(entries))
+
+
+# --- what the recorder wrote at each held meeting (the minute's record) -----------------------------
+
+# Objections raised at the meetings: (who raised it, why); the first is put to the vote and
+# passes, the second fails. Today's three were raised before the meeting.
+OBJECTIONS: dict[int, tuple[tuple[str, str], ...]] = {
+    1: (("陈志强", "加分证明只有科室签字，请支部核实后再定"), ("李秀英", "该项已在上年度计分，不应重复计入")),
+    2: (("张伟", "获奖证书级别与申报级别不一致"), ("胡晓燕", "减分事实有出入，本人已作说明")),
+    3: (("刘丽娟", "发言交流的会议级别需核实"), ("孙立新", "扣分依据的通报未下发到本人")),
+    4: (("陈志强", "申报材料缺少主办单位证明"), ("杨静", "同一项工作已按其他条目加分"),
+        ("郭建军", "减分情节轻微，建议从轻")),
+}
+# How each held meeting voted: the first vote by show of hands, the second by secret ballot.
+VOTE_METHODS = ("举手", "无记名投票")
+# 发言要点 under each agenda item: (speaker, points); one 不同意见 at the second item; the 决议.
+SPEECHES: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("王建国", "通报本季度积分登记和公示情况，各项加减分均有材料和条款依据"),
+     ("李秀英", "护理支部小组积分材料齐全，建议下季度提前一周报送")),
+    (("陈志强", "说明异议事项的核实经过和材料来源"),
+     ("张伟", "同意核实结论，建议今后申报时附原始证明")),
+    (("王建国", "部署下季度党员积分申报、民主评议准备工作"),),
+)
+DISSENT = ("胡晓燕", "认为有异议事项应待上级复核后再表决")
+RESOLUTIONS = (
+    "本季度党员积分情况经党员大会通报，无异议事项予以确认",
+    "有异议事项经表决，按表决结果计入或不计入积分",
+    "下季度积分申报于季末前一周完成，由组织委员汇总",
+)
+MEETING_LENGTH_MINUTES = (95, 105, 100)  # how long each held meeting ran

@@ -87,7 +87,7 @@ def score(scheme: Scheme, by: BranchYear, explain: bool = True) -> YearResult:
             drafts[m.id] = _draft(scheme, m, entries[m.id], ratings[m.id], explain)
 
     ids = list(drafts)
-    ranks = dict(zip(ids, competition_ranks([drafts[i].total for i in ids])))
+    ranks = dict(zip(ids, competition_ranks([drafts[i].total for i in ids]), strict=True))
     ranked = len(ids)
     worst = max(ranks.values(), default=0)
 
@@ -126,13 +126,14 @@ def _draft(scheme: Scheme, m: Member, entries: list[Entry], ratings: list[Rating
     elif rule.blend == "none" or evaluation is None:
         total = points
     elif rule.blend == "weighted":
-        total = rule.points_weight * points + rule.evaluation_weight * evaluation  # type: ignore[operator]
+        pw, ew = rule.weights()
+        total = pw * points + ew * evaluation
     else:  # added
         total = points + evaluation
     floor = scheme.total.floor
-    floored = floor is not None and total < floor
-    if floored:
-        total = floor  # type: ignore[assignment]
+    floored = False
+    if floor is not None and total < floor:
+        total, floored = floor, True
     reasons = list(pts.reasons)
     if explain:
         reasons += _total_reasons(scheme, points, evaluation, ev.text, total, vetoed, floored)
@@ -155,9 +156,9 @@ def _total_reasons(scheme: Scheme, points: Decimal, evaluation: Decimal | None, 
     elif evaluation is None:
         out.append(Reason("total", f"尚无{rule.label}：总分暂按积分{show(points)}计", rule.clause))
     elif rule.blend == "weighted":
-        pw, ew = rule.points_weight, rule.evaluation_weight
+        pw, ew = rule.weights()
         out.append(Reason("total", f"积分{show(points)}×{_pct(pw)} + {rule.label}{show(evaluation)}×{_pct(ew)} "
-                                   f"= {show(pw * points + ew * evaluation)}", rule.clause))  # type: ignore[operator]
+                                   f"= {show(pw * points + ew * evaluation)}", rule.clause))
     else:
         out.append(Reason("total", f"积分{show(points)} + {rule.label}{show(evaluation)} = {show(points + evaluation)}",
                           rule.clause))

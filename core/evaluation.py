@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.branch import Ratings
-from core.numbers import ZERO, mean, show
 from core.labels import RATING_LABELS
+from core.numbers import ZERO, mean, show
 
 if TYPE_CHECKING:
     from core.scheme import Scheme

@@ -38,7 +38,7 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class PointsResult:
-    quarters: tuple[Parts, Parts, Parts, Parts]
+    quarters: tuple[Parts, ...]  # the four quarters
     year: Parts
     veto_quarter: int | None
     list_deductions: int  # how many uncategorised deductions the year holds
@@ -55,9 +55,15 @@ def _category_of(scheme: Scheme, e: Entry) -> str | None:
     return None
 
 
+def _quarter(e: Entry) -> int:
+    """A checked entry's quarter: the checks settle it from the month where only that is given."""
+    assert e.quarter is not None, "an entry without its quarter"
+    return e.quarter
+
+
 def _veto_quarter(entries: list[Entry]) -> Entry | None:
     vetoes = [e for e in entries if e.kind == "veto"]
-    return min(vetoes, key=lambda e: e.quarter) if vetoes else None
+    return min(vetoes, key=_quarter) if vetoes else None
 
 
 def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True) -> PointsResult:
@@ -66,11 +72,13 @@ def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True) ->
     return _cumulative(scheme, entries, explain)
 
 
-def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None, explain: bool) -> tuple[list[Parts], list[Reason]]:
+def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None,
+            explain: bool) -> tuple[list[Parts], list[Reason]]:
     if veto is None:
         return quarters, []
+    vq = _quarter(veto)
     out = [
-        q if i + 1 < veto.quarter else Parts(q.base, q.bonus, q.deduction, ZERO)
+        q if i + 1 < vq else Parts(q.base, q.bonus, q.deduction, ZERO)
         for i, q in enumerate(quarters)
     ]
     if not explain:
@@ -78,7 +86,8 @@ def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None, explain: 
     item = scheme.item(veto.item) if veto.item else None
     what = veto.note or (item.label if item else "一票否决事项")
     clause = f"{item.clause}；{scheme.veto.clause}" if item else scheme.veto.clause
-    return out, [Reason("veto", f"第{veto.quarter}季度{scheme.veto.label}（{what}）：自该季度起季度积分为0，年度积分为0", clause)]
+    text = f"第{veto.quarter}季度{scheme.veto.label}（{what}）：自该季度起季度积分为0，年度积分为0"
+    return out, [Reason("veto", text, clause)]
 
 
 def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResult:
@@ -93,20 +102,23 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
     cat_q: list[dict[str, Decimal]] = [{}, {}, {}, {}]
     n_list = 0
     veto: Entry | None = None
+    veto_q = 0
     for e in entries:
-        kind = e.kind
+        kind, qi, pts = e.kind, _quarter(e) - 1, e.points
         if kind == "bonus":
-            bonus_q[e.quarter - 1] += e.points
+            assert pts is not None, "a bonus without points"  # the checks require them
+            bonus_q[qi] += pts
         elif kind == "deduction":
+            assert pts is not None, "a deduction without points"
             cat = _category_of(scheme, e) if cats else None
             if cat in cats:
-                d = cat_q[e.quarter - 1]
-                d[cat] = d.get(cat, ZERO) + e.points
+                d = cat_q[qi]
+                d[cat] = d.get(cat, ZERO) + pts
             else:
-                list_q[e.quarter - 1] += e.points
+                list_q[qi] += pts
                 n_list += 1
-        elif kind == "veto" and (veto is None or e.quarter < veto.quarter):
-            veto = e
+        elif kind == "veto" and (veto is None or qi + 1 < veto_q):
+            veto, veto_q = e, qi + 1
     quarters: list[Parts] = []
     reasons: list[Reason] = []
     bonus_sum = list_sum = ZERO
@@ -128,14 +140,15 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
     if explain:
         reasons.append(Reason("points", "全年" + reasons[3].text.split("：", 1)[1], scheme.points.clause))
         if cap is not None and bonus_sum > cap:
-            reasons.append(Reason("bonus", f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
+            reasons.append(Reason("bonus",
+                                  f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
                                   scheme.bonus.clause))
         for name, v in cat_sum.items():
             if v > cats[name]:
                 reasons.append(Reason("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
                                       scheme.deduction.clause))
         reasons.extend(veto_reasons)
-    return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))  # type: ignore[arg-type]
+    return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))
 
 
 def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal], cats: dict[str, Decimal],
@@ -143,7 +156,8 @@ def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal],
     base = f"基础分{show(full)}"
     lost = {n: min(v, cats[n]) for n, v in cat_sum.items() if v}
     if lost:
-        base += "（" + "，".join(f"{n}扣{show(v)}" for n, v in lost.items()) + f"，计{show(full - sum(lost.values(), ZERO))}）"
+        base += ("（" + "，".join(f"{n}扣{show(v)}" for n, v in lost.items())
+                 + f"，计{show(full - sum(lost.values(), ZERO))}）")
     bonus = f"{scheme.bonus.label}{show(counted)}"
     if counted != bonus_sum:
         bonus += f"（合计{show(bonus_sum)}，上限{show(counted)}）"
@@ -193,7 +207,8 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
             why = [f"{n}{show(max(ZERO, score.get(n, cats[n]) - ded.get(n, ZERO)))}/{show(cats[n])}"
                    for n in cats if n in score or n in ded]
             if raw_bonus:
-                why.append(f"{scheme.bonus.label}{show(counted)}" + (f"（合计{show(raw_bonus)}）" if counted != raw_bonus else ""))
+                why.append(f"{scheme.bonus.label}{show(counted)}"
+                           + (f"（合计{show(raw_bonus)}）" if counted != raw_bonus else ""))
             notes.append(f"{mi + 1}月{show(actual + counted)}（{'，'.join(why)}）")
     quarters = [
         Parts(base_full, mean([m.bonus for m in month_parts[q * 3:q * 3 + 3]]),
@@ -215,10 +230,11 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
             months = "、".join(f"{m + 1}月{show(month_parts[m].figure)}" for m in range(qi * 3, qi * 3 + 3))
             reasons.append(Reason(f"quarter:{qi + 1}", f"第{qi + 1}季度：{months}，平均{show(quarters[qi].figure)}",
                                   scheme.points.clause))
-        text = (f"每月满分{show(base_full + (cap or ZERO))}（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
+        text = (f"每月满分{show(base_full + (cap or ZERO))}"
+                f"（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
                 + ("，".join(notes) + "，其余各月" if notes else "各月均") + f"{default}；"
                 + "季度取3个月平均：" + "、".join(show(q.figure) for q in quarters)
                 + f"；全年取4个季度平均 = {show(points)}")
         reasons.append(Reason("points", text, scheme.points.clause))
         reasons.extend(veto_reasons)
-    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons))  # type: ignore[arg-type]
+    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons))

@@ -87,9 +87,10 @@ def describe(when: Condition, s: Standing | None = None) -> str:
         bits.append("正式党员" if when.status == "full" else "预备党员")
     if when.vetoed:
         bits.append("一票否决")
-    for name, mine, lo, hi in (("总分", s and s.total, when.total_min, when.total_below),
-                               ("积分", s and s.points, when.points_min, when.points_below),
-                               ("评议分", s and s.evaluation, when.evaluation_min, when.evaluation_below)):
+    for name, mine, lo, hi in (("总分", None if s is None else s.total, when.total_min, when.total_below),
+                               ("积分", None if s is None else s.points, when.points_min, when.points_below),
+                               ("评议分", None if s is None else s.evaluation, when.evaluation_min,
+                                when.evaluation_below)):
         if lo is not None:
             bits.append(cmp(name, mine, "≥", lo))
         if hi is not None:

@@ -13,12 +13,12 @@ from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic_core import ErrorDetails
 
+from core.labels import RATING_LABELS
 from core.numbers import dec, fraction_of
-
 from core.toml import tomllib
 
-from core.labels import RATING_LABELS  # noqa: E402,F401  (re-exported)
 FLAGS: tuple[str, ...] = (
     "exempt",
     "vetoed",
@@ -123,6 +123,15 @@ class VetoRule(_Model):
     clause: Text
 
 
+class BallotRule(_Model):
+    """When a paper ballot is void (无效票): returned but not counted. A name left unmarked
+    on a ballot that is otherwise valid is not rated on it."""
+
+    excellent_share: Share | None = Fraction(1, 3)  # more 优秀 than this share of the names: void
+    all_unmarked_void: bool = True  # a ballot with no name marked (空白票) is void
+    clause: str = ""
+
+
 class EvaluationRule(_Model):
     label: Text = "民主评议"
     values: dict[str, Number]
@@ -131,7 +140,14 @@ class EvaluationRule(_Model):
     blend: Literal["none", "weighted", "added"] = "none"
     points_weight: NonNegative | None = None
     evaluation_weight: NonNegative | None = None
+    ballot: BallotRule = BallotRule()
     clause: str = ""
+
+    def weights(self) -> tuple[Decimal, Decimal]:
+        """(points weight, evaluation weight) of blend = 'weighted', where validation requires both."""
+        pw, ew = self.points_weight, self.evaluation_weight
+        assert pw is not None and ew is not None, "blend = 'weighted' without its weights"
+        return pw, ew
 
 
 class TotalRule(_Model):
@@ -276,7 +292,7 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
@@ -363,9 +379,9 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
         for key in ("points_weight", "evaluation_weight"):
             if getattr(ev, key) is None:
                 out.append((f"evaluation.{key}", "required when blend = 'weighted'"))
-        if ev.points_weight is not None and ev.evaluation_weight is not None:
-            if ev.points_weight + ev.evaluation_weight != 1:
-                out.append(("evaluation.evaluation_weight", "the two weights must add up to 1"))
+        if (ev.points_weight is not None and ev.evaluation_weight is not None
+                and ev.points_weight + ev.evaluation_weight != 1):
+            out.append(("evaluation.evaluation_weight", "the two weights must add up to 1"))
     elif ev.points_weight is not None or ev.evaluation_weight is not None:
         out.append(("evaluation.blend", "weights are given but blend is not 'weighted'"))
 
@@ -378,7 +394,8 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
             out.append((f"{where}.grade", f"'{rule.grade}' is not one of grading.grades ({'/'.join(grades)})"))
     if not s.grading.rules[-1].when.is_empty():
         last = len(s.grading.rules) - 1
-        out.append((f"grading.rules[{last}].when", "the last rule must have no conditions, so every member gets an answer"))
+        out.append((f"grading.rules[{last}].when",
+                    "the last rule must have no conditions, so every member gets an answer"))
 
     for i, flag in enumerate(s.flags):
         if flag.flag == "excellent_eligible" and flag.when.status != "full":

@@ -8,14 +8,29 @@ ready, three of them contested, and the year's evaluation still to collect.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from core.demo import BRANCH, ROSTER, SCHEME_ID, YEAR, demo_branch_year
+from core.demo import (
+    BRANCH,
+    DISSENT,
+    MEETING_LENGTH_MINUTES,
+    OBJECTIONS,
+    RESOLUTIONS,
+    ROSTER,
+    SCHEME_ID,
+    SPEECHES,
+    VOTE_METHODS,
+    YEAR,
+    demo_branch_year,
+)
 from core.schemes import builtin, builtin_text
 from db.engine import database_url, is_url, open_engine, shown_url
 from db.errors import StoreError
 from db.store import MeetingFacts, Store, now
+from db.tables import saved_id
 
 PLACE = "门诊楼五楼党员活动室"
 HOST = "王建国"
@@ -44,8 +59,8 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
     if store.years():
         raise StoreError(f"{shown_url(database_url(db))} 中已有支部数据，示范数据只能写入空的数据库")
     store.init_branch(BRANCH, SCHEME_ID, builtin_text(SCHEME_ID), YEAR)
-    rows = []
-    for i, d in enumerate(ROSTER):
+    rows: list[dict[str, Any]] = []
+    for d in ROSTER:
         rows.append(dict(name=d.name, gender=d.gender, birth_month=d.birth, post=d.post, status=d.status,
                          status_since="2026-01-08" if d.status == "probationary" else "",
                          exempt=bool(d.exempt_reason), exempt_reason=d.exempt_reason,
@@ -56,7 +71,7 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
     to_id = {f"m{i + 1:02d}": ids[i] for i in range(len(ids))}
     year = demo_branch_year(builtin(SCHEME_ID))
     for q in range(1, 5):
-        store.clock = lambda q=q: ENTERED[q]
+        store.clock = _at(ENTERED[q])
         rows = [dict(quarter=q, member_id=to_id[e.member], kind=e.kind, points=e.points, item=e.item, level=e.level,
                      note=e.note, evidence="支部登记材料") for e in year.entries if e.quarter == q]
         entry_ids = store.add_entries(YEAR, rows)
@@ -64,10 +79,14 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
             _hold_meeting(store, q, by_name, entry_ids)
         else:
             # Objections raised before today's meeting: three entries wait for the vote.
-            for entry_id in entry_ids[2:8:2]:
-                store.contest_entry(entry_id)
+            for entry_id, (who, why) in zip(entry_ids[2:8:2], OBJECTIONS[4], strict=False):
+                store.contest_entry(entry_id, who, why)
     store.clock = now
     return store
+
+
+def _at(when: datetime) -> Callable[[], datetime]:
+    return lambda: when
 
 
 def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list[int]) -> None:
@@ -78,17 +97,26 @@ def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list
             continue
         away = ABSENT[q].get(m.name)
         if away:
-            store.roll_call(YEAR, q, m.id, False, away[0], away[1])  # type: ignore[arg-type]
+            store.roll_call(YEAR, q, saved_id(m), False, away[0], away[1])
         else:
-            store.roll_call(YEAR, q, m.id, True)  # type: ignore[arg-type]
+            store.roll_call(YEAR, q, saved_id(m), True)
     # One contested entry passes, one fails, at every meeting.
     passing, failing = entry_ids[1], entry_ids[4]
     quorum = store.quorum(YEAR, q)
-    store.contest_entry(passing)
-    store.vote(passing, quorum.voting_present - 3, 2, 1)
-    store.contest_entry(failing)
-    store.vote(failing, 6, quorum.voting_present - 8, 2)
+    (who1, why1), (who2, why2) = OBJECTIONS[q]
+    store.contest_entry(passing, who1, why1)
+    store.vote(passing, quorum.voting_present - 3, 2, 1, method=VOTE_METHODS[0])
+    store.contest_entry(failing, who2, why2)
+    store.vote(failing, 6, quorum.voting_present - 8, 2, method=VOTE_METHODS[1])
     for entry_id in entry_ids:
         if entry_id not in (passing, failing):
             store.confirm_entry(entry_id)
+    for item, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
+        for speaker, points in speeches:
+            store.add_agenda_note(YEAR, q, item, "speech", points, speaker)
+        if item == 2:
+            store.add_agenda_note(YEAR, q, item, "dissent", DISSENT[1], DISSENT[0])
+        store.set_resolution(YEAR, q, item, resolution)
+    ended = store.end_meeting(YEAR, q, MEETING_DAYS[q] + timedelta(minutes=MEETING_LENGTH_MINUTES[q - 1]))
+    store.clock = lambda: ended  # the quarter is locked as the meeting closes
     store.lock(YEAR, q)

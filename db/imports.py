@@ -56,7 +56,8 @@ def read_table(path: str | Path) -> tuple[list[str], list[Row]]:
     name = path.name
     ending = path.suffix.lower()
     if ending == ".xls":
-        raise ImportProblems([f"{name}：这是旧版 Excel（.xls）文件，无法直接导入，请在 Excel 中另存为 .xlsx 或 CSV 后再导入"])
+        raise ImportProblems([f"{name}：这是旧版 Excel（.xls）文件，无法直接导入，"
+                              "请在 Excel 中另存为 .xlsx 或 CSV 后再导入"])
     if ending not in (".csv", ".xlsx"):
         raise ImportProblems([f"{name}：只能导入 .xlsx 或 .csv 表格文件，不能导入“{path.suffix or '无扩展名'}”文件"])
     try:
@@ -107,7 +108,8 @@ def _decode(name: str, data: bytes) -> str:
 
 def _xlsx_rows(name: str, path: Path, data: bytes) -> list[list[Any]]:
     if data.startswith(_XLS_SIGNATURE):
-        raise ImportProblems([f"{name}：这是旧版 Excel（.xls）文件，扩展名却是 .xlsx，请在 Excel 中另存为 .xlsx 或 CSV"])
+        raise ImportProblems([f"{name}：这是旧版 Excel（.xls）文件，扩展名却是 .xlsx，"
+                              "请在 Excel 中另存为 .xlsx 或 CSV"])
     if not data.startswith(_ZIP_SIGNATURE):
         raise ImportProblems([f"{name}：不是 Excel 工作簿（.xlsx），文件已损坏或是别的文件改了扩展名"])
     import openpyxl  # here, not at the top: only an XLSX import pays for loading it
@@ -115,8 +117,9 @@ def _xlsx_rows(name: str, path: Path, data: bytes) -> list[list[Any]]:
     try:
         # data_only: a formula cell gives the value Excel last computed, not its formula.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure inside the archive means the same thing to the user
-        raise ImportProblems([f"{name}：无法打开这个 Excel 工作簿，文件可能已损坏，请在 Excel 中打开后重新保存为 .xlsx"]) from None
+    except Exception:  # any failure inside the archive means the same thing to the user
+        raise ImportProblems([f"{name}：无法打开这个 Excel 工作簿，文件可能已损坏，"
+                              "请在 Excel 中打开后重新保存为 .xlsx"]) from None
     try:
         if not wb.worksheets:
             raise ImportProblems([f"{name}：工作簿中没有工作表"])
@@ -125,7 +128,7 @@ def _xlsx_rows(name: str, path: Path, data: bytes) -> list[list[Any]]:
         ws.reset_dimensions()
         try:
             return [list(r) for r in ws.iter_rows(values_only=True)]
-        except Exception:  # noqa: BLE001 - a corrupt sheet inside a valid archive
+        except Exception:  # a corrupt sheet inside a valid archive
             raise ImportProblems([f"{name}：第一个工作表已损坏，无法读取，请在 Excel 中打开后重新保存"]) from None
     finally:
         wb.close()  # read-only mode keeps the file open until closed
@@ -141,7 +144,8 @@ def _table(name: str, raw: list[list[Any]]) -> tuple[list[str], list[Row]]:
     seen: dict[str, int] = {}
     for col, h in enumerate(headers, start=1):
         if h and h in seen:
-            raise ImportProblems([f"{name} 第{head_no}行：第{seen[h]}列和第{col}列的表头都是“{h}”，请删去或改名其中一列"])
+            raise ImportProblems([f"{name} 第{head_no}行：第{seen[h]}列和第{col}列的表头都是“{h}”，"
+                                  "请删去或改名其中一列"])
         seen.setdefault(h, col)
     rows = []
     for n, values in body:
@@ -309,6 +313,7 @@ def _quarter(value: Any, year: int | None) -> int:
 def _month(value: Any, year: int | None) -> int:
     """The month from 3, 03, 3月, or 2026-03 / 2026年3月 / a date cell (of `year` when given)."""
     shown = _text(value)
+    y: int | None
     if isinstance(value, (datetime, date)):
         y, n = value.year, value.month
     else:
@@ -530,12 +535,14 @@ def _read_items(path: str | Path, members_by_name: dict[str, int], year: int | N
 def import_items(store: Store, path: str | Path, year: int) -> int:
     """Record every entry in the file for `year`, or none; the number recorded. The store
     checks each against the scheme's catalogue and names the row it refuses."""
+    from db.tables import saved_id
+
     by_name: dict[str, int] = {}
     ambiguous: set[str] = set()
     for m in store.members():
         if m.name in by_name:
             ambiguous.add(m.name)
-        by_name[m.name] = m.id  # type: ignore[assignment]
+        by_name[m.name] = saved_id(m)
     rows, numbers = _read_items(path, by_name, year, ambiguous)
     name = Path(path).name
     return len(store.add_entries(year, rows, where=[f"{name} 第{n}行" for n in numbers]))

@@ -16,21 +16,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import String, type_coerce
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
-from core.branch import BranchYear, Entry, HistoryRecord, Ratings
+from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status, is_kind
 from core.branch import Member as CoreMember
 from core.checks import check_entry
 from core.engine import YearResult, score
 from core.labels import RATING_LABELS
 from db.errors import StoreError
+from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.tables import (
-    AuditLog, Ballot, BallotCount, Branch, Lock, Meeting, Member, PastResult, PointsEntry, Quarter,
-    QuarterMember, RollCall, SchemeYear, Tally, UndoSlot, Vote,
+    AgendaNote,
+    AuditLog,
+    Ballot,
+    BallotCount,
+    Branch,
+    Lock,
+    Meeting,
+    Member,
+    Objection,
+    PastResult,
+    PointsEntry,
+    Quarter,
+    QuarterMember,
+    RollCall,
+    SchemeYear,
+    Tally,
+    UndoSlot,
+    Vote,
+    saved_id,
 )
 from db.votes import QuorumStatus, VoteOutcome, decide_vote, quorum_of
 
@@ -40,6 +59,10 @@ if TYPE_CHECKING:
 STATUSES = ("申报", "已确认", "有异议", "表决通过", "表决未通过", "撤回")
 COUNTED = ("申报", "已确认", "表决通过")  # entries that count towards the figures
 ABSENCE_REASONS = ("病假", "事假", "公差", "其他")
+
+
+# Which console wrote an undo slot: random per process, kept inside the slot's JSON payload.
+SESSION = secrets.token_hex(8)
 
 
 def now() -> datetime:
@@ -80,32 +103,38 @@ class MeetingFacts:
     agenda: str = ""
 
 
-class Store:
-    """Operations on one database. `actor` names who works the console (the audit log)."""
+class Store(RecordOps):
+    """Operations on one database. `actor` names who works the console (the audit log).
+    The meeting's record (objections, agenda notes, end, cancelling) lives in db.record."""
 
-    def __init__(self, engine: Engine, actor: str = "", clock: Callable[[], datetime] | None = None):
+    def __init__(self, engine: Engine, actor: str = "", clock: Callable[[], datetime] | None = None,
+                 session: str = SESSION):
         self.engine = engine
         self.actor = actor
         self.clock = clock or now  # when things happen; the demo replays a year on its own dates
+        self.session = session  # undo takes back only what this session did
+        # Why this store may not write (another console holds the database), or "" when it may.
+        self.read_only = ""
 
     # --- plumbing ---------------------------------------------------------------------------------
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         """One transaction: commit at the end, roll back on any refusal or fault."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            with s.begin():
-                yield s
+        if self.read_only:
+            raise StoreError(self.read_only)
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            yield s
 
     def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None:
         s.add(AuditLog(at=self.clock(), actor=self.actor, action=action, quarter_id=quarter_id,
                        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)))
 
-    def _undo_slot(self, s: Session, quarter_id: int, action: str, payload: dict[str, Any]) -> None:
-        slot = s.get(UndoSlot, quarter_id)
-        text = json.dumps(payload, ensure_ascii=False, default=str)
+    def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None:
+        slot = s.get(UndoSlot, q.id)
+        text = json.dumps({**payload, "session": self.session}, ensure_ascii=False, default=str)
         if slot is None:
-            s.add(UndoSlot(quarter_id=quarter_id, action=action, payload=text))
+            s.add(UndoSlot(quarter_id=q.id, action=action, payload=text))
         else:
             slot.action, slot.payload = action, text
             s.add(slot)
@@ -175,7 +204,7 @@ class Store:
 
     def years(self) -> list[int]:
         with Session(self.engine) as s:
-            return [sy.year for sy in s.exec(select(SchemeYear).order_by(SchemeYear.year))]
+            return [sy.year for sy in s.exec(select(SchemeYear).order_by(col(SchemeYear.year)))]
 
     def scheme_name(self, year: int) -> str:
         """The scheme's name for a title line, without validating the whole scheme."""
@@ -193,7 +222,7 @@ class Store:
 
     def quarters(self, year: int) -> list[Quarter]:
         with Session(self.engine) as s:
-            return list(s.exec(select(Quarter).where(Quarter.year == year).order_by(Quarter.number)))
+            return list(s.exec(select(Quarter).where(Quarter.year == year).order_by(col(Quarter.number))))
 
     def quarter(self, year: int, number: int) -> Quarter:
         with Session(self.engine) as s:
@@ -206,19 +235,20 @@ class Store:
             branch = self._branch(s)
             existing = {(m.name, m.birth_month): m for m in s.exec(select(Member))}
             seq = len(existing)
-            ids = []
+            ids: list[int] = []
             for i, row in enumerate(rows):
                 here = where[i] if where else f"第{i + 1}人"
                 key = (row["name"], row.get("birth_month", ""))
                 found = existing.get(key)
                 if found is not None:
-                    raise StoreError(f"{here}：“{row['name']}”" + ("曾在名册中（已转出）" if found.left else "已在名册中"))
+                    raise StoreError(f"{here}：“{row['name']}”"
+                                     + ("曾在名册中（已转出）" if found.left else "已在名册中"))
                 seq += 1
                 m = Member(branch_id=branch.id, seq=seq, **row)
                 s.add(m)
                 s.flush()
                 existing[key] = m
-                ids.append(m.id)  # type: ignore[arg-type]
+                ids.append(saved_id(m))
             self._audit(s, "members_added", count=len(rows), names=[r["name"] for r in rows])
         return ids
 
@@ -235,7 +265,7 @@ class Store:
 
     def members(self, include_left: bool = False) -> list[Member]:
         with Session(self.engine) as s:
-            q = select(Member).order_by(Member.seq)
+            q = select(Member).order_by(col(Member.seq))
             rows = list(s.exec(q))
             return rows if include_left else [m for m in rows if not m.left]
 
@@ -278,7 +308,7 @@ class Store:
             if undoable and len(ids) == 1:
                 q = self._quarter(s, year, rows[0]["quarter"])
                 if q.state == "meeting":  # an item raised at the meeting can be taken back at once
-                    self._undo_slot(s, q.id, "entry", {"entry": ids[0]})  # type: ignore[arg-type]
+                    self._undo_slot(s, q, "entry", {"entry": ids[0]})
         return ids
 
     def _add_entry(self, s: Session, scheme: Scheme, year: int, quarter: int, member_id: int, kind: str,
@@ -292,26 +322,26 @@ class Store:
         if item and not note:
             found = scheme.item(item)
             note = found.label if found else ""
-        row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,  # type: ignore[arg-type]
+        row = PointsEntry(quarter_id=q.id, member_id=member_id, month=month, kind=kind, item_code=item,
                           level=level, category=category, points=pts, note=note, evidence=evidence,
                           status=status, entered_at=self.clock(), entered_by=entered_by or self.actor)
         s.add(row)
         s.flush()
         self._audit(s, "entry_added", q.id, entry=row.id, member=m.name, kind=kind, points=pts, item=item, note=note)
-        return row.id  # type: ignore[return-value]
+        return saved_id(row)
 
     def _check_entry(self, s: Session, q: Quarter, m: Member, kind: str, pts: Decimal | None, item: str | None,
                      level: str | None, category: str | None, month: int | None, status: str) -> None:
         if status not in STATUSES:
             raise StoreError(f"事项状态“{status}”不对，应为{'/'.join(STATUSES)}")
-        if kind not in ("bonus", "deduction", "score", "veto"):
+        if not is_kind(kind):
             raise StoreError(f"事项类别“{kind}”不对")
         if month is not None and Entry.quarter_of(month) != q.number:
             raise StoreError(f"{month}月不在第{q.number}季度")
         if m.exempt:
             raise StoreError(f"{m.name}免于积分管理，不记积分事项")
         scheme = self._scheme(s, q.year)
-        e = Entry(str(m.id), kind, q.number, month, pts, category, item, level)  # type: ignore[arg-type]
+        e = Entry(str(m.id), kind, q.number, month, pts, category, item, level)
         problems = check_entry(scheme, e)
         if problems:
             raise StoreError(f"{m.name}的事项不符合积分方案：" + "；".join(zh for _, _, zh in problems))
@@ -323,10 +353,13 @@ class Store:
                 q = q.where(Quarter.number == number)
             if member_id is not None:
                 q = q.where(PointsEntry.member_id == member_id)
-            return list(s.exec(q.order_by(PointsEntry.id)))
+            return list(s.exec(q.order_by(col(PointsEntry.id))))
 
     def _set_status(self, entry_id: int, status: str, allowed_from: tuple[str, ...], action: str,
-                    needs_meeting: bool) -> None:
+                    needs_meeting: bool,
+                    also: Callable[[Session, PointsEntry], dict[str, Any]] | None = None) -> None:
+        """Change an entry's state; `also` records what goes with it in the same transaction
+        and returns what its undo needs."""
         with self._tx() as s:
             e = s.get(PointsEntry, entry_id)
             if e is None:
@@ -342,18 +375,42 @@ class Store:
             before = e.status
             e.status = status
             s.add(e)
-            self._audit(s, action, q.id, entry=entry_id, before=before, after=status)
+            extra = also(s, e) if also else {}
+            self._audit(s, action, q.id, entry=entry_id, before=before, after=status, **extra)
             if q.state == "meeting":
-                self._undo_slot(s, q.id, "status", {"entry": entry_id, "status": before})  # type: ignore[arg-type]
+                self._undo_slot(s, q, "status", {"entry": entry_id, "status": before, **extra})
 
-    def contest_entry(self, entry_id: int) -> None:
+    def contest_entry(self, entry_id: int, raised_by: str, reason: str) -> None:
         """有异议: the entry goes to a vote and stops counting until it passes. An objection
-        may be raised before the meeting or during it."""
-        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False)
+        may be raised before the meeting or during it; it names who raised it and why."""
+        raised_by, reason = raised_by.strip(), reason.strip()
+        if not raised_by:
+            raise StoreError("请写明异议由谁提出")
+        if not reason:
+            raise StoreError("请写明异议的理由")
+
+        def record(s: Session, e: PointsEntry) -> dict[str, Any]:
+            row = Objection(quarter_id=e.quarter_id, entry_id=e.id, raised_by=raised_by, reason=reason)
+            s.add(row)
+            s.flush()
+            return {"objection": row.id, "raised_by": raised_by, "reason": reason}
+
+        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False, record)
 
     def drop_objection(self, entry_id: int) -> None:
-        """撤回异议: the objection is taken back before any vote; the entry stands as 申报."""
-        self._set_status(entry_id, "申报", ("有异议",), "objection_dropped", False)
+        """撤回异议: the objection is taken back before any vote; the entry stands as 申报.
+        The objection stays on the record, marked withdrawn."""
+
+        def withdraw(s: Session, e: PointsEntry) -> dict[str, Any]:
+            row = s.exec(select(Objection).where(Objection.entry_id == e.id, col(Objection.withdrawn).is_(False))
+                         .order_by(col(Objection.id).desc())).first()
+            if row is None:
+                return {}
+            row.withdrawn = True
+            s.add(row)
+            return {"withdrawn": row.id}
+
+        self._set_status(entry_id, "申报", ("有异议",), "objection_dropped", False, withdraw)
 
     def confirm_entry(self, entry_id: int) -> None:
         """已确认 at the meeting."""
@@ -365,12 +422,16 @@ class Store:
 
     # --- the meeting ------------------------------------------------------------------------------
 
-    def open_meeting(self, year: int, number: int, facts: MeetingFacts) -> None:
+    def open_meeting(self, year: int, number: int, facts: MeetingFacts, confirm_date: bool = False) -> None:
+        """Open the quarter's meeting. A date outside the quarter, or before the previous
+        meeting, is refused unless `confirm_date` says the secretary has confirmed it."""
         with self._tx() as s:
             q = self._open_quarter(s, year, number)
             if q.state == "meeting":
                 raise StoreError(f"{quarter_name(year, number)}的党员大会已经开始")
-            s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,  # type: ignore[arg-type]
+            if not confirm_date:
+                check_meeting_date(s, q, facts.held_at)
+            s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
                           recorder=facts.recorder, observers=facts.observers, agenda=facts.agenda))
             q.state = "meeting"
             s.add(q)
@@ -382,20 +443,33 @@ class Store:
             q = self._quarter(s, year, number)
             return s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
 
-    def set_meeting_facts(self, year: int, number: int, **changes: str) -> None:
+    def set_meeting_facts(self, year: int, number: int, confirm_date: bool = False,
+                          **changes: str | datetime | None) -> None:
+        """Change the meeting's facts; a new date is checked as at the opening (`confirm_date`),
+        the end may not come before the start, and an agenda item that holds notes stays."""
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
-            allowed = ("held_at", "place", "host", "recorder", "observers", "agenda")
+            allowed = ("held_at", "place", "host", "recorder", "observers", "agenda", "ended_at")
             before = {}
             for k, v in changes.items():
                 if k not in allowed:
                     raise StoreError(f"会议信息没有“{k}”一项")
                 before[k] = getattr(mt, k)
                 setattr(mt, k, v)
+            if "held_at" in changes and changes["held_at"] != before["held_at"] and not confirm_date:
+                check_meeting_date(s, q, mt.held_at)
+            if mt.ended_at is not None and mt.ended_at < mt.held_at:
+                raise StoreError(f"散会时间 {mt.ended_at:%Y-%m-%d %H:%M} 早于开会时间 {mt.held_at:%Y-%m-%d %H:%M}")
+            if "agenda" in changes:
+                items = len([a for a in mt.agenda.splitlines() if a.strip()])
+                used = max((n.item for n in s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id))), default=0)
+                if used > items:
+                    raise StoreError(f"第{used}项议题下已有发言或决议记录，不能删去该议题")
             s.add(mt)
             self._audit(s, "meeting_facts", q.id, **changes)
-            self._undo_slot(s, q.id, "facts", before)  # type: ignore[arg-type]
+            self._undo_slot(s, q, "facts", {k: v.isoformat() if isinstance(v, datetime) else v
+                                            for k, v in before.items()})
 
     def roll_call(self, year: int, number: int, member_id: int, present: bool, reason: str = "",
                   opinion: str = "") -> None:
@@ -409,24 +483,24 @@ class Store:
                 raise StoreError(f"{m.name}经批准免于参加党员大会，不需签到")
             row = s.exec(select(RollCall).where(RollCall.quarter_id == q.id, RollCall.member_id == member_id)).first()
             before = None if row is None else {"present": row.present, "reason": row.reason, "opinion": row.opinion}
-            row = row or RollCall(quarter_id=q.id, member_id=member_id, present=present)  # type: ignore[arg-type]
+            row = row or RollCall(quarter_id=q.id, member_id=member_id, present=present)
             row.present, row.reason, row.opinion = present, "" if present else reason, "" if present else opinion
             s.add(row)
             self._audit(s, "roll_call", q.id, member=m.name, present=present, reason=row.reason)
-            self._undo_slot(s, q.id, "roll_call", {"member": member_id, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "roll_call", {"member": member_id, "before": before})
 
     def roll_call_rest(self, year: int, number: int) -> int:
         """Everyone not yet called is present: one action, undone as one. The number marked."""
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             called = {r.member_id for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
-            rest = [m for m in s.exec(select(Member).order_by(Member.seq))
+            rest = [m for m in s.exec(select(Member).order_by(col(Member.seq)))
                     if not m.left and not m.meeting_exempt and m.id not in called]
             for m in rest:
-                s.add(RollCall(quarter_id=q.id, member_id=m.id, present=True))  # type: ignore[arg-type]
+                s.add(RollCall(quarter_id=q.id, member_id=m.id, present=True))
             if rest:
                 self._audit(s, "roll_call_rest", q.id, members=[m.name for m in rest])
-                self._undo_slot(s, q.id, "roll_call_rest", {"members": [m.id for m in rest]})  # type: ignore[arg-type]
+                self._undo_slot(s, q, "roll_call_rest", {"members": [m.id for m in rest]})
             return len(rest)
 
     def roll_calls(self, year: int, number: int) -> dict[int, RollCall]:
@@ -448,8 +522,10 @@ class Store:
         return quorum_of(members, calls, day)
 
     def vote(self, entry_id: int, yes: int, no: int, abstain: int, *, count_written: bool = False,
-             written_yes: int = 0, written_no: int = 0, written_abstain: int = 0) -> VoteOutcome:
-        """表决 on a contested entry; refused without a quorum or with impossible counts."""
+             written_yes: int = 0, written_no: int = 0, written_abstain: int = 0, method: str = "举手") -> VoteOutcome:
+        """表决 on a contested entry, taken by `method` (举手 or 无记名投票); refused without a
+        quorum or with impossible counts."""
+        check_vote_method(method)
         with self._tx() as s:
             e = s.get(PointsEntry, entry_id)
             if e is None:
@@ -463,21 +539,21 @@ class Store:
             if not count_written:
                 written_yes = written_no = written_abstain = 0
             outcome = decide_vote(status, yes, no, abstain, written_yes, written_no, written_abstain)
-            s.add(Vote(quarter_id=q.id, entry_id=entry_id, yes=yes, no=no, abstain=abstain,  # type: ignore[arg-type]
+            s.add(Vote(quarter_id=q.id, entry_id=entry_id, yes=yes, no=no, abstain=abstain,
                        written_yes=written_yes, written_no=written_no, written_abstain=written_abstain,
                        expected=status.voting_expected, present=status.voting_present, passed=outcome.passed,
-                       rule=outcome.rule))
+                       rule=outcome.rule, method=method))
             e.status = "表决通过" if outcome.passed else "表决未通过"
             s.add(e)
             self._audit(s, "vote", q.id, entry=entry_id, yes=yes, no=no, abstain=abstain, written_yes=written_yes,
-                        written_no=written_no, written_abstain=written_abstain, passed=outcome.passed)
-            self._undo_slot(s, q.id, "vote", {"entry": entry_id})  # type: ignore[arg-type]
+                        written_no=written_no, written_abstain=written_abstain, passed=outcome.passed, method=method)
+            self._undo_slot(s, q, "vote", {"entry": entry_id})
             return outcome
 
     def votes(self, year: int, number: int) -> list[Vote]:
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
-            return list(s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(Vote.id)))
+            return list(s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(col(Vote.id))))
 
     # --- democratic evaluation --------------------------------------------------------------------
 
@@ -485,17 +561,21 @@ class Store:
         """Who appears on a ballot: members on the roster who are not exempt."""
         return [m for m in self.members() if not m.exempt]
 
-    def add_ballot(self, year: int, number: int, marks: dict[int, str] | None, round: int = 1) -> None:
-        """One paper ballot: a rating for every graded member, or None for a blank ballot."""
+    def add_ballot(self, year: int, number: int, marks: dict[int, str] | None, round: int = 1,
+                   void: str = "") -> str:
+        """One paper ballot as it came: ratings for the names marked on it (a name left
+        unmarked is not rated on it), or None when nothing is marked. The scheme's ballot
+        rules decide whether it is void; `void` records a reason the secretary sees on the
+        paper (e.g. 无法辨认). A void ballot is returned, not counted, and keeps no marks.
+        Returns the reason it is void, or ""."""
+        from core.ballots import BallotRules, void_reason
+
+        void = void.strip()
         with self._tx() as s:
             q = self._meeting_quarter(s, year, number)
             self._check_round(s, q, round)
             graded = [m for m in s.exec(select(Member)) if not m.left and not m.exempt]
             if marks:
-                missing = [m.name for m in graded if m.id not in marks]
-                if missing:
-                    raise StoreError(f"这张票还有{len(missing)}人没有评定：{'、'.join(missing[:5])}"
-                                     + ("等" if len(missing) > 5 else ""))
                 ids = {m.id for m in graded}
                 stray = [k for k in marks if k not in ids]
                 if stray:
@@ -503,12 +583,18 @@ class Store:
                 bad = [v for v in marks.values() if v not in RATING_LABELS]
                 if bad:
                     raise StoreError(f"“{bad[0]}”不是测评等次（{'/'.join(RATING_LABELS)}）")
+            rule = self._scheme(s, q.year).evaluation.ballot
+            void = void or void_reason(BallotRules(rule.excellent_share, rule.all_unmarked_void), marks or {},
+                                       len(graded))
+            kept = {} if void else (marks or {})
             ballot_id = secrets.token_hex(16)
-            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round,  # type: ignore[arg-type]
-                         marks=json.dumps({str(k): v for k, v in sorted((marks or {}).items())}, ensure_ascii=False)))
+            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round, void=void,
+                         marks=json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)))
+            # Neither the marks nor the reason: the log's order must not say which ballot was which.
             self._audit(s, "ballot_added", q.id, round=round, blank=not marks)
             # Only the newest ballot can be taken back: the slot holds one id and is overwritten.
-            self._undo_slot(s, q.id, "ballot", {"ballot": ballot_id})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "ballot", {"ballot": ballot_id})
+            return void
 
     def _check_round(self, s: Session, q: Quarter, round: int) -> None:
         rounds = self._scheme(s, q.year).evaluation.rounds
@@ -541,11 +627,11 @@ class Store:
             before = {k: t.count for k, t in rows.items()}
             for label in RATING_LABELS:
                 n = counts.get(label, 0)
-                row = rows.get(label) or Tally(quarter_id=q.id, round=round, member_id=member_id, rating=label, count=0)  # type: ignore[arg-type]
+                row = rows.get(label) or Tally(quarter_id=q.id, round=round, member_id=member_id, rating=label, count=0)
                 row.count = n
                 s.add(row)
             self._audit(s, "tally_set", q.id, member=m.name, round=round, counts=counts)
-            self._undo_slot(s, q.id, "tally", {"member": member_id, "round": round, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "tally", {"member": member_id, "round": round, "before": before})
 
     def set_ballots_issued(self, year: int, number: int, issued: int, round: int = 1) -> None:
         if issued < 0:
@@ -555,11 +641,11 @@ class Store:
             self._check_round(s, q, round)
             row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
             before = None if row is None else row.issued
-            row = row or BallotCount(quarter_id=q.id, round=round, issued=0)  # type: ignore[arg-type]
+            row = row or BallotCount(quarter_id=q.id, round=round, issued=0)
             row.issued = issued
             s.add(row)
             self._audit(s, "ballots_issued", q.id, round=round, issued=issued)
-            self._undo_slot(s, q.id, "issued", {"round": round, "before": before})  # type: ignore[arg-type]
+            self._undo_slot(s, q, "issued", {"round": round, "before": before})
 
     def tally(self, year: int, number: int, member_id: int, round: int = 1) -> dict[str, int]:
         """The counts entered directly for a member (not those from ballots)."""
@@ -569,25 +655,38 @@ class Store:
                 Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
 
     def ballot_summary(self, year: int, number: int, round: int = 1) -> dict[str, int]:
-        """发出 / 收回 / 有效 / 空白 for a round; never the content of a single ballot."""
+        """发出 / 收回 / 有效 / 无效 / 空白 for a round; never the content of a single ballot.
+        A blank ballot is void when the scheme says so (the built-in schemes do)."""
         with Session(self.engine) as s:
             q = self._quarter(s, year, number)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
-            issued = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
-            blank = sum(1 for b in ballots if b.marks == "{}")
+            issued = s.exec(select(BallotCount)
+                            .where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            blank = sum(1 for b in ballots if b.marks == "{}" and (not b.void or "空白" in b.void))
+            void = sum(1 for b in ballots if b.void)
             return {"issued": issued.issued if issued else 0, "returned": len(ballots),
-                    "valid": len(ballots) - blank, "blank": blank}
+                    "valid": len(ballots) - void, "void": void, "blank": blank}
+
+    def void_reasons(self, year: int, number: int, round: int = 1) -> dict[str, int]:
+        """How many void ballots for each reason (counts only)."""
+        with Session(self.engine) as s:
+            q = self._quarter(s, year, number)
+            out: dict[str, int] = {}
+            for reason in s.exec(select(Ballot.void).where(Ballot.quarter_id == q.id, Ballot.round == round,
+                                                           Ballot.void != "")):
+                out[reason] = out.get(reason, 0) + 1
+            return dict(sorted(out.items()))
 
     def _ratings(self, s: Session, year: int, upto: int = 4) -> list[Ratings]:
         """Counts per member and round for the year: ballots and direct tallies together."""
         counts: dict[tuple[str, int], dict[str, int]] = {}
         in_year = select(Quarter.id).where(Quarter.year == year, Quarter.number <= upto)
-        for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id.in_(in_year))):  # type: ignore[attr-defined]
+        for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(col(Ballot.quarter_id).in_(in_year))):
             for mid, label in json.loads(marks).items():
                 c = counts.setdefault((mid, rnd), {})
                 c[label] = c.get(label, 0) + 1
         for rnd, mid, rating, n in s.exec(select(Tally.round, Tally.member_id, Tally.rating, Tally.count)
-                                          .where(Tally.quarter_id.in_(in_year), Tally.count > 0)):  # type: ignore[attr-defined]
+                                          .where(col(Tally.quarter_id).in_(in_year), Tally.count > 0)):
             c = counts.setdefault((str(mid), rnd), {})
             c[rating] = c.get(rating, 0) + n
         return [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items())]
@@ -602,22 +701,26 @@ class Store:
         """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
         shows the figures as they stood at that quarter's end)."""
         scheme = self._scheme(s, year)
-        members = [m for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
+        members = [m for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
         # Points come as their text and become Decimals once per distinct value.
-        rows = s.exec(select(PointsEntry.member_id, Quarter.number, PointsEntry.kind, PointsEntry.month,
-                             type_coerce(PointsEntry.points, String), PointsEntry.category, PointsEntry.item_code,
-                             PointsEntry.level, PointsEntry.note, PointsEntry.id)
+        # (sqlmodel's select() is typed for up to four columns; its Select class takes any number.)
+        rows = s.exec(Select(col(PointsEntry.member_id), col(Quarter.number), col(PointsEntry.kind),
+                             col(PointsEntry.month), type_coerce(PointsEntry.points, String),
+                             col(PointsEntry.category), col(PointsEntry.item_code), col(PointsEntry.level),
+                             col(PointsEntry.note), col(PointsEntry.id))
                       .join(Quarter).where(Quarter.year == year, Quarter.number <= upto,
-                                           PointsEntry.status.in_(COUNTED))  # type: ignore[attr-defined]
-                      .order_by(PointsEntry.id))
+                                           col(PointsEntry.status).in_(COUNTED))
+                      .order_by(col(PointsEntry.id)))
         exact: dict[str, Decimal] = {}
-        entries = [Entry(str(mid), kind, qn, month, None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
+        entries = [Entry(str(mid), kind, qn, month,
+                         None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
                          cat, item, level, note, str(eid))
                    for mid, qn, kind, month, pts, cat, item, level, note, eid in rows]
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
                 for p in s.exec(select(PastResult).where(PastResult.year == year - 1))]
-        by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, m.status, m.exempt) for m in members),  # type: ignore[arg-type]
+        # The store writes "full" or "probationary" only (the imports and the console check them).
+        by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, cast("Status", m.status), m.exempt) for m in members),
                         tuple(entries), tuple(self._ratings(s, year, upto)), tuple(past))
         return scheme, by
 
@@ -636,7 +739,7 @@ class Store:
                 for mid, label in json.loads(marks).items():
                     c = out.setdefault(rnd, {}).setdefault(int(mid), {})
                     c[label] = c.get(label, 0) + 1
-            for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.count > 0)):  # type: ignore[operator]
+            for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.count > 0)):
                 c = out.setdefault(t.round, {}).setdefault(t.member_id, {})
                 c[t.rating] = c.get(t.rating, 0) + t.count
         return out
@@ -650,7 +753,7 @@ class Store:
             snap = [json.loads(r.facts) for r in s.exec(select(QuarterMember).where(QuarterMember.quarter_id == q.id))]
             if snap:
                 return sorted(snap, key=lambda f: f["seq"])
-            return [member_facts(m) for m in s.exec(select(Member).order_by(Member.seq)) if not m.left]
+            return [member_facts(m) for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
 
     # --- undo -----------------------------------------------------------------------------------
 
@@ -667,6 +770,9 @@ class Store:
             if slot is None:
                 raise StoreError("没有可以撤销的操作")
             p = json.loads(slot.payload)
+            if p.pop("session", self.session) != self.session:  # slots from before sessions were kept: anyone
+                raise StoreError("上一步是另一个控制台（或本控制台重新打开之前）做的，这里不能撤销；"
+                                 "如需改正，请直接修改")
             said = _UNDO[slot.action](s, q, p)
             s.delete(slot)
             self._audit(s, "undo", q.id, undone=slot.action)
@@ -696,6 +802,15 @@ class Store:
             out.append("没有填写主持人")
         if not mt.recorder.strip():
             out.append("没有填写记录人")
+        from core.ballots import RETURNED_OVER_ISSUED
+
+        rounds = self._scheme(s, q.year).evaluation.rounds
+        for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id).order_by(BallotCount.round)):
+            returned = len(list(s.exec(select(Ballot.id).where(Ballot.quarter_id == q.id, Ballot.round == c.round))))
+            if returned > c.issued:
+                head = f"第{c.round}轮：" if rounds > 1 else ""
+                out.append(f"{head}{RETURNED_OVER_ISSUED}（发出{c.issued}张，收回{returned}张）；"
+                           "请核对发出票数，或清除本轮测评票后重新测评")
         return out
 
     def lock(self, year: int, number: int) -> str:
@@ -710,19 +825,24 @@ class Store:
             for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id, PointsEntry.status == "申报")):
                 e.status = "已确认"
                 s.add(e)
+            mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
+            if mt.ended_at is None:  # the meeting ends at the lock unless the secretary ended it before
+                mt.ended_at = max(self.clock(), mt.held_at)
+                s.add(mt)
             for m in s.exec(select(Member)):
                 if not m.left:
-                    s.add(QuarterMember(quarter_id=q.id, member_id=m.id,  # type: ignore[arg-type]
+                    s.add(QuarterMember(quarter_id=q.id, member_id=m.id,
                                         facts=json.dumps(member_facts(m), ensure_ascii=False, sort_keys=True)))
             slot = s.get(UndoSlot, q.id)
             if slot is not None:
                 s.delete(slot)
             s.flush()
-            previous = s.exec(select(Lock).order_by(Lock.id.desc())).first()  # type: ignore[union-attr]
+            previous = s.exec(select(Lock).order_by(col(Lock.id).desc())).first()
             prev = previous.digest if previous else ""
             canonical = canonical_quarter(s, q, prev)
             digest = digest_of(canonical)
-            s.add(Lock(quarter_id=q.id, locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))  # type: ignore[arg-type]
+            s.add(Lock(quarter_id=q.id,
+                       locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))
             if number == 4:
                 self._keep_year_result(s, year)
             q.state = "locked"
@@ -751,7 +871,7 @@ class Store:
 
     def audit(self) -> list[AuditLog]:
         with Session(self.engine) as s:
-            return list(s.exec(select(AuditLog).order_by(AuditLog.id)))
+            return list(s.exec(select(AuditLog).order_by(col(AuditLog.id))))
 
 
 def member_facts(m: Member) -> dict[str, Any]:
@@ -767,6 +887,15 @@ def _undo_status(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     assert e is not None
     e.status = p["status"]
     s.add(e)
+    if p.get("objection"):  # the objection raised with it goes too
+        row = s.get(Objection, p["objection"])
+        if row is not None:
+            s.delete(row)
+    if p.get("withdrawn"):
+        row = s.get(Objection, p["withdrawn"])
+        if row is not None:
+            row.withdrawn = False
+            s.add(row)
     m = s.get(Member, e.member_id)
     return f"已撤销：{m.name if m else ''}的事项 #{e.id} 恢复为“{p['status']}”"
 
@@ -820,7 +949,8 @@ def _undo_tally(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 def _undo_facts(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
     for k, v in p.items():
-        setattr(mt, k, datetime.fromisoformat(v) if k == "held_at" else v)  # the slot keeps times as text
+        # the slot keeps times as text
+        setattr(mt, k, datetime.fromisoformat(v) if k in ("held_at", "ended_at") and v else v)
     s.add(mt)
     return "已撤销会议信息的修改"
 
@@ -842,5 +972,6 @@ def _undo_entry(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return "已撤销刚登记的积分事项"
 
 
-_UNDO = {"roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry, "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
+_UNDO = {**RecordOps.UNDO, "roll_call_rest": _undo_roll_call_rest, "issued": _undo_issued, "entry": _undo_entry,
+         "status": _undo_status, "vote": _undo_vote, "roll_call": _undo_roll_call, "ballot": _undo_ballot,
          "tally": _undo_tally, "facts": _undo_facts}

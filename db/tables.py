@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -32,12 +32,22 @@ class DecimalText(TypeDecorator):
         return None if value is None else Decimal(value)
 
 
+class _Row(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Row) -> int:
+    """The id of a row the database has stored (read back, or flushed): never None then."""
+    assert row.id is not None, "a row not yet flushed"
+    return row.id
+
+
 def _decimal(nullable: bool = True) -> Any:
     return Field(default=None, sa_type=DecimalText, nullable=nullable)
 
 
 class Branch(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str
     created_at: datetime = Field(sa_type=sa.DateTime)
 
@@ -47,7 +57,7 @@ class SchemeYear(SQLModel, table=True):
 
     __tablename__ = "scheme_year"
     __table_args__ = (sa.UniqueConstraint("branch_id", "year"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
     year: int
     scheme_id: str
@@ -57,7 +67,7 @@ class SchemeYear(SQLModel, table=True):
 
 class Member(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("branch_id", "name", "birth_month"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
     seq: int  # 序号: the order on the roster and the forms
     name: str
@@ -76,7 +86,7 @@ class Member(SQLModel, table=True):
 
 class Quarter(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("branch_id", "year", "number"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
     year: int
     number: int  # 1-4
@@ -87,15 +97,15 @@ class PointsEntry(SQLModel, table=True):
     """积分事项: one bonus, deduction, category score or veto of one member."""
 
     __tablename__ = "entry"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
-    month: Optional[int] = None
+    month: int | None = None
     kind: str  # bonus | deduction | score | veto
-    item_code: Optional[str] = None
-    level: Optional[str] = None
-    category: Optional[str] = None
-    points: Optional[Decimal] = _decimal()
+    item_code: str | None = None
+    level: str | None = None
+    category: str | None = None
+    points: Decimal | None = _decimal()
     note: str = ""
     evidence: str = ""
     status: str = "申报"  # 申报 已确认 有异议 表决通过 表决未通过 撤回
@@ -104,7 +114,7 @@ class PointsEntry(SQLModel, table=True):
 
 
 class Meeting(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", unique=True)
     held_at: datetime = Field(sa_type=sa.DateTime)
     place: str = ""
@@ -112,12 +122,13 @@ class Meeting(SQLModel, table=True):
     recorder: str = ""  # 记录人
     observers: str = ""  # 列席, one per line
     agenda: str = ""  # 议题, one per line
+    ended_at: datetime | None = Field(default=None, sa_type=sa.DateTime)  # 散会: set at the end or the lock
 
 
 class RollCall(SQLModel, table=True):
     __tablename__ = "roll_call"
     __table_args__ = (sa.UniqueConstraint("quarter_id", "member_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     member_id: int = Field(foreign_key="member.id")
     present: bool
@@ -129,7 +140,7 @@ class Vote(SQLModel, table=True):
     """A vote on a contested entry. `expected` is the voting members who should attend
     (应到会有表决权的党员), the denominator of the pass rule."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     entry_id: int = Field(foreign_key="entry.id", unique=True)
     yes: int
@@ -142,6 +153,7 @@ class Vote(SQLModel, table=True):
     present: int
     passed: bool
     rule: str = ""
+    method: str = "举手"  # 举手 | 无记名投票: how the vote was taken, for the minute
 
 
 class Ballot(SQLModel, table=True):
@@ -151,14 +163,39 @@ class Ballot(SQLModel, table=True):
     id: str = Field(primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     round: int
-    marks: str = Field(sa_type=sa.Text)  # JSON; "{}" is a blank ballot
+    marks: str = Field(sa_type=sa.Text)  # JSON; "{}" is a blank ballot or a void one
+    void: str = ""  # why the ballot is void (returned, not counted); "" for a valid ballot
+
+
+class Objection(SQLModel, table=True):
+    """异议: who raised an objection to an entry and why. Withdrawn ones are kept for the minute."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    entry_id: int = Field(foreign_key="entry.id", index=True)
+    raised_by: str
+    reason: str
+    withdrawn: bool = False
+
+
+class AgendaNote(SQLModel, table=True):
+    """What the recorder writes under an agenda item: 发言 (speaker and points), 不同意见
+    (a differing opinion and whose), or the item's 决议 (one per item, speaker empty)."""
+
+    __tablename__ = "agenda_note"
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    item: int  # the agenda line, from 1
+    kind: str  # speech | dissent | resolution
+    speaker: str = ""
+    text: str = Field(sa_type=sa.Text)
 
 
 class Tally(SQLModel, table=True):
     """Rating counts entered directly (an alternative to ballot-by-ballot entry)."""
 
     __table_args__ = (sa.UniqueConstraint("quarter_id", "round", "member_id", "rating"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     round: int
     member_id: int = Field(foreign_key="member.id")
@@ -171,7 +208,7 @@ class BallotCount(SQLModel, table=True):
 
     __tablename__ = "ballot_count"
     __table_args__ = (sa.UniqueConstraint("quarter_id", "round"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id")
     round: int
     issued: int
@@ -182,14 +219,14 @@ class QuarterMember(SQLModel, table=True):
 
     __tablename__ = "quarter_member"
     __table_args__ = (sa.UniqueConstraint("quarter_id", "member_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", index=True)
     member_id: int = Field(foreign_key="member.id")
     facts: str = Field(sa_type=sa.Text)  # JSON of the member's row
 
 
 class Lock(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id", unique=True)
     locked_at: datetime = Field(sa_type=sa.DateTime)
     digest: str
@@ -202,10 +239,10 @@ class PastResult(SQLModel, table=True):
 
     __tablename__ = "past_result"
     __table_args__ = (sa.UniqueConstraint("member_id", "year"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id")
     year: int
-    total: Optional[Decimal] = _decimal()
+    total: Decimal | None = _decimal()
     bottom: bool = False
 
 
@@ -222,9 +259,9 @@ class AuditLog(SQLModel, table=True):
     """Append-only record of every operation; triggers refuse updates and deletes."""
 
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=sa.DateTime)
     actor: str = ""
     action: str
-    quarter_id: Optional[int] = None
+    quarter_id: int | None = None
     detail: str = Field(default="", sa_type=sa.Text)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from core.meeting import Attendee, QuorumStatus, RuleRefusal, VoteOutcome, quorum
 from core.meeting import decide_vote as _decide
 from db.errors import StoreError
-from db.tables import Member, RollCall
+from db.tables import Member, RollCall, saved_id
 
-__all__ = ["QuorumStatus", "VoteOutcome", "quorum_of", "decide_vote", "suspended_on"]
+__all__ = ["QuorumStatus", "VoteOutcome", "decide_vote", "quorum_of", "suspended_on"]
 
 
 def suspended_on(m: Member, day: str) -> bool:
@@ -20,8 +20,9 @@ def suspended_on(m: Member, day: str) -> bool:
 def quorum_of(members: list[Member], calls: dict[int, RollCall], day: str) -> QuorumStatus:
     people = []
     for m in members:
-        c = calls.get(m.id)  # type: ignore[arg-type]
-        people.append(Attendee(m.id, m.name, m.status, m.meeting_exempt, suspended_on(m, day),  # type: ignore[arg-type]
+        mid = saved_id(m)
+        c = calls.get(mid)
+        people.append(Attendee(mid, m.name, m.status, m.meeting_exempt, suspended_on(m, day),
                                None if c is None else c.present, c.reason if c else "", c.opinion if c else ""))
     return quorum(people)
 

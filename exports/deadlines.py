@@ -23,6 +23,7 @@ Everything here is pure except `WorkCalendar.from_file` and the module-level
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +148,7 @@ class WorkCalendar:
             raise ValueError(f"{min(both).isoformat()} 同时是节假日和工作日")
 
     @classmethod
-    def from_file(cls, path: Path | str | None = None) -> WorkCalendar:
+    def from_file(cls, path: str | os.PathLike[str] | None = None) -> WorkCalendar:
         """Read holidays.toml at `path` (default: `default_holidays_path()`); missing is fine."""
         path = default_holidays_path() if path is None else Path(path)
         holidays, workdays = load_extra_days(path)

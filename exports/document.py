@@ -5,7 +5,7 @@ their header row on each page. fpdf2 is imported here only, when a document is m
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ def cn_datetime(d: datetime) -> str:
 NO_LINE_START = set("，。、；：？！）》」』】〕”’%）,.;:?!)]}…—")
 
 
-def wrap_lines(text: str, width: float, measure) -> list[str]:  # type: ignore[no-untyped-def]
+def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     """Break Chinese text into lines no wider than `width`, by character, so that no line
     starts with closing punctuation."""
     out: list[str] = []
@@ -113,7 +113,7 @@ class Document(FPDF):
             self.multi_cell(0, 8, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=11)
 
-    def para(self, text: str, size: float = 11, height: float = 6.5, align: Align = Align.L) -> None:
+    def para(self, text: str, size: float = 11, height: float = 6.5, align: Align | str = Align.L) -> None:
         self.set_font(FONT, size=size)
         lines = wrap_lines(text, self.epw - 2 * self.c_margin - 0.5, self.get_string_width)
         self.multi_cell(0, height, "\n".join(lines), align=align, wrapmode=WrapMode.CHAR,

@@ -10,11 +10,14 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.labels import RATING_LABELS
 from core.numbers import show
 from db.store import Store, quarter_name
+
+if TYPE_CHECKING:
+    from exports.document import Document
 
 
 def age_on(birth_month: str, day: date) -> int | str:
@@ -47,20 +50,22 @@ def publicity_table(store: Store, year: int, number: int | None = None) -> Table
     facts = {f["id"]: f for f in store.members_at(year, upto)}
     day = _meeting_day(store, year, upto)
     blend = scheme.evaluation.blend != "none"
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分", scheme.bonus.label, scheme.deduction.label, "合计"]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分",
+                scheme.bonus.label, scheme.deduction.label, "合计"]
     if blend:
         headings += [scheme.evaluation.label, "总分"]
     if number is None:
         headings += ["名次", "等次"]
-    rows = []
+    rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
         f = facts.get(int(m.id), {})
         head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
         if m.exempt:
-            rows.append(head + ["免于积分管理"] + [""] * (len(headings) - len(head) - 1))
+            rows.append([*head, "免于积分管理", *[""] * (len(headings) - len(head) - 1)])
             continue
-        p = m.parts[upto - 1] if number is not None else m.year_parts  # type: ignore[index]
-        row = head + [_num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
+        assert m.parts is not None and m.year_parts is not None  # only an exempt member has none
+        p = m.parts[upto - 1] if number is not None else m.year_parts
+        row = [*head, _num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         if number is None:
@@ -79,7 +84,7 @@ def ledger_table(store: Store, year: int) -> Table:
     day = _meeting_day(store, year, last)
     headings = ["序号", "党员姓名", "性别", "年龄", "职务", "一季度", "二季度", "三季度", "四季度", "基础分",
                 scheme.bonus.label, scheme.deduction.label, "合计", "总分", "名次"]
-    rows = []
+    rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
         f = facts.get(int(m.id), {})
         head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
@@ -87,7 +92,8 @@ def ledger_table(store: Store, year: int) -> Table:
             rows.append(head + ["免于积分管理"] + [""] * 9)
             continue
         y = m.year_parts
-        rows.append(head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction),  # type: ignore[union-attr]
+        assert m.quarters is not None and y is not None  # only an exempt member has none
+        rows.append(head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction),
                                                              _num(m.points), _num(m.total), m.rank])
     return Table("“党员积分制管理”工作台账", headings, rows)
 
@@ -102,7 +108,7 @@ def _num(value: Any) -> Any:
 
 # --- PDFs --------------------------------------------------------------------------------------------
 
-def _form_head(doc, store: Store, subtitle: str, filled: date) -> None:  # type: ignore[no-untyped-def]
+def _form_head(doc: Document, store: Store, subtitle: str, filled: date) -> None:
     from exports.document import cn_date
 
     doc.para(f"（{subtitle}）", align="C")
@@ -180,7 +186,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
         doc.add_page()
         doc.title_block("“党员积分制管理”个人清单", f"（{year}年度）")
         doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{m.name}")
-        rows = []
+        rows: list[list[Any]] = []
         for e in store.entries(year, member_id=m.id):
             if e.status in ("撤回", "表决未通过", "有异议"):
                 continue

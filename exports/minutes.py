@@ -14,6 +14,30 @@ def _absence(name: str, reason: str, opinion: str) -> str:
     return f"{name}（{reason}" + (f"，书面意见：{opinion}" if opinion else "") + "）"
 
 
+def _agenda_record(doc, store: Store, year: int, number: int, agenda: list[str]) -> None:
+    """Under each agenda item: 发言要点, 不同意见 and the 决议, as the recorder took them down."""
+    notes = store.agenda_notes(year, number)
+    if not notes:
+        doc.para("（各项议题未记录发言要点和决议。）", size=10)
+        return
+    doc.heading("会议记录")
+    for i, item in enumerate(agenda, 1):
+        mine = [n for n in notes if n.item == i]
+        doc.para(f"议题{i}：{item}")
+        speeches = [n for n in mine if n.kind == "speech"]
+        dissent = [n for n in mine if n.kind == "dissent"]
+        resolution = next((n.text for n in mine if n.kind == "resolution"), "")
+        for n in speeches:
+            doc.para(f"　　{n.speaker}发言：{n.text}", size=10)
+        if not speeches:
+            doc.para("　　发言要点：无记录", size=10)
+        for n in dissent:
+            doc.para(f"　　不同意见（{n.speaker}）：{n.text}", size=10)
+        if not dissent:
+            doc.para("　　不同意见：无", size=10)
+        doc.para(f"　　决议：{resolution or '（未作决议）'}", size=10)
+
+
 def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) -> Path:
     from exports.document import Document, cn_datetime
 
@@ -33,8 +57,14 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     q = store.quorum(year, number)
     absent = "、".join(_absence(a.name, a.reason, a.opinion) for a in q.absentees) or "无"
     excused = [f["name"] for f in facts.values() if f["meeting_exempt"]]
+    if meeting.ended_at is None:
+        ended = "开始（散会时间未记录）"
+    elif meeting.ended_at.date() == meeting.held_at.date():
+        ended = f"开始，{meeting.ended_at:%H:%M}散会"
+    else:
+        ended = f"开始，{cn_datetime(meeting.ended_at)}散会"
     doc.fields([
-        ("时间", cn_datetime(meeting.held_at)),
+        ("时间", cn_datetime(meeting.held_at) + ended),
         ("地点", meeting.place),
         ("主持人", meeting.host),
         ("记录人", meeting.recorder),
@@ -50,6 +80,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     doc.heading("会议议题")
     for i, item in enumerate(agenda or ["通报本季度党员积分情况"], 1):
         doc.para(f"{i}. {item}")
+    _agenda_record(doc, store, year, number, agenda)
 
     # --- the quarter's figures --------------------------------------------------------------------
     board = store.board(year, explain=False, upto=number)
@@ -60,7 +91,8 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         if m.exempt:
             rows.append([i, m.name, "免于积分管理", "", "", "", ""])
             continue
-        p = m.parts[number - 1]  # type: ignore[index]
+        assert m.parts is not None  # only an exempt member has none
+        p = m.parts[number - 1]
         rows.append([i, m.name, show(p.base), show(p.bonus), show(p.deduction), show(m.total), m.rank])
     doc.grid(["序号", "姓名", "基础分", scheme.bonus.label, scheme.deduction.label, "合计", "名次"], rows,
              [12, 30, 24, 24, 24, 24, 18])
@@ -68,24 +100,43 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     # --- contested entries ------------------------------------------------------------------------
     votes = store.votes(year, number)
     entries = {e.id: e for e in store.entries(year, number)}
+    objections: dict[int, list] = {}
+    for o in store.objections(year, number):
+        objections.setdefault(o.entry_id, []).append(o)
     doc.heading("二、有异议事项的表决")
     if not votes:
-        doc.para("本季度没有有异议的积分事项。")
+        doc.para("本季度没有付诸表决的有异议事项。")
     for k, v in enumerate(votes, 1):
         e = entries.get(v.entry_id)
         if e is None:
             continue
         name = facts.get(e.member_id, {}).get("name", "")
-        item = scheme.item(e.item_code) if e.item_code else None
+        cited = scheme.item(e.item_code) if e.item_code else None
         what = f"{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}"
-        clause = f"（依据：{item.clause}）" if item else ""
+        clause = f"（依据：{cited.clause}）" if cited else ""
         written = ""
         if v.written_yes or v.written_no or v.written_abstain:
             written = f"；另计缺席党员书面意见赞成{v.written_yes}份、反对{v.written_no}份、弃权{v.written_abstain}份"
         doc.para(f"{k}. {what}{clause}")
-        doc.para(f"　　表决结果：赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票{written}。应到会有表决权的党员"
+        for o in objections.get(v.entry_id, []):
+            doc.para(f"　　异议：{o.raised_by}提出，理由：{o.reason}" + ("（后撤回）" if o.withdrawn else ""), size=10)
+        doc.para(f"　　表决结果（{v.method}表决）：赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票{written}。"
+                 "应到会有表决权的党员"
                  f"{v.expected}人，赞成须超过半数即至少{v.expected // 2 + 1}票，{'通过' if v.passed else '未通过'}"
                  "（中国共产党支部工作条例（试行）第十一条）。", size=10)
+
+    voted = {v.entry_id for v in votes}
+    unvoted = [(eid, os_) for eid, os_ in objections.items() if eid not in voted and eid in entries]
+    if unvoted:
+        doc.para("未付诸表决的异议：", size=10)
+        for eid, os_ in unvoted:
+            e = entries[eid]
+            name = facts.get(e.member_id, {}).get("name", "")
+            for o in os_:
+                doc.para(f"　　{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}。{o.raised_by}提出"
+                         f"异议，理由：{o.reason}"
+                         + ("；异议已撤回。" if o.withdrawn else "；事项现为“" + e.status + "”。"),
+                         size=10)
 
     # --- democratic evaluation --------------------------------------------------------------------
     ratings = store.ratings_of_quarter(year, number)
@@ -95,11 +146,13 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     for rnd in sorted(ratings):
         s = store.ballot_summary(year, number, rnd)
         head = f"第{rnd}轮：" if scheme.evaluation.rounds > 1 else ""
+        reasons = store.void_reasons(year, number, rnd)
+        why = "（" + "；".join(f"{r}{n}张" for r, n in reasons.items()) + "）" if reasons else ""
         doc.para(f"{head}发出测评票{s['issued'] or '（未登记）'}张，收回{s['returned']}张，"
-                 f"有效{s['valid']}张，空白{s['blank']}张。")
+                 f"有效{s['valid']}张，无效{s['void']}张{why}，空白{s['blank']}张。无效票计入收回票数，不计入评定。")
         rows = []
         by_id = {int(r.id): r for r in board.members}
-        for i, (mid, f) in enumerate(sorted(facts.items(), key=lambda kv: kv[1]["seq"]), 1):
+        for mid, f in sorted(facts.items(), key=lambda kv: kv[1]["seq"]):
             if f["exempt"]:
                 continue
             c = ratings[rnd].get(mid, {})

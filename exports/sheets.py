@@ -23,9 +23,11 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "") -> Pat
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = table.title.strip("“”")[:31].replace("“", "").replace("”", "") or "表"
     ws.append([table.title + (f"（{subtitle}）" if subtitle else "")])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(table.headings))
@@ -38,8 +40,8 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "") -> Pat
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in table.rows:
         ws.append(row)
-    for row in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(table.headings)):
-        for cell in row:
+    for cells in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(table.headings)):
+        for cell in cells:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
             if isinstance(cell.value, float):
                 cell.number_format = "0.00"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -11,17 +13,36 @@ from core.checks import check_branch_year
 from core.engine import MemberResult, score
 from core.schemes import builtin
 
+# The `postgres_server` fixture: a real PostgreSQL server, started once when a test asks for it.
+pytest_plugins = ["tests.postgres"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_user_folders():
+    """The command line remembers the last database and keeps the demo in the user's folders:
+    the tests (and the commands they start) use folders of their own, never the real ones."""
+    base = tempfile.mkdtemp(prefix="jifen-user-")
+    saved = {k: os.environ.get(k) for k in ("XDG_CONFIG_HOME", "XDG_DATA_HOME")}
+    os.environ["XDG_CONFIG_HOME"] = os.path.join(base, "config")
+    os.environ["XDG_DATA_HOME"] = os.path.join(base, "data")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
 
 def member(mid: str, status: str = "full", exempt: bool = False) -> Member:
-    return Member(mid, mid, status, exempt)  # type: ignore[arg-type]
+    return Member(mid, mid, status, exempt)
 
 
 def entry(mid: str, kind: str, points: float | str | None = None, *, quarter: int | None = None,
           month: int | None = None, category: str | None = None, item: str | None = None,
           level: str | None = None) -> Entry:
-    q = quarter if quarter is not None else Entry.quarter_of(month)  # type: ignore[arg-type]
+    q = quarter if quarter is not None else Entry.quarter_of(month)
     pts = None if points is None else Decimal(str(points))
-    return Entry(mid, kind, q, month, pts, category, item, level)  # type: ignore[arg-type]
+    return Entry(mid, kind, q, month, pts, category, item, level)
 
 
 def ratings(mid: str, round: int = 1, **counts: int) -> Ratings:

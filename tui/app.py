@@ -8,19 +8,19 @@ Chinese notice and never lets a traceback reach the projector.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 
 from db.errors import StoreError
-from tui.messages import MeetingChanged
 from tui.collector import CHECK_EVERY, Collector
+from tui.messages import MeetingChanged
 from tui.safety import Failures, SafeHandlers
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ SCREENS_BY_KEY = (
 )
 
 
-def _actions_provider():  # type: ignore[no-untyped-def]
+def _actions_provider() -> type:
     from tui.commands import ActionsProvider
 
     return ActionsProvider
@@ -54,8 +54,7 @@ class Outcome(Generic[T]):
 
 
 class JifenApp(SafeHandlers, Failures, App[None]):
-    """The console on one database; works on the first quarter of the newest year that is
-    not locked (or the last quarter, read-only, when all are)."""
+    """The console on one database; works on today's quarter (see _current_quarter)."""
 
     CSS_PATH = Path(__file__).resolve().parent / "app.tcss"
     TITLE = "jifen 党员积分制管理"
@@ -71,7 +70,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
                   tooltip=f"前往{label}页")
           for key, mode, label in SCREENS_BY_KEY),
         Binding("ctrl+z", "undo", "撤销", key_display="^z", tooltip="撤销上一步操作"),
-        Binding("f7,ctrl+t", "toggle_look", "深色/浅色", key_display="F7", show=False, priority=True,
+        Binding("f7", "toggle_look", "深色/浅色", key_display="F7", show=False, priority=True,
                 tooltip="投影用浅色与屏幕用深色之间切换"),
         Binding("ctrl+q", "quit", "退出", key_display="^q", priority=True, tooltip="退出控制台"),
         Binding("ctrl+c", "help_quit", show=False, system=True),
@@ -94,14 +93,26 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         # Kept as given: a postgresql:// URL must not go through Path, which folds its "//".
         self.db_path = db_path
         self.store = Store(open_engine(db_path), actor or os.environ.get("JIFEN_ACTOR", "书记"))
+        from tui.writer_seat import WriterSeat
+
+        # The writer, or read-only while another console holds the database (its store then refuses writes).
+        self.seat = WriterSeat(self.store, db_path)
         self.year, self.number = self._current_quarter()
 
     # --- which quarter ---------------------------------------------------------------------------
 
     def _current_quarter(self) -> tuple[int, int]:
+        """Today's quarter when its year is set up and it is not locked (or the first one after
+        it that is not); else the first unlocked quarter of the newest year, else its last."""
         years = self.store.years()
         if not years:
             return 0, 0
+        today = self.store.clock().date()
+        if today.year in years:
+            here = (today.month - 1) // 3 + 1
+            for q in self.store.quarters(today.year):
+                if q.number >= here and q.state != "locked":
+                    return today.year, q.number
         year = years[-1]
         for q in self.store.quarters(year):
             if q.state != "locked":
@@ -123,7 +134,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
     # --- modes -----------------------------------------------------------------------------------
 
-    def get_default_screen(self):  # type: ignore[no-untyped-def]
+    def get_default_screen(self) -> Screen:
         from tui.screens.overview import OverviewScreen
 
         return OverviewScreen()
@@ -142,12 +153,10 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         self.install_screen(LockScreen(), "lock")
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
+        self.seat.watch(self)
         self.safety_net = True
         self.collector.start()
         self.set_interval(CHECK_EVERY, self.collector.tick)
-
-    def on_unmount(self) -> None:
-        self.collector.stop()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -160,7 +169,11 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         if not self.report_failure(error):
             super()._handle_exception(error)
 
-    def action_show(self, name: str):  # type: ignore[no-untyped-def]
+    def on_unmount(self) -> None:
+        self.seat.release()  # at once, not when the app is collected: the next console may take over
+        self.collector.stop()
+
+    def action_show(self, name: str) -> Awaitable[object] | None:
         """Go to a page; returns what to await for the page to be built (the palette waits)."""
         if isinstance(self.screen, ModalScreen):
             # A dialog (or the palette) is open: it must be answered or closed (Esc) first.
@@ -180,7 +193,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
     # --- store calls -----------------------------------------------------------------------------
 
-    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Outcome[T]":
+    def attempt(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Outcome[T]:
         """Run a store operation; a refusal becomes a notice. The outcome is true when done."""
         try:
             result = fn(*args, **kwargs)
@@ -236,7 +249,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
         from tui.commands import ChinesePalette
 
-        if not CommandPalette.is_open(self):
+        if not isinstance(self.screen, CommandPalette):  # CommandPalette.is_open is typed for App[object] only
             self.push_screen(ChinesePalette(placeholder="输入命令名称，如“缺席”“锁定”…", id="--command-palette"))
 
     def action_undo(self) -> None:

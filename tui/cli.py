@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+from tui.cli_parser import build_parser  # the grammar lives beside; imported here as before
+
+if TYPE_CHECKING:
+    from db.store import Store
+    from tui.places import Choice
 
 
 def _err(line: str) -> None:
@@ -84,16 +90,38 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
-    """The store on --db; only `jifen init` may create the database file."""
-    from db.engine import database_url, open_engine
+def _store(args: argparse.Namespace, create: bool = False, write: bool = False) -> Store:
+    """The store on the chosen database; only `jifen init` may create the database file. A
+    command that writes takes the writer lock first, and is refused while a console holds it."""
+    from db.engine import open_engine
     from db.errors import StoreError
     from db.store import Store
 
-    url = database_url(args.db)
-    if not create and url.startswith("sqlite:///") and not os.path.exists(url.removeprefix("sqlite:///")):
-        raise StoreError(f"数据库文件不存在：{url.removeprefix('sqlite:///')}（请检查 --db，或先运行 jifen init）")
-    return Store(open_engine(args.db), actor=os.environ.get("JIFEN_ACTOR", ""))
+    choice = args.choice
+    if not create and not choice.exists():
+        raise StoreError(choice.missing())
+    if write:
+        hold_writer(choice.db)
+    return Store(open_engine(choice.db), actor=os.environ.get("JIFEN_ACTOR", ""))
+
+
+_HELD: list = []  # writer locks this command holds until it ends
+
+
+def hold_writer(db: str) -> None:
+    """Take the database's writer lock for the rest of this command, or refuse (StoreError)."""
+    from db.errors import StoreError
+    from db.writer import WriterLock, refusal
+
+    lock = WriterLock(db)
+    if not lock.try_acquire():
+        raise StoreError(refusal(lock.holder()))
+    _HELD.append(lock)
+
+
+def release_writer() -> None:
+    while _HELD:
+        _HELD.pop().release()
 
 
 def _refused(exc: Exception) -> int:
@@ -103,32 +131,25 @@ def _refused(exc: Exception) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    import tempfile
+    from tui.demo_home import open_demo
 
-    from db.demo import build_demo
-    from db.engine import database_url, shown_url
+    return open_demo(args)
+
+
+def run_console(choice: Choice) -> int:
+    """The console on the chosen database, remembered for `jifen --last` once it opened."""
     from db.errors import StoreError
+    from tui.places import remember
 
-    path = args.db or os.path.join(tempfile.mkdtemp(prefix="jifen-demo-"), "demo.db")
-    try:
-        build_demo(path)
-    except StoreError as exc:
-        return _refused(exc)
-    print(f"示范数据库：{shown_url(database_url(path))}")
-    if not args.no_tui:
-        return run_console(path)
-    return 0
-
-
-def run_console(db: str | None) -> int:
-    from db.errors import StoreError
-
+    if not choice.exists():
+        return _refused(StoreError(choice.missing()))
     try:
         from tui.app import JifenApp
 
-        app = JifenApp(db_path=db)
+        app = JifenApp(db_path=choice.db)
     except StoreError as exc:
         return _refused(exc)
+    remember(choice)
     app.run()
     return 0
 
@@ -144,11 +165,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         else:
             from tui.schemefile import read_scheme_file
 
-            scheme_id, text = read_scheme_file(args.scheme).id, open(args.scheme, encoding="utf-8").read()
-        _store(args, create=True).init_branch(args.branch, scheme_id, text, args.year)
+            scheme_id = read_scheme_file(args.scheme).id
+            with open(args.scheme, encoding="utf-8") as fh:
+                text = fh.read()
+        _store(args, create=True, write=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
         return _refused(exc)
+    from tui.places import remember
+
+    remember(args.choice)
     print(f"已建立：{args.branch} {args.year}年度，积分方案 {scheme_id}")
+    print(f"数据库：{args.choice.said()}")
+    print(f"打开控制台：{args.choice.open_command()}")
     return 0
 
 
@@ -157,7 +185,7 @@ def cmd_members_import(args: argparse.Namespace) -> int:
     from db.imports import import_members
 
     try:
-        n = import_members(_store(args), args.file)
+        n = import_members(_store(args, write=True), args.file)
     except StoreError as exc:
         return _refused(exc)
     print(f"已导入党员 {n} 人")
@@ -174,7 +202,8 @@ def cmd_members_list(args: argparse.Namespace) -> int:
         return _refused(exc)
     for m in members:
         extra = "，免于积分管理" + (f"（{m.exempt_reason}）" if m.exempt_reason else "") if m.exempt else ""
-        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
+        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t"
+              f"{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
     return 0
 
 
@@ -183,22 +212,23 @@ def cmd_items_import(args: argparse.Namespace) -> int:
     from db.imports import import_items
 
     try:
-        n = import_items(_store(args), args.file, args.year)
+        n = import_items(_store(args, write=True), args.file, args.year)
     except StoreError as exc:
         return _refused(exc)
     print(f"已导入积分事项 {n} 项")
     return 0
 
 
-def _member_id(store, name: str) -> int:  # type: ignore[no-untyped-def]
+def _member_id(store: Store, name: str) -> int:
     from db.errors import StoreError
+    from db.tables import saved_id
 
     found = [m for m in store.members() if m.name == name]
     if not found:
         raise StoreError(f"名册中没有“{name}”")
     if len(found) > 1:
         raise StoreError(f"名册中有{len(found)}位“{name}”，请用编号区分")
-    return found[0].id
+    return saved_id(found[0])
 
 
 def cmd_items_add(args: argparse.Namespace) -> int:
@@ -207,7 +237,7 @@ def cmd_items_add(args: argparse.Namespace) -> int:
 
     kinds = {"加分": "bonus", "减分": "deduction", "评分": "score", "一票否决": "veto"}
     try:
-        store = _store(args)
+        store = _store(args, write=True)
         year, number = parse_quarter(args.quarter)
         entry_id = store.add_entry(year, number, _member_id(store, args.member), kinds.get(args.kind, args.kind),
                                    args.points, item=args.item, level=args.level, category=args.category,
@@ -252,7 +282,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for line in problems:
             _err(line)
         return 1
-    print(f"ok: {locked} locked quarter(s), digest chain intact")
+    print(f"核验通过：已锁定 {locked} 个季度，数字摘要链完整")
     return 0
 
 
@@ -317,95 +347,28 @@ def _need(suffix: str, allowed: tuple[str, ...]) -> None:
         raise StoreError(f"输出文件的扩展名应为 {' / '.join(allowed)}，不是“{suffix or '（无）'}”")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jifen", description="党员积分制管理 党员大会控制台；不带命令时打开控制台")
-    p.add_argument("--db", dest="console_db", metavar="PATH", help="open the console on this database")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    c = sub.add_parser("compute", help="score a branch-year given as JSON (see spec/COMPUTE.md)")
-    c.add_argument("case", metavar="CASE.json")
-    c.add_argument("--explain", action="store_true", help="add each member's reasons to the output")
-    c.set_defaults(func=cmd_compute)
-
-    s = sub.add_parser("schemes", help="the built-in schemes and scheme files")
-    ss = s.add_subparsers(dest="schemes_command", metavar="ACTION", required=True)
-    ss.add_parser("list", help="list the built-in schemes").set_defaults(func=cmd_schemes_list)
-    show = ss.add_parser("show", help="print a scheme's rules and catalogue")
-    show.add_argument("scheme", metavar="ID|FILE")
-    show.set_defaults(func=cmd_schemes_show)
-    check = ss.add_parser("check", help="validate a scheme file")
-    check.add_argument("file", metavar="FILE")
-    check.set_defaults(func=cmd_schemes_check)
-
-    db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", metavar="PATH", help="database file or URL (default: JIFEN_DB, else the user data folder)")
-
-    d = sub.add_parser("demo", parents=[db], help="create the demo branch in a new database and open the console")
-    d.add_argument("--no-tui", action="store_true", help="create the demo database and exit")
-    d.set_defaults(func=cmd_demo)
-
-    i = sub.add_parser("init", parents=[db], help="create the branch and a year under a scheme")
-    i.add_argument("--branch", required=True, help="党支部名称")
-    i.add_argument("--scheme", required=True, metavar="ID|FILE")
-    i.add_argument("--year", required=True, type=int)
-    i.set_defaults(func=cmd_init)
-
-    mem = sub.add_parser("members", help="the roster")
-    ms = mem.add_subparsers(dest="members_command", metavar="ACTION", required=True)
-    mi = ms.add_parser("import", parents=[db], help="import the roster from CSV or XLSX (姓名, 性别, 出生年月, 职务, 党员类别)")
-    mi.add_argument("file", metavar="FILE")
-    mi.set_defaults(func=cmd_members_import)
-    ms.add_parser("list", parents=[db], help="list the roster").set_defaults(func=cmd_members_list)
-
-    it = sub.add_parser("items", help="points entries (积分事项)")
-    its = it.add_subparsers(dest="items_command", metavar="ACTION", required=True)
-    ii = its.add_parser("import", parents=[db], help="import entries from CSV or XLSX")
-    ii.add_argument("file", metavar="FILE")
-    ii.add_argument("--year", required=True, type=int)
-    ii.set_defaults(func=cmd_items_import)
-    ia = its.add_parser("add", parents=[db], help="record one entry")
-    ia.add_argument("--quarter", required=True, help="e.g. 2026Q3")
-    ia.add_argument("--member", required=True, help="姓名")
-    ia.add_argument("--kind", required=True, help="加分/减分/评分/一票否决 (or bonus/deduction/score/veto)")
-    ia.add_argument("--points")
-    ia.add_argument("--item", help="catalogue code, e.g. J1.1")
-    ia.add_argument("--level", help="县(市)级/市级/省级/...")
-    ia.add_argument("--category")
-    ia.add_argument("--month", type=int)
-    ia.add_argument("--note")
-    ia.add_argument("--evidence")
-    ia.set_defaults(func=cmd_items_add)
-    il = its.add_parser("list", parents=[db], help="list a quarter's entries")
-    il.add_argument("--quarter", required=True)
-    il.add_argument("--member")
-    il.set_defaults(func=cmd_items_list)
-
-    ex = sub.add_parser("export", parents=[db], help="write a document: minutes, publicity, personal, ledger, ballots")
-    ex.add_argument("document", choices=["minutes", "publicity", "personal", "ledger", "ballots"])
-    ex.add_argument("--quarter", help="e.g. 2026Q3")
-    ex.add_argument("--year", type=int)
-    ex.add_argument("--member", help="姓名 (personal list of one member)")
-    ex.add_argument("--copies", type=int, default=1, help="blank ballots: how many copies")
-    ex.add_argument("--holidays", help="extra holidays and make-up working days (TOML); default in the user config folder")
-    ex.add_argument("--font", help="a CJK font file (.ttf/.ttc/.otf) for the PDF; default: JIFEN_FONT, then the system's")
-    ex.add_argument("--out", required=True, help="output file; .pdf, .xlsx or .csv")
-    ex.set_defaults(func=cmd_export)
-
-    v = sub.add_parser("verify", parents=[db], help="check every locked quarter's digest chain")
-    v.set_defaults(func=cmd_verify)
-    return p
-
-
 def main(argv: list[str] | None = None) -> int:
     import signal
+
+    from db.errors import StoreError
+    from tui.places import choose
 
     if hasattr(signal, "SIGPIPE"):  # `jifen items list | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()
     args = parser.parse_args(argv)
+    # --db before the command and --db after it are the same option; two different ones are a mistake.
+    top, below = args.top_db, getattr(args, "sub_db", None)
+    if top and below and top != below:
+        parser.error(f"--db 写了两次且不相同：{top} 和 {below}")
+    try:
+        args.choice = choose(below or top, args.last)
+    except StoreError as exc:
+        return _refused(exc)
+    args.db = args.choice.db
     if not getattr(args, "func", None):
-        return run_console(args.console_db)
-    return args.func(args)
+        return run_console(args.choice)
+    return int(globals()[f"cmd_{args.func}"](args))
 
 
 if __name__ == "__main__":  # pragma: no cover

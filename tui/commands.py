@@ -4,12 +4,15 @@ and runs it there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from rich.align import Align
 from rich.text import Text
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 from textual.widgets.option_list import Option
 
 
@@ -51,6 +54,9 @@ class ChinesePalette(CommandPalette):
 
         self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)
 
+if TYPE_CHECKING:
+    from tui.app import JifenApp
+
 
 class ActionsProvider(Provider):
     def _actions(self) -> list[tuple[str, str, str | None]]:
@@ -76,7 +82,7 @@ class ActionsProvider(Provider):
                 out.append((f"{b.description}（{key_label(b)}）", action, None))
         return out
 
-    def _page(self, mode: str):  # type: ignore[no-untyped-def]
+    def _page(self, mode: str) -> Screen | None:
         """The page of a mode: 概况 is the default screen, the others are installed."""
         if mode == "overview":
             return self.app.screen_stack[0] if self.app.screen_stack else None
@@ -86,18 +92,18 @@ class ActionsProvider(Provider):
             return None
 
     async def _run(self, action: str, mode: str | None) -> None:
-        app = self.app
+        app = cast("JifenApp", self.app)
         if mode is None:
             await app.run_action(action)
             return
-        shown = app.action_show(mode)  # type: ignore[attr-defined]
+        shown = app.action_show(mode)
         if shown is not None:
             await shown  # the page must be built before its action runs
         page = self._page(mode)
         if page is not None and app.screen is page:
             await app.run_action(action, page)
 
-    def _hit(self, action: str, mode: str | None):  # type: ignore[no-untyped-def]
+    def _hit(self, action: str, mode: str | None) -> Callable[[], object]:
         return partial(self.app.call_later, self._run, action, mode)
 
     async def discover(self) -> Hits:

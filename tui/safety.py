@@ -11,6 +11,7 @@ log file and an entry in `app.failures`, so tests can fail on it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import traceback
 from pathlib import Path
@@ -54,11 +55,9 @@ class Failures:
             return False
         self.failures.append(error)
         write_log(error)
-        notify = getattr(self, "notify")
-        try:
+        notify: Any = getattr(self, "notify")  # noqa: B009 - a mixin: the app provides it
+        with contextlib.suppress(Exception):  # the notice itself must never raise again
             notify(NOTICE, title=f"出错（{error.__class__.__name__}）", severity="error", timeout=10, markup=False)
-        except Exception:  # the notice itself must never raise again
-            pass
         return True
 
 

@@ -35,7 +35,8 @@ def scheme_lines(s: Scheme) -> list[str]:
                    + f"（共{show(s.base)}分，各类扣完为止）")
     else:
         out.append(f"  基础分：{show(s.base)}")
-    cap = f"，{'每月' if s.bonus.cap_per == 'month' else '全年'}不超过{show(s.bonus.cap)}分" if s.bonus.cap is not None else "，不设上限"
+    cap = (f"，{'每月' if s.bonus.cap_per == 'month' else '全年'}不超过{show(s.bonus.cap)}分"
+           if s.bonus.cap is not None else "，不设上限")
     out.append(f"  {s.bonus.label}{cap}")
     if s.points.floor is not None:
         out.append(f"  积分不低于{show(s.points.floor)}分")
@@ -45,7 +46,8 @@ def scheme_lines(s: Scheme) -> list[str]:
     values = "，".join(f"{k}{show(v)}" for k, v in ev.values.items())
     blend = BLEND_LABELS[ev.blend]
     if ev.blend == "weighted":
-        blend += f"：积分×{show(ev.points_weight * 100)}% + 评议×{show(ev.evaluation_weight * 100)}%"  # type: ignore[operator]
+        pw, ew = ev.weights()
+        blend += f"：积分×{show(pw * 100)}% + 评议×{show(ew * 100)}%"
     out.append(f"  {ev.label}：每年{ev.rounds}轮，{values}；{blend}")
     if s.total.floor is not None:
         out.append(f"  总分不低于{show(s.total.floor)}分")
@@ -60,10 +62,12 @@ def scheme_lines(s: Scheme) -> list[str]:
             out.append(f"  {FLAG_LABELS[f.flag]}（{f.flag}）：{_condition(f.when)}　〔{f.clause}〕")
     p = s.process
     out += ["", "工作流程"]
-    out.append(f"  党员大会：{ {'monthly': '每月', 'quarterly': '每季度', 'half-yearly': '每半年', 'yearly': '每年'}[p.meeting] }")
+    meeting = {'monthly': '每月', 'quarterly': '每季度', 'half-yearly': '每半年', 'yearly': '每年'}[p.meeting]
+    out.append(f"  党员大会：{meeting}")
     out.append(f"  公示：{p.publicity_days}个工作日")
     if p.appeal_days is not None:
-        out.append(f"  申诉答复：{p.appeal_days}个工作日" + (f"，复议答复：{p.review_days}个工作日" if p.review_days is not None else ""))
+        out.append(f"  申诉答复：{p.appeal_days}个工作日"
+                   + (f"，复议答复：{p.review_days}个工作日" if p.review_days is not None else ""))
     out.append(f"  民主评议：{'每半年' if p.evaluation == 'half-yearly' else '每年'}")
     if p.clause:
         out.append(f"  依据：{p.clause}")

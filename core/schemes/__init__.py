@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from core.scheme import Scheme, SchemeError, parse_scheme
@@ -20,6 +20,6 @@ def builtin_text(scheme_id: str) -> str:
     return resources.files(__name__).joinpath(f"{scheme_id}.toml").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def builtin(scheme_id: str) -> Scheme:
     return parse_scheme(builtin_text(scheme_id), f"{scheme_id}.toml")

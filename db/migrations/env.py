@@ -14,7 +14,10 @@ def run() -> None:
     if connection is None:  # the `alembic` command line, used to write new migrations
         from sqlalchemy import create_engine
 
-        connection = create_engine(config.get_main_option("sqlalchemy.url")).connect()
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise SystemExit("alembic: give the database as sqlalchemy.url")
+        connection = create_engine(url).connect()
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

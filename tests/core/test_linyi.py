@@ -4,8 +4,6 @@ with the top-20% share and the 连续两年末位 rule."""
 
 from __future__ import annotations
 
-import pytest
-
 from core.branch import BranchYear, Member, Ratings
 from core.checks import check_branch_year
 from core.schemes import builtin

@@ -3,8 +3,7 @@
 from decimal import Decimal
 
 from core.grading import competition_ranks
-from core.numbers import round2, share_count, show
-from core.numbers import fraction_of
+from core.numbers import fraction_of, round2, share_count, show
 from tests.conftest import D, entry, member, run
 
 

@@ -313,7 +313,8 @@ def test_schemes_check_bad_copy(tmp_path):
     r = jifen("schemes", "check", str(path), cwd=tmp_path)
     assert r.returncode == 1
     assert r.stdout == ""
-    assert r.stderr.splitlines() == ["jsit-college-2020.toml: items[2].category: '党费' is not a category of this scheme"]
+    assert r.stderr.splitlines() == [
+        "jsit-college-2020.toml: items[2].category: '党费' is not a category of this scheme"]
 
 
 def test_schemes_check_toml_error(tmp_path):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from core.branch import BranchYear, Entry, Member
 from core.checks import check_branch_year
 from core.schemes import builtin
@@ -179,8 +177,8 @@ def test_grade_liang_hao_from_exactly_80():
 
 
 def test_grade_he_ge_just_below_80():
-    r = run(SCHEME, [member("a")], score_every_month("a", "理论学习", 10)
-            + [entry("a", "score", D("19.88"), month=1, category="服务群众")])["a"]
+    r = run(SCHEME, [member("a")], [*score_every_month("a", "理论学习", 10),
+                                    entry("a", "score", D("19.88"), month=1, category="服务群众")])["a"]
     # January 80 - 0.12 = 79.88 -> Q1 = (79.88 + 160) / 3 = 79.96; points = (79.96 + 240) / 4 = 79.99
     assert r.total == D("79.99")
     assert r.grade == "合格"

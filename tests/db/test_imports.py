@@ -24,7 +24,8 @@ from db.store import Store
 YEAR = 2026
 SCHEME = "xinmi-hospital-2023"
 
-HEADER = ["姓名", "性别", "出生年月", "职务", "党员类别", "转正日期", "入党日期", "免于积分管理", "免于积分原因", "免于参会"]
+HEADER = ["姓名", "性别", "出生年月", "职务", "党员类别", "转正日期", "入党日期",
+          "免于积分管理", "免于积分原因", "免于参会"]
 ROSTER = [
     ["王建国", "男", "1968-05", "支部书记", "正式党员", "1995-07-01", "1994-07-01", "否", "", "否"],
     ["刘丽娟", "女", "1985.3", "组织委员", "正式", "2010年6月1日", "", "否", "", "否"],
@@ -139,7 +140,7 @@ def test_importing_someone_already_on_the_roster_is_refused_whole(store, tmp_pat
     import_members(store, _utf8(tmp_path))
     again = write(tmp_path / "再导入.csv", csv_text([HEADER[:5], ["赵新", "男", "1990-01", "", "正式党员"],
                                                     ROSTER[1][:5]]))
-    with pytest.raises(StoreError, match="刘丽娟.*已在名册中"):
+    with pytest.raises(StoreError, match=r"刘丽娟.*已在名册中"):
         import_members(store, again)
     assert [m.name for m in store.members()] == ["王建国", "刘丽娟", "李明", "谢德明"]  # no 赵新
 

@@ -55,7 +55,7 @@ def test_a_new_file_gets_the_schema_and_reopening_changes_nothing(tmp_path):
     new_store(path)
     before = sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall()
     Store(open_engine(path)).members()
-    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0001",)]
+    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0002",)]
 
 
 def test_a_database_from_a_newer_program_is_refused_and_left_alone(tmp_path):
@@ -79,11 +79,12 @@ def test_after_the_lock_the_database_itself_refuses_changes(tmp_path):
     con = sqlite3.connect(path)
     for sql in ("UPDATE entry SET points = '9'", "DELETE FROM entry", "DELETE FROM roll_call",
                 "UPDATE meeting SET host = '丙'", "UPDATE quarter SET state = 'open' WHERE number = 1",
-                f"INSERT INTO entry (quarter_id, member_id, kind, points, note, evidence, status, entered_at, entered_by)"
+                "INSERT INTO entry"
+                " (quarter_id, member_id, kind, points, note, evidence, status, entered_at, entered_by)"
                 f" VALUES (1, {ids[1]}, 'bonus', '5', '', '', '申报', '2026-01-01', '')",
                 "UPDATE lock SET digest = 'x'", "DELETE FROM lock", "DELETE FROM audit_log",
                 "UPDATE audit_log SET actor = 'x'"):
-        with pytest.raises(sqlite3.DatabaseError, match="jifen: (quarter is locked|append-only)"):
+        with pytest.raises(sqlite3.DatabaseError, match=r"jifen: (quarter is locked|append-only)"):
             con.execute(sql)
     # The open quarters still take changes.
     con.execute("UPDATE quarter SET state = 'open' WHERE number = 2")
@@ -109,7 +110,7 @@ def test_verify_names_the_quarter_changed_behind_the_programs_back(tmp_path):
     hold_and_lock(st, ids, 1)
     hold_and_lock(st, ids, 2)
     ok = run_verify(path)
-    assert ok.returncode == 0 and "2 locked" in ok.stdout
+    assert ok.returncode == 0 and "已锁定 2 个季度" in ok.stdout
     con = sqlite3.connect(path)
     con.executescript("DROP TRIGGER entry_locked_update; DROP TRIGGER entry_locked_move;")
     con.execute("UPDATE entry SET points = '7' WHERE quarter_id = (SELECT id FROM quarter WHERE number = 2)")
@@ -119,7 +120,7 @@ def test_verify_names_the_quarter_changed_behind_the_programs_back(tmp_path):
     assert bad.stdout == ""
     lines = bad.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("2026Q2: digest mismatch: entries changed since the lock")
+    assert lines[0].startswith("2026Q2：数字摘要不符：entries在锁定后被改动")
 
 
 def test_verify_notices_a_rewritten_roll_call_and_a_broken_chain(tmp_path):
@@ -134,8 +135,8 @@ def test_verify_notices_a_rewritten_roll_call_and_a_broken_chain(tmp_path):
     con.execute("UPDATE lock SET previous_digest = 'f00d' WHERE quarter_id = 2")
     con.commit()
     lines = run_verify(path).stderr.splitlines()
-    assert any(x.startswith("2026Q1: digest mismatch: roll_call changed") for x in lines)
-    assert any(x.startswith("2026Q2: chain broken") for x in lines)
+    assert any(x.startswith("2026Q1：数字摘要不符：roll_call在锁定后被改动") for x in lines)
+    assert any(x.startswith("2026Q2：摘要链断开") for x in lines)
 
 
 KILLED_MEETING = textwrap.dedent('''
@@ -151,7 +152,7 @@ KILLED_MEETING = textwrap.dedent('''
     for i in ids:
         st.roll_call(2026, 1, i, True)
         done.write(f"roll {i}\\n")
-    st.contest_entry(int(sys.argv[3]))
+    st.contest_entry(int(sys.argv[3]), "甲", "证明材料不全")
     done.write("contest\\n")
     k = 0
     while True:  # ballots until killed
@@ -211,7 +212,7 @@ def test_ratings_cannot_be_traced_to_a_rater_from_the_database(tmp_path):
     con = sqlite3.connect(path)
     # The ballot table holds nothing but a random id, the quarter, the round and the marks.
     columns = [row[1] for row in con.execute("PRAGMA table_info(ballot)")]
-    assert columns == ["id", "quarter_id", "round", "marks"]
+    assert columns == ["id", "quarter_id", "round", "marks", "void"]
     # No rowid to betray the order of entry, and ids are random (not increasing with the order).
     with pytest.raises(sqlite3.OperationalError):
         con.execute("SELECT rowid FROM ballot")

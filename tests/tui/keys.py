@@ -31,7 +31,8 @@ EDITING = ["enter", "escape", "space", "backspace", "delete", "ctrl+z", "ctrl+a"
 LETTERS = list("abcdeiklnoprstvwxy") + list("fghjmquz")
 DIGITS = list("0123456789")
 # What someone types into the palette or a text field.
-WORDS = ["出席", "缺席", "表决", "锁定", "撤销", "下一", "评议", "会议", "季度", "开始", "依据", "空白", "zz", "1", "[/]", " "]
+WORDS = ["出席", "缺席", "表决", "锁定", "撤销", "下一", "评议", "会议", "季度", "开始", "依据", "空白",
+         "zz", "1", "[/]", " "]
 
 WEIGHTS: list[tuple[list[str], int]] = [
     (PAGE_KEYS, 8), (NAVIGATION, 22), (EDITING, 18), (LETTERS, 20), (DIGITS, 22), (["ctrl+p"], 2),
@@ -120,7 +121,7 @@ async def drive(pilot: Pilot, seed: int, count: int, paint_every: int = 25) -> i
             if n % paint_every == 0:
                 await pilot.pause()
                 app.export_screenshot()  # draws every visible widget now
-        except Exception as exc:  # noqa: BLE001 - reported with the replay data below
+        except Exception as exc:
             raise KeyFailure(seed, size, n, list(last), f"{exc.__class__.__name__}: {exc}") from exc
         why = _failure(app)
         if why:

@@ -9,8 +9,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_console_script_is_installed():
 def test_cases_are_the_specs_copies():
     """The copies under tests/ agree with the spec's cases, when the spec is beside the checkout."""
     if not SPEC_CASES.is_dir():
-        pytest.skip(f"no spec folder beside the checkout ({SPEC_CASES}): the copies under tests/cases are used as they are")
+        pytest.skip(f"no spec folder beside the checkout ({SPEC_CASES}): the copies under tests/cases are used")
     spec = {p.name: p.read_bytes() for p in SPEC_CASES.glob("*.json")}
     ours = {p.name: p.read_bytes() for p in CASES.glob("*.json")}
     assert sorted(ours) == sorted(spec)
@@ -76,7 +77,7 @@ def test_explain_adds_reasons(case: Path, tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert len(out["members"]) == len(expected["members"])
-    for got, want in zip(out["members"], expected["members"]):
+    for got, want in zip(out["members"], expected["members"], strict=True):
         reasons = got.pop("reasons")
         assert got == want  # the figures are the same with and without --explain
         assert isinstance(reasons, list) and reasons, f"{got['id']}: no reasons"

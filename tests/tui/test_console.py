@@ -63,7 +63,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def contested_ids(path: Path) -> list[int]:
-    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]  # type: ignore[misc]
+    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]
 
 
 def saved_ballots(path: Path) -> list[set[str]]:
@@ -231,7 +231,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         entries = table(app, "#entries")
         reached = []
         plan = [("15", "3", "1", "表决通过"), ("5", "10", "4", "表决未通过"), ("11", "8", "0", "表决通过")]
-        for left, (yes, no, abstain, verdict) in zip((2, 1, 0), plan):
+        for left, (yes, no, abstain, verdict) in zip((2, 1, 0), plan, strict=True):
             await pilot.press("d")
             row = cursor_row(entries)
             assert row[3] == "有异议"
@@ -269,11 +269,11 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         await fill_ballot(pilot, "2" * (GRADED - 1))
         await pilot.press("enter")
         progress = shown(app, "#progress")
-        assert "正在录入 第 4 张" in progress and "已收回 3 张（有效 3，空白 0）" in progress
+        assert "正在录入 第 4 张" in progress and "已收回 3 张（有效 3，无效 0）" in progress
         assert ballot_marks(app) == ["·"] * GRADED
         assert "空白票已保存" in await notices_after(pilot, "b")
         progress = shown(app, "#progress")
-        assert "正在录入 第 5 张" in progress and "已收回 4 张（有效 3，空白 1）" in progress
+        assert "正在录入 第 5 张" in progress and "已收回 4 张（有效 3，无效 1）" in progress
 
         # 积分榜: the evaluation figures, as the engine has them.
         await pilot.press("f5")
@@ -331,10 +331,10 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert sum(1 for r in calls.values() if r.present) == 22
         votes = {v.entry_id: (v.yes, v.no, v.abstain, v.passed) for v in store.votes(YEAR, QUARTER)}
         assert votes == {entry: (int(y), int(n), int(a), verdict == "表决通过")
-                         for entry, (y, n, a, verdict) in zip(reached, plan)}
+                         for entry, (y, n, a, verdict) in zip(reached, plan, strict=True)}
         statuses = {e.id: e.status for e in store.entries(YEAR, QUARTER)}
         assert [statuses[e] for e in reached] == [verdict for *_, verdict in plan]
-        assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 4, "valid": 3, "blank": 1}
+        assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 4, "valid": 3, "void": 1, "blank": 1}
 
         # Afterwards the quarter is read-only: keys that would change data say so, change nothing.
         before = snapshot(demo_db)
@@ -484,23 +484,27 @@ async def test_ballot_keys_before_the_meeting_opens(demo_db: Path) -> None:
     assert store.ballot_summary(YEAR, QUARTER)["returned"] == 0
 
 
-async def test_half_entered_ballot_is_refused_and_kept(demo_db: Path) -> None:
+async def test_a_ballot_with_names_unmarked_is_saved_as_it_came(demo_db: Path) -> None:
+    # Changed behaviour: a paper ballot with names left unmarked is no longer refused; it is
+    # saved as it is, the unmarked members not rated on it.
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
         await pilot.press("f4")
         before = snapshot(demo_db)
         assert "空白票请按 B" in await notices_after(pilot, "enter")  # nothing rated yet
-        await fill_ballot(pilot, "2" * 20)
-        assert "还有3人没有评定" in await notices_after(pilot, "enter")
-        assert ballot_marks(app) == ["合格"] * 20 + ["·"] * 3  # the marks stay for the rest
-        assert "已有评定" in await notices_after(pilot, "b")
-        assert "正在录入 第 1 张" in shown(app, "#progress")
         assert snapshot(demo_db) == before
-        await fill_ballot(pilot, "222")
-        await pilot.press("enter")
+        await fill_ballot(pilot, "2" * 20)
+        assert "3 人未标记" in shown(app, "#ballot-hint")
+        assert "已有评定" in await notices_after(pilot, "b")
+        assert ballot_marks(app) == ["合格"] * 20 + ["·"] * 3
+        assert "本张已保存" in await notices_after(pilot, "enter")
         assert "正在录入 第 2 张" in shown(app, "#progress")
-    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 1
+    store = fresh_store(demo_db)
+    assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
+    counts = store.ratings_of_quarter(YEAR, QUARTER)[1]
+    graded = store.graded_members(YEAR)
+    assert [counts.get(m.id, {}) for m in graded] == [{"合格": 1}] * 20 + [{}] * 3
 
 
 # --- 3. undo ------------------------------------------------------------------------------------------
@@ -548,7 +552,7 @@ async def test_undo_a_ballot(demo_db: Path) -> None:
         assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 2
         assert "测评票" in await notices_after(pilot, "ctrl+z")
         progress = shown(app, "#progress")
-        assert "正在录入 第 2 张" in progress and "已收回 1 张（有效 1，空白 0）" in progress
+        assert "正在录入 第 2 张" in progress and "已收回 1 张（有效 1，无效 0）" in progress
     assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 1
     # The ballot taken back is the last one (基本合格 throughout); the first one stays.
     assert saved_ballots(demo_db) == [{"合格"}]
@@ -716,7 +720,7 @@ async def test_meeting_place_is_shown_as_typed(demo_db: Path) -> None:
         await pilot.press("o", "enter", "ctrl+u", *"活动室[/]", "ctrl+s")
         await pilot.pause()
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
-    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"  # type: ignore[union-attr]
+    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"
     async with console(demo_db) as (app, pilot):  # and the console opens on it again
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
 
@@ -814,5 +818,5 @@ async def test_projector_look_by_default_dark_on_f7(demo_db: Path) -> None:
         assert app.theme == "jifen-dark" and app.current_theme.dark
         await pilot.press("f5")
         assert app.theme == "jifen-dark"  # for the rest of the session, on every page
-        await pilot.press("ctrl+t")
+        await pilot.press("f7")
         assert app.theme == "jifen-projector"

@@ -19,7 +19,8 @@ MINIMUM = 4.5
 MARKUP_TEXT = ["$text-success", "$text-error", "$text-warning", "$text-muted", "$text-primary", "$text-accent",
                "$foreground"]
 GROUNDS = ["$background", "$surface", "$panel", "$boost"]
-THEME_PAIRS = [("$footer-key-foreground", "$footer-background"), ("$footer-description-foreground", "$footer-background"),
+THEME_PAIRS = [("$footer-key-foreground", "$footer-background"),
+               ("$footer-description-foreground", "$footer-background"),
                ("$block-cursor-foreground", "$block-cursor-background"), ("$foreground", "$input-selection-background")]
 
 
@@ -57,7 +58,7 @@ def rules() -> list[tuple[str, dict[str, str]]]:
     text = re.sub(r"/\*.*?\*/", "", STYLESHEET, flags=re.S)
     out = []
     for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text):
-        props = dict((k.strip(), v.strip()) for k, v in re.findall(r"([\w-]+)\s*:\s*([^;]+);", body))
+        props = {k.strip(): v.strip() for k, v in re.findall(r"([\w-]+)\s*:\s*([^;]+);", body)}
         out.append((selector.strip(), props))
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from db.engine import database_url
 from db.store import Store
-from tests.postgres import PostgresServer, postgres_server  # noqa: F401  (the fixture)
+from tests.postgres import PostgresServer
 from tests.support import screen_text
 
 JIFEN = Path(sys.executable).parent / "jifen"
@@ -37,7 +37,7 @@ def test_demo_is_built_in_the_server_database(postgres_server: PostgresServer, t
     assert len(store.members()) == 24
     verified = jifen("verify", "--db", url, cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
-    assert "3 locked" in verified.stdout
+    assert "已锁定 3 个季度" in verified.stdout
     listed = jifen("members", "list", "--db", url, cwd=tmp_path)
     assert listed.returncode == 0 and "王建国" in listed.stdout
     again = jifen("demo", "--db", url, "--no-tui", cwd=tmp_path)

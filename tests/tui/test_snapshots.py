@@ -30,7 +30,8 @@ def console(path: Path, opened: bool = True, present: bool = True) -> JifenApp:
     st = app.store
     st.clock = lambda: TODAY
     if opened:
-        st.open_meeting(2026, 4, MeetingFacts(TODAY, "门诊楼五楼党员活动室", "王建国", "刘丽娟", "张志宏（医院党委委员）",
+        st.open_meeting(2026, 4, MeetingFacts(TODAY, "门诊楼五楼党员活动室", "王建国", "刘丽娟",
+                                              "张志宏（医院党委委员）",
                                               "通报本季度党员积分情况\n对有异议的积分事项进行表决\n开展民主评议"))
     if present:
         for m in st.members():

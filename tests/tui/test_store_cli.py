@@ -13,8 +13,10 @@ def jifen(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(JIFEN), *args], capture_output=True, text=True)
 
 
-ROSTER = "姓名,性别,出生年月,职务,党员类别\n王建国,男,1971-03,支部书记,正式党员\n李秀英,女,1978.11,护士长,正式党员\n郑雨欣,女,1997年2月,护士,预备党员\n"
-ITEMS = "姓名,季度,类型,事项编号,级别,分值,事由\n王建国,2026Q1,加分,J1.1,市级,3,全市会议发言\n李秀英,1,减分,K3.1,,1,党费迟交\n"
+ROSTER = ("姓名,性别,出生年月,职务,党员类别\n王建国,男,1971-03,支部书记,正式党员\n"
+          "李秀英,女,1978.11,护士长,正式党员\n郑雨欣,女,1997年2月,护士,预备党员\n")
+ITEMS = ("姓名,季度,类型,事项编号,级别,分值,事由\n王建国,2026Q1,加分,J1.1,市级,3,全市会议发言\n"
+         "李秀英,1,减分,K3.1,,1,党费迟交\n")
 
 
 def test_a_branch_from_init_to_verify(tmp_path):

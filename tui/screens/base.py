@@ -79,7 +79,7 @@ class MeetingScreen(SafeHandlers, Screen):
     TITLE_TEXT = ""
 
     @property
-    def japp(self) -> "JifenApp":
+    def japp(self) -> JifenApp:
         return cast("JifenApp", self.app)
 
     def compose(self) -> ComposeResult:
@@ -123,12 +123,15 @@ class MeetingScreen(SafeHandlers, Screen):
             tabs.append(f"[reverse b] F{key} {label} [/]" if here else f" F{key} {label} ")
         self.query_one("#nav-line", Static).update("".join(tabs) + f"  [$text-muted]{app.PAGE_RULE}[/]")
         title = self.query_one("#title-line", Static)
+        # Read-only while another console holds the database: said first, in the locked colours.
+        seat = getattr(app, "seat", None)
+        held = f"  ·  {seat.line}" if seat is not None and seat.read_only else ""
         if app.ready:
             state = STATE_LABELS.get(app.state, app.state)
-            title.update(f" {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}")
-            title.set_class(app.state == "locked", "locked")
+            title.update(f" {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}{held}")
+            title.set_class(app.state == "locked" or bool(held), "locked")
         else:
-            title.update(f" {self.TITLE_TEXT}")
+            title.update(f" {self.TITLE_TEXT}{held}")
         self.redraw()
 
     def redraw(self) -> None:

@@ -4,14 +4,15 @@ the selected member's reasons beside the table."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.markup import escape
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.widgets import DataTable, Digits, Static
 
+from core.engine import YearResult
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, cursor_key, move_to_key, reset_table, MeetingScreen
+from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_key, reset_table
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
           "evaluation": "评议", "total": "总分", "rank": "名次", "grade": "等次", "flag": "标记", "exempt": "免于"}
@@ -24,7 +25,8 @@ class BoardScreen(MeetingScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.result = None
+        self.result: YearResult | None = None
+        self.pending: dict[str, list[str]] = {}
 
     def body(self) -> ComposeResult:
         with Vertical(id="board-area"):
@@ -39,18 +41,30 @@ class BoardScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        self.result = app.store.board(app.year)
+        self.result = result = app.store.board(app.year)
         table = self.query_one("#board", DataTable)
         key = cursor_key(table)
-        reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季", "积分", "评议", "总分", "等次", "标记")
-        order = sorted(self.result.members, key=lambda m: (m.rank is None, m.rank or 0))
+        reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季",
+                    "积分", "评议", "总分", "等次", "标记")
+        order = sorted(result.members, key=lambda m: (m.rank is None, m.rank or 0))
+        # Entries still 申报 count in the figures but are not final: say so on the row.
+        self.pending = {}
+        for e in app.store.entries(app.year):
+            if e.status == "申报":
+                self.pending.setdefault(str(e.member_id), []).append(e.kind)
         for m in order:
             quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
             add_plain_row(table, str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
                           show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
-                          "、".join(FLAG_LABELS[f] for f in m.flags), key=m.id)
+                          "、".join([*self._pending_marks(m.id), *(FLAG_LABELS[f] for f in m.flags)]), key=m.id)
         move_to_key(table, key)
         self._show_why()
+
+    def _pending_marks(self, mid: str) -> list[str]:
+        kinds = self.pending.get(mid, [])
+        if not kinds:
+            return []
+        return ["如确认否决则总分为0" if "veto" in kinds else f"含待确认{len(kinds)}项"]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_why()
@@ -78,6 +92,10 @@ class BoardScreen(MeetingScreen):
         reasons = sorted(m.reasons, key=lambda r: order.index(r.topic.split(":")[0])
                          if r.topic.split(":")[0] in order else len(order))
         lines = [f"[b]{escape(m.name)}[/b]　（↑↓ 选人，W 隐藏依据，鼠标滚轮或 PgDn 翻看）"]
+        kinds = getattr(self, "pending", {}).get(str(mid), [])
+        if kinds:
+            lines.append(f"[b]待确认[/b] 以上数字含{len(kinds)}项“申报”事项，尚未经会议确认，不是最终结果"
+                         + ("；其中一票否决：如确认，全年积分为0" if "veto" in kinds else ""))
         last_clause = ""
         for r in reasons:
             topic = TOPICS.get(r.topic.split(":")[0], r.topic)

@@ -1,5 +1,7 @@
-"""民主评议: paper ballots entered one by one with one key per member (1 优秀, 2 合格,
-3 基本合格, 4 不合格), or counts entered directly. Once a ballot is saved it is never shown
+"""民主评议: paper ballots entered one by one, as they came, with one key per member (1 优秀,
+2 合格, 3 基本合格, 4 不合格, 0 未标记), or counts entered directly. The scheme decides which
+ballots are void; a void ballot is counted as returned, with its reason, and not rated.
+Once a ballot is saved it is never shown
 again: the screen shows only how many ballots are in."""
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.scheme import RATING_LABELS
-from tui.screens.base import add_plain_row, cursor_key, move_to_key, reset_table, MeetingScreen
+from db.tables import Member, saved_id
+from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_key, reset_table
 from tui.screens.forms import NumbersDialog
 
 
@@ -18,6 +21,7 @@ class EvaluationScreen(MeetingScreen):
     TITLE_TEXT = "民主评议"
     BINDINGS = [
         *(Binding(str(i + 1), f"rate({i})", label, key_display=str(i + 1)) for i, label in enumerate(RATING_LABELS)),
+        Binding("0", "skip", "未标记", key_display="0"),
         Binding("backspace", "back", "退一格"),
         Binding("s", "save", "保存本张", key_display="回车/S"),
         Binding("b", "blank", "空白票"),
@@ -40,7 +44,7 @@ class EvaluationScreen(MeetingScreen):
         yield DataTable(id="ballot", cursor_type="row", zebra_stripes=True)
         yield Static(id="ballot-hint", classes="hint")
 
-    def _graded(self):  # type: ignore[no-untyped-def]
+    def _graded(self) -> list[Member]:
         return [m for m in self.japp.store.members() if not m.exempt]
 
     def redraw(self) -> None:
@@ -55,14 +59,15 @@ class EvaluationScreen(MeetingScreen):
         head = f"第{self.round}轮　" if rounds > 1 else ""
         self.query_one("#progress", Static).update(
             f"{head}正在录入 第 {current}{of} 张　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
-            f"空白 {summary['blank']}）" + ("" if issued else "　发出票数未设（按 I）")
-            + (f"　[b $text-error]收回已超过发出的{issued}张[/]" if issued and summary["returned"] > issued else ""))
+            f"无效 {summary['void']}）" + ("" if issued else "　发出票数未设（按 I）")
+            + (f"\n[b $text-error]收回票数多于发出的{issued}张：收回票数多于发出票数，本次测评无效，不能锁定[/]"
+               if issued and summary["returned"] > issued else ""))
         graded = self._graded()
         table = self.query_one("#ballot", DataTable)
         row = table.cursor_row
         reset_table(table, "序号", "姓名", "本张评定")
         for m in graded:
-            add_plain_row(table, str(m.seq), m.name, self.marks.get(m.id, "·"), key=str(m.id))
+            add_plain_row(table, str(m.seq), m.name, self.marks.get(saved_id(m), "·"), key=str(m.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self._refresh_hint()
@@ -86,21 +91,43 @@ class EvaluationScreen(MeetingScreen):
         table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
         self._refresh_hint()
 
+    def action_skip(self) -> None:
+        """0: the name is left unmarked on this paper ballot; it is not rated on it."""
+        if not self.editable():
+            return
+        mid = self._cursor_member()
+        if mid is None:
+            return
+        table = self.query_one("#ballot", DataTable)
+        self.marks.pop(mid, None)
+        if mid in self.order:
+            self.order.remove(mid)
+        table.update_cell(str(mid), table.ordered_columns[2].key, "未标记")
+        table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
+        self._refresh_hint()
+
     def _refresh_hint(self) -> None:
         # Only the lines that depend on the current ballot: a key must not rebuild the table.
         graded_count = self.query_one("#ballot", DataTable).row_count
         excellent = sum(1 for v in self.marks.values() if v == "优秀")
         warning = self.query_one("#ballot-warning", Static)
-        if excellent * 3 > graded_count:
-            warning.update(f"注意：本张评为优秀的已有 {excellent} 人，超过参评人数 {graded_count} 的三分之一")
+        limit = self._excellent_limit(graded_count)
+        if limit is not None and excellent > limit:
+            warning.update(f"注意：本张评为优秀的已有 {excellent} 人，超过方案允许的 {limit} 人：保存后为无效票")
             warning.set_classes("banner warn")
         else:
             warning.update("")
             warning.set_classes("banner")
         left = graded_count - len(self.marks)
         self.query_one("#ballot-hint", Static).update(
-            ("本张已填完，按回车保存" if not left else f"本张还有 {left} 人未评定")
-            + "　1 优秀　2 合格　3 基本合格　4 不合格　退格 上一人　B 空白票　T 直接录入票数")
+            ("本张已填完，按回车保存" if not left else f"本张有 {left} 人未标记（不计评定），可按回车保存")
+            + "　1 优秀　2 合格　3 基本合格　4 不合格　0 未标记　退格 上一人　B 空白票　T 直接录入票数")
+
+    def _excellent_limit(self, names: int) -> int | None:
+        from core.ballots import excellent_limit
+
+        share = self.japp.store.scheme(self.japp.year).evaluation.ballot.excellent_share
+        return None if share is None else excellent_limit(share, names)
 
     def action_back(self) -> None:
         """Take back the last rating typed and put the cursor on that member."""
@@ -134,11 +161,15 @@ class EvaluationScreen(MeetingScreen):
         if not self.editable():
             return
         if not self.marks:
-            self.notify("本张还没有评定；空白票请按 B", severity="warning")
+            self.notify("本张还没有评定；整张未标记的空白票请按 B", severity="warning")
             return
-        if app.attempt(app.store.add_ballot, app.year, app.number, dict(self.marks), self.round):
+        done = app.attempt(app.store.add_ballot, app.year, app.number, dict(self.marks), self.round)
+        if done:
             self._saved()
-            self.notify("本张已保存")
+            if done.value:
+                self.notify(f"本张为无效票（{done.value}），计入收回票数，不计评定", severity="warning", markup=False)
+            else:
+                self.notify("本张已保存")
             self.redraw()
 
     def action_blank(self) -> None:
@@ -148,9 +179,10 @@ class EvaluationScreen(MeetingScreen):
         if self.marks:
             self.notify("本张已有评定；空白票须整张未填。按 X 重填本张", severity="warning")
             return
-        if app.attempt(app.store.add_ballot, app.year, app.number, None, self.round):
+        done = app.attempt(app.store.add_ballot, app.year, app.number, None, self.round)
+        if done:
             self._saved()
-            self.notify("空白票已保存")
+            self.notify(f"空白票已保存：无效票（{done.value}）" if done.value else "空白票已保存", markup=False)
             self.redraw()
 
     def action_clear(self) -> None:
@@ -168,9 +200,9 @@ class EvaluationScreen(MeetingScreen):
 
         def entered(values: list[int] | None) -> None:
             if values is not None and app.attempt(app.store.set_tally, app.year, app.number, mid,
-                                                  dict(zip(RATING_LABELS, values)), self.round):
-                self.notify(f"{name}的票数已保存：" + "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values)),
-                            markup=False)
+                                                  dict(zip(RATING_LABELS, values, strict=True)), self.round):
+                counts = "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values, strict=True))
+                self.notify(f"{name}的票数已保存：{counts}", markup=False)
 
         stored = app.store.tally(app.year, app.number, mid, self.round)
         app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),

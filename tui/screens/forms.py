@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from core.meeting import QuorumStatus
@@ -46,10 +47,11 @@ class MeetingFactsDialog(FormDialog, ModalScreen[FactsForm | None]):
 
     BINDINGS = [Binding("escape", "cancel", "取消"), Binding("ctrl+s", "save", "保存")]
 
-    def __init__(self, title: str, values: dict[str, str]) -> None:
+    def __init__(self, title: str, values: dict[str, str], names: list[str] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.values = values
+        self.names = names or []  # the roster: host and recorder are suggested from it
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -59,7 +61,10 @@ class MeetingFactsDialog(FormDialog, ModalScreen[FactsForm | None]):
                                          ("host", "主持人", ""), ("recorder", "记录人", ""),
                                          ("observers", "列席", "多人用“、”分隔"), ("agenda", "议题", "多项用“；”分隔")):
                     yield Label(label)
-                    yield Input(self.values.get(key, ""), placeholder=hint, id=key)
+                    picks = key in ("host", "recorder") and self.names
+                    yield Input(self.values.get(key, ""), id=key,
+                                placeholder="从名册选：输入姓名，→ 补全" if picks else hint,
+                                suggester=SuggestFromList(self.names, case_sensitive=True) if picks else None)
             yield Static("回车到下一项，最后一项回车或 Ctrl+S 保存，Esc 取消", classes="hint")
             yield Static("", markup=False, id="form-error", classes="error")
 
@@ -91,8 +96,8 @@ class AbsenceDialog(SafeHandlers, ModalScreen[Absence | None]):
     """缺席: one key for the reason, then any written opinion."""
 
     REASONS = ("病假", "事假", "公差", "其他")
-    BINDINGS = [Binding("escape", "cancel", "取消")] + [
-        Binding(str(i + 1), f"reason({i})", r) for i, r in enumerate(REASONS)]
+    BINDINGS = [Binding("escape", "cancel", "取消"),
+                *(Binding(str(i + 1), f"reason({i})", r) for i, r in enumerate(REASONS))]
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -139,7 +144,7 @@ class NumbersDialog(FormDialog, ModalScreen[list[int] | None]):
             if self.note:
                 yield Static(self.note, classes="hint")
             with Grid(classes="form"):
-                for i, (label, value) in enumerate(zip(self.labels, self.values)):
+                for i, (label, value) in enumerate(zip(self.labels, self.values, strict=True)):
                     yield Label(label)
                     yield Input(str(value), type="integer", id=f"n{i}")
             yield Static("回车到下一项，最后一项回车确定，Esc 取消", classes="hint")
@@ -147,7 +152,7 @@ class NumbersDialog(FormDialog, ModalScreen[list[int] | None]):
 
     def submit(self, inputs: list[Input]) -> None:
         values = []
-        for inp, label in zip(inputs, self.labels):
+        for inp, label in zip(inputs, self.labels, strict=True):
             text = inp.value.strip() or "0"
             if not text.isdigit():
                 self.query_one("#form-error", Static).update(f"“{label}”应为不小于0的整数")

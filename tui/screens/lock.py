@@ -10,8 +10,8 @@ from functools import partial
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.markup import escape
 from textual.binding import Binding
+from textual.markup import escape
 from textual.widgets import Static
 
 from tui.screens.base import MeetingScreen
@@ -48,15 +48,20 @@ class LockScreen(MeetingScreen):
         return [
             (mt is not None, "党员大会已开始" if mt else "党员大会尚未开始（概况页按 O）", True),
             (q.has_quorum, q.banner(), True),
-            (contested == 0, "有异议的事项均已表决" if contested == 0 else f"还有 {contested} 项有异议的事项没有表决", True),
+            (contested == 0,
+             "有异议的事项均已表决" if contested == 0 else f"还有 {contested} 项有异议的事项没有表决", True),
             (bool(mt and mt.host.strip()), f"主持人：{mt.host if mt and mt.host else '未填写'}", True),
             (bool(mt and mt.recorder.strip()), f"记录人：{mt.recorder if mt and mt.recorder else '未填写'}", True),
             (summary["returned"] > 0 or rated > 0,
-             f"测评票已录入 {summary['returned']} 张" + (f"（发出 {summary['issued']} 张）" if summary["issued"] else "")
+             f"测评票已录入 {summary['returned']} 张"
+             + (f"（发出 {summary['issued']} 张）" if summary["issued"] else "")
              if summary["returned"] or rated else "尚未录入测评票（本季度不评议可不录入）", False),
+            (not summary["issued"] or summary["returned"] <= summary["issued"],
+             f"收回 {summary['returned']} 张，多于发出的 {summary['issued']} 张：收回票数多于发出票数，本次测评无效"
+             if summary["issued"] and summary["returned"] > summary["issued"] else "收回票数没有多于发出票数", True),
             (not summary["issued"] or summary["returned"] == summary["issued"],
-             f"收回 {summary['returned']} 张，与发出的 {summary['issued']} 张不符，请核对" if summary["issued"]
-             and summary["returned"] != summary["issued"] else "测评票收回与发出一致或未设发出数", False),
+             f"收回 {summary['returned']} 张，少于发出的 {summary['issued']} 张，请核对" if summary["issued"]
+             and summary["returned"] < summary["issued"] else "测评票收回与发出一致或未设发出数", False),
             (declared == 0, f"还有 {declared} 项“申报”事项未逐项确认，锁定时将一并视为已确认" if declared
              else "所有事项均已确认或表决", False),
         ]

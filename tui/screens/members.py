@@ -10,8 +10,12 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
-from tui.screens.base import add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table, MeetingScreen
+from db.tables import Member, saved_id
+from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table
+from tui.screens.record import Said, WhoWhatDialog, present_names
 from tui.screens.vote import VoteDialog
+
+PENDING = "申报"  # not yet confirmed at the meeting: shown as pending, never as final
 
 
 class MembersScreen(MeetingScreen):
@@ -46,7 +50,7 @@ class MembersScreen(MeetingScreen):
         yield Static(markup=False, id="entry-detail", classes="detail")
         yield Static(id="entry-hint", classes="hint")
 
-    def _members(self):  # type: ignore[no-untyped-def]
+    def _members(self) -> list[Member]:
         return self.japp.store.members()
 
     def redraw(self) -> None:
@@ -75,7 +79,8 @@ class MembersScreen(MeetingScreen):
             rank.update("不排名")
             figures.update("免于积分管理：不计分、不排名、不评定等次")
         else:
-            parts = result.parts[app.number - 1]  # type: ignore[index]
+            assert result.parts is not None  # only an exempt member has none
+            parts = result.parts[app.number - 1]
             scheme = store.scheme(app.year)
             digits.update(show(result.total))
             deduction = f"−{show(parts.deduction)}" if parts.deduction else "0"
@@ -85,8 +90,9 @@ class MembersScreen(MeetingScreen):
             figures.update(
                 f"截至{app.quarter_title}：基础分 {show(parts.base)}　{scheme.bonus.label} +{show(parts.bonus)}　"
                 f"{scheme.deduction.label} {deduction}　季度积分 {show(parts.figure)}　｜　"
-                f"全年积分 {show(result.points)}" + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
-                + (f"\n{flags}" if flags else ""))
+                f"全年积分 {show(result.points)}"
+                + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
+                + (f"\n{flags}" if flags else "") + self._pending_line(store.entries(app.year, app.number, m.id)))
         table = self.query_one("#entries", DataTable)
         row = table.cursor_row
         reset_table(table, "编号", "类型", "分值", "状态", "事项", "依据")
@@ -97,8 +103,11 @@ class MembersScreen(MeetingScreen):
             if e.level:
                 what += f"（{e.level}）"
             sign = {"bonus": "+", "deduction": "−"}.get(e.kind, "")
+            if e.status == PENDING:
+                what = f"{what}　{pending_effect(e.kind, e.points)}"
             add_plain_row(table, f"#{e.id}", KIND_LABELS.get(e.kind, e.kind),
-                          f"{sign}{show(e.points)}" if e.points is not None else "—", e.status, what,
+                          f"{sign}{show(e.points)}" if e.points is not None else "—",
+                          "申报（待确认）" if e.status == PENDING else e.status, what,
                           item.clause if item else "自定事项", key=str(e.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
@@ -106,6 +115,15 @@ class MembersScreen(MeetingScreen):
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
             + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
+
+    @staticmethod
+    def _pending_line(entries) -> str:
+        pending = [e for e in entries if e.status == PENDING]
+        if not pending:
+            return ""
+        veto = any(e.kind == "veto" for e in pending)
+        return (f"\n以上数字含 {len(pending)} 项待确认（申报）事项，尚非最终结果"
+                + ("；其中一票否决待确认：如确认，全年积分为0" if veto else ""))
 
     def action_step(self, delta: int) -> None:
         self.index += delta
@@ -119,16 +137,17 @@ class MembersScreen(MeetingScreen):
         contested: dict[int, int] = {}
         for e in app.store.entries(app.year, app.number):
             if e.status == "有异议":
-                contested.setdefault(e.member_id, e.id)
+                contested.setdefault(e.member_id, saved_id(e))
         if not contested:
             self.notify("本季度没有待表决的事项")
             return
-        for step in range(0, len(members) + 1):
+        for step in range(len(members) + 1):
             i = (self.index + step) % len(members)
-            if members[i].id in contested and (step or self._entry_id_quiet() != contested[members[i].id]):
+            mid = saved_id(members[i])
+            if mid in contested and (step or self._entry_id_quiet() != contested[mid]):
                 self.index = i
                 self.redraw()
-                move_to_key(self.query_one("#entries", DataTable), str(contested[members[i].id]))
+                move_to_key(self.query_one("#entries", DataTable), str(contested[mid]))
                 return
 
     def _entry_id_quiet(self) -> int | None:
@@ -161,11 +180,24 @@ class MembersScreen(MeetingScreen):
         if found is None:
             return
         entry, row = found
+        app = self.japp
         if row[3] == "有异议":
-            if self.japp.attempt(self.japp.store.drop_objection, entry):
+            if app.attempt(app.store.drop_objection, entry):
                 self.notify("异议已撤回，事项恢复为“申报”")
-        elif self.japp.attempt(self.japp.store.contest_entry, entry):
-            self.notify("已记为有异议，须经党员大会表决")
+            return
+        if row[3] not in ("申报（待确认）", "已确认"):
+            self.notify(f"该事项当前为“{row[3]}”，不能提出异议", severity="warning", markup=False)
+            return
+        roster = [m.name for m in app.store.members()]
+        name = str(self.query_one("#member-name", Static).content)
+
+        def raised(said: Said | None) -> None:
+            if said is not None and app.attempt(app.store.contest_entry, entry, said.who, said.text):
+                note = "" if said.who in roster else f"（{said.who}不在名册中，按输入记录）"
+                self.notify(f"已记为有异议，须经党员大会表决{note}", markup=False)
+
+        app.push_screen(WhoWhatDialog(f"对{name}的事项 #{entry} 提出异议", "提出人", "理由", present_names(app), roster,
+                                      f"{row[1]} {row[2]} {row[4]}"), raised)
 
     def action_confirm(self) -> None:
         entry = self._entry_id()
@@ -187,3 +219,13 @@ class MembersScreen(MeetingScreen):
         name = str(self.query_one("#member-name", Static).content)
         meaning = f"赞成＝同意给{name}记{row[1]}{row[2].lstrip('+−')}分；反对＝不同意记此分"
         self.app.push_screen(VoteDialog(entry, f"{name}：{row[1]} {row[2]} {row[4]}", meaning))
+
+
+def pending_effect(kind: str, points) -> str:
+    """What a pending entry will do if the meeting confirms it ("如确认…")."""
+    if kind == "veto":
+        return "如确认：一票否决，全年积分为0"
+    if points is None:
+        return "如确认：计入"
+    return {"bonus": f"如确认：加{show(points)}分", "deduction": f"如确认：减{show(points)}分"}.get(
+        kind, f"如确认：记{show(points)}分")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from db.store import MeetingFacts
-from tui.screens.base import add_plain_row, reset_table, STATE_LABELS, MeetingScreen
-from tui.screens.forms import FactsForm, MeetingFactsDialog
+from tui.screens.base import STATE_LABELS, MeetingScreen, add_plain_row, reset_table
+from tui.screens.forms import ConfirmDialog, FactsForm, MeetingFactsDialog
+from tui.screens.record import AgendaDialog, TextDialog, off_roster, parse_time
 
 DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事项进行表决；开展民主评议；部署下季度工作"
 
@@ -21,6 +21,9 @@ class OverviewScreen(MeetingScreen):
     BINDINGS = [
         Binding("o", "open_meeting", "开始会议"),
         Binding("e", "edit_facts", "会议信息"),
+        Binding("a", "agenda", "议题记录"),
+        Binding("m", "end_meeting", "散会"),
+        Binding("x", "cancel_meeting", "取消会议"),
         Binding("left", "quarter(-1)", "上一季度", key_display="←", priority=True),
         Binding("right", "quarter(1)", "下一季度", key_display="→", priority=True),
     ]
@@ -65,11 +68,13 @@ class OverviewScreen(MeetingScreen):
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(DEFAULT_AGENDA.split("；"), 1)))
             step.update("按 O 开始会议，填写时间、地点、主持人和记录人；← → 选择季度")
         else:
-            facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}\n地点：{mt.place or '—'}\n"
-                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n列席：{mt.observers or '无'}")
+            ended = f"　散会 {mt.ended_at:%H:%M}" if mt.ended_at else ""
+            facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}{ended}\n地点：{mt.place or '—'}\n"
+                         f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n"
+                         f"列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
-            step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；E 修改会议信息"
-                        if app.state == "meeting" else "本季度已锁定，只能查看")
+            step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；"
+                        "E 修改会议信息，A 议题记录，M 散会" if app.state == "meeting" else "本季度已锁定，只能查看")
 
     def action_quarter(self, delta: int) -> None:
         """Choose the quarter to work on (a locked one is shown read-only)."""
@@ -99,14 +104,45 @@ class OverviewScreen(MeetingScreen):
             self.notify("本季度的会议已经开始或已锁定", severity="warning")
             return
 
-        def opened(form: FactsForm | None) -> None:
-            if form is not None and app.attempt(app.store.open_meeting, app.year, app.number,
-                                                MeetingFacts(**form.__dict__)):
+        def open_it(form: FactsForm, confirmed: bool) -> None:
+            if app.attempt(app.store.open_meeting, app.year, app.number, MeetingFacts(**form.__dict__),
+                           confirm_date=confirmed):
                 self.notify(f"{app.quarter_title}党员大会开始", title="会议")
+                self._roster_notes(form)
                 if form.held_at.date() > app.store.clock().date():
                     self.notify(f"会议日期 {form.held_at:%Y-%m-%d} 在今天之后，如有误可按 E 修改", severity="warning")
 
-        self.app.push_screen(MeetingFactsDialog(f"开始{app.quarter_title}党员大会", self._last_facts()), opened)
+        def opened(form: FactsForm | None) -> None:
+            if form is not None:
+                self._with_date_confirmed(form.held_at, lambda confirmed: open_it(form, confirmed))
+
+        self.app.push_screen(MeetingFactsDialog(f"开始{app.quarter_title}党员大会", self._last_facts(),
+                                                self._roster()), opened)
+
+    def _roster(self) -> list[str]:
+        return [m.name for m in self.japp.store.members()]
+
+    def _roster_notes(self, form: FactsForm) -> None:
+        """Host and recorder may be typed; say so when one is not on the roster."""
+        roster = self._roster()
+        for role, name in (("主持人", form.host), ("记录人", form.recorder)):
+            note = off_roster(name, roster)
+            if note:
+                self.notify(f"{role}{note}", severity="warning", markup=False)
+
+    def _with_date_confirmed(self, held_at, then) -> None:
+        """A date outside the quarter or before the previous meeting needs a yes first."""
+        app = self.japp
+        problems = app.store.meeting_date_problems(app.year, app.number, held_at)
+        if not problems:
+            then(False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then(True)
+
+        app.push_screen(ConfirmDialog("会议日期需要确认", "；".join(problems) + "。确定按此日期记录？"), answered)
 
     def action_edit_facts(self) -> None:
         app = self.japp
@@ -117,11 +153,75 @@ class OverviewScreen(MeetingScreen):
         values = {"held_at": mt.held_at.strftime("%Y-%m-%d %H:%M"), "place": mt.place, "host": mt.host,
                   "recorder": mt.recorder, "observers": mt.observers, "agenda": "；".join(mt.agenda.splitlines())}
 
-        def saved(form: FactsForm | None) -> None:
-            if form is not None:
-                if app.attempt(app.store.set_meeting_facts, app.year, app.number, held_at=form.held_at,
-                               place=form.place, host=form.host, recorder=form.recorder, observers=form.observers,
-                               agenda=form.agenda):
-                    self.notify("会议信息已保存")
+        def save(form: FactsForm, confirmed: bool) -> None:
+            if app.attempt(app.store.set_meeting_facts, app.year, app.number, confirm_date=confirmed,
+                           held_at=form.held_at, place=form.place, host=form.host, recorder=form.recorder,
+                           observers=form.observers, agenda=form.agenda):
+                self.notify("会议信息已保存")
+                self._roster_notes(form)
 
-        self.app.push_screen(MeetingFactsDialog("修改会议信息", values), saved)
+        def saved(form: FactsForm | None) -> None:
+            if form is None:
+                return
+            if form.held_at == mt.held_at:
+                save(form, False)
+            else:
+                self._with_date_confirmed(form.held_at, lambda confirmed: save(form, confirmed))
+
+        self.app.push_screen(MeetingFactsDialog("修改会议信息", values, self._roster()), saved)
+
+    def _meeting_on(self) -> bool:
+        app = self.japp
+        if not app.ready or app.state != "meeting":
+            self.notify("会议进行中才能这样做", severity="warning")
+            return False
+        return True
+
+    def action_agenda(self) -> None:
+        app = self.japp
+        if not app.ready or app.store.meeting(app.year, app.number) is None:
+            self.notify("会议尚未开始：请先按 O 开始会议", severity="warning")
+            return
+        app.push_screen(AgendaDialog(), lambda _: self.refresh_all())
+
+    def action_end_meeting(self) -> None:
+        """散会: the time the meeting ended, now by default; may be set again until the lock."""
+        app = self.japp
+        if not self._meeting_on():
+            return
+        mt = app.store.meeting(app.year, app.number)
+        assert mt is not None
+        shown = (mt.ended_at or app.store.clock()).strftime("%H:%M")
+
+        def entered(text: str | None) -> None:
+            if text is None:
+                return
+            at = parse_time(text, mt.held_at)
+            if at is None:
+                self.notify("散会时间应写成 16:30 或 2026-12-25 16:30", severity="error")
+                return
+            done = app.attempt(app.store.end_meeting, app.year, app.number, at)
+            if done:
+                self.notify(f"散会时间：{done.value:%Y-%m-%d %H:%M}（锁定前可再按 M 修改）")
+
+        app.push_screen(TextDialog("散会", "散会时间", shown, "16:30"), entered)
+
+    def action_cancel_meeting(self) -> None:
+        """取消会议: a meeting opened by mistake, before its first vote or ballot."""
+        app = self.japp
+        if not self._meeting_on():
+            return
+        problem = app.attempt(app.store.cancel_problem, app.year, app.number)
+        if not problem:
+            return
+        if problem.value:
+            self.notify(str(problem.value), title="不能取消", severity="error", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and app.attempt(app.store.cancel_meeting, app.year, app.number):
+                self.notify(f"{app.quarter_title}党员大会已取消，签到和会议记录已清除", title="会议")
+
+        app.push_screen(ConfirmDialog("取消本次党员大会？",
+                                      "签到、议题记录和发出票数将清除，会上确认的事项恢复为“申报”；异议保留。"),
+                        answered)

@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.labels import STATUS_LABELS
-from tui.screens.base import add_plain_row, cursor_cells, cursor_key, reset_table, MeetingScreen
+from db.tables import Member
+from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, reset_table
 from tui.screens.forms import Absence, AbsenceDialog, quorum_text
 
 
@@ -68,7 +69,7 @@ class RollCallScreen(MeetingScreen):
         app = self.japp
         return {mid for mid, r in app.store.roll_calls(app.year, app.number).items() if r.present}
 
-    def _suspended(self, m) -> bool:  # type: ignore[no-untyped-def]
+    def _suspended(self, m: Member) -> bool:
         from db.votes import suspended_on
 
         mt = self.japp.store.meeting(self.japp.year, self.japp.number)

@@ -23,7 +23,8 @@ FIELDS = (("yes", "赞成"), ("no", "反对"), ("abstain", "弃权"))
 class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
     # Priority: the count fields would otherwise take Ctrl+W as "delete word".
     BINDINGS = [Binding("escape", "close", "关闭"),
-                Binding("ctrl+w", "toggle_written", "书面意见", priority=True)]
+                Binding("ctrl+w", "toggle_written", "书面意见", priority=True),
+                Binding("ctrl+t", "toggle_secret", "无记名投票", priority=True)]
 
     def __init__(self, entry_id: int, what: str, meaning: str = "") -> None:
         super().__init__()
@@ -42,6 +43,8 @@ class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
                 yield Static(self.meaning, classes="hint")
             yield Static(q.banner(),
                          classes="banner " + ("ok" if q.has_quorum else "bad"))
+            yield Checkbox("表决方式：无记名投票（不勾选为举手表决，Ctrl+T 切换）", id="secret",
+                           disabled=not q.has_quorum)
             with Grid(classes="counts-row"):
                 for key, label in FIELDS:
                     yield Label(label)
@@ -63,7 +66,17 @@ class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
             self.query_one("#yes", Input).focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.query_one("#written").display = event.value
+        if event.checkbox.id == "count-written":
+            self.query_one("#written").display = event.value
+
+    def action_toggle_secret(self) -> None:
+        box = self.query_one("#secret", Checkbox)
+        if not box.disabled and self.outcome is None:
+            box.value = not box.value
+
+    @property
+    def method(self) -> str:
+        return "无记名投票" if self.query_one("#secret", Checkbox).value else "举手"
 
     def action_toggle_written(self) -> None:
         box = self.query_one("#count-written", Checkbox)
@@ -103,17 +116,19 @@ class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
         app = cast("JifenApp", self.app)
         done = app.attempt(app.store.vote, self.entry_id, counts["yes"], counts["no"], counts["abstain"],
                            count_written=written, written_yes=counts["written_yes"] or 0,
-                           written_no=counts["written_no"] or 0, written_abstain=counts["written_abstain"] or 0)
+                           written_no=counts["written_no"] or 0, written_abstain=counts["written_abstain"] or 0,
+                           method=self.method)
         if not done:
             result.update(f"未表决：{done.error}\n请更正票数后再按回车。")
             result.set_classes("error")
             return
         self.outcome = cast(VoteOutcome, done.value)
         verdict = "表决通过" if self.outcome.passed else "表决未通过"
-        result.update(f"{verdict}\n{self.outcome.rule}")
+        result.update(f"{verdict}\n{self.outcome.rule}\n表决方式：{self.method}")
         result.set_classes("banner " + ("ok" if self.outcome.passed else "bad"))
         for inp in self.query(Input):
             inp.disabled = True
+        self.query_one("#secret", Checkbox).disabled = True
         self.query_one("#vote-hint", Static).update("按 Esc 关闭")
 
     def action_close(self) -> None:

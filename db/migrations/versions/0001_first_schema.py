@@ -1,14 +1,13 @@
 """first schema, with the guards that keep a locked quarter, the locks and the audit log unchanged
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 09:31:43.195185
 """
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-
+import sqlmodel.sql.sqltypes
+from alembic import op
 
 revision = '0001'
 down_revision = None

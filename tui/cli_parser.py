@@ -1,0 +1,204 @@
+"""The `jifen` command line's grammar, in Chinese: every help text, and argparse's own words
+(用法, 错误, missing arguments, invalid choices). Option and command names stay English: they
+are the interface scripts rely on.
+
+argparse fetches its words through a module-level `_` (and `ngettext`) each time it speaks.
+`ChineseParser` swaps those two for a lookup in ZH while it builds, parses or prints, and puts
+them back afterwards, so nothing else in the process (pytest's own parser, say) is affected and
+no gettext catalogue is needed. A word argparse adds in a later Python falls back to English.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "subcommands": "命令",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多一个值",
+    "expected at least one argument": "至少需要一个值",
+    "expected %s argument": "需要 %s 个值",
+    "expected %s arguments": "需要 %s 个值",
+    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的值（应为 %(type)s）",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是：%(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "参数 %s 必须给出其中一个",
+    "ignored explicit argument %r": "多余的值 %r",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "没有命令 %(parser_name)r（可选：%(choices)s）",
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+    "unexpected option string: %s": "意外的选项：%s",
+    "option '%(option)s' is deprecated": "选项“%(option)s”已不再使用",
+}
+
+
+def _zh(text: str) -> str:
+    return ZH.get(text, text)
+
+
+def _zh_n(singular: str, plural: str, n: int) -> str:
+    return _zh(singular if n == 1 else plural)
+
+
+@contextmanager
+def _chinese() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _zh, _zh_n  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Chinese; its subparsers are of the same class."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _chinese():
+            super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
+        with _chinese():
+            return super().parse_known_args(*args, **kwargs)
+
+    def parse_args(self, *args: Any, **kwargs: Any) -> Any:
+        with _chinese():
+            return super().parse_args(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        with _chinese():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        import re
+
+        with _chinese():
+            text = super().format_help()
+        # argparse ends a section heading with an ASCII colon; Chinese takes the full-width one.
+        return re.sub(r"^(\S[^\n]*):$", r"\1：", text, flags=re.M)
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        with _chinese():
+            return super().add_subparsers(**kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        with _chinese():
+            super().error(message)
+
+
+def _number(kind: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"应为{kind}，不是“{text}”") from None
+    parse.__name__ = kind
+    return parse
+
+
+INT = _number("整数", int)
+
+DB_HELP = "数据库文件或 postgresql:// 地址（默认：环境变量 JIFEN_DB，否则用户数据目录中的 jifen.db）"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The grammar; each command's `func` is the name of its `cmd_*` function in tui.cli."""
+    p = ChineseParser(prog="jifen", description="党员积分制管理 党员大会控制台。不带命令时打开控制台。",
+                      epilog="--db 可以写在命令前或命令后，两处写法相同。")
+    p.add_argument("--db", dest="top_db", metavar="数据库", help=DB_HELP)
+    p.add_argument("--last", action="store_true",
+                   help="使用上次打开的数据库（控制台、jifen init、jifen demo 会记下它）")
+    sub = p.add_subparsers(dest="command", metavar="命令", title="命令", help="jifen 命令 --help 显示该命令的用法")
+
+    db = ChineseParser(add_help=False)
+    # SUPPRESS: a --db after the command only exists when written, so it never hides one before it.
+    db.add_argument("--db", dest="sub_db", metavar="数据库", default=argparse.SUPPRESS, help=DB_HELP)
+
+    c = sub.add_parser("compute", help="按 JSON 给出的支部年度数据计算积分（见 spec/COMPUTE.md）")
+    c.add_argument("case", metavar="案例.json")
+    c.add_argument("--explain", action="store_true", help="同时给出每人各项分数的依据")
+    c.set_defaults(func="compute")
+
+    s = sub.add_parser("schemes", help="内置积分方案和方案文件")
+    ss = s.add_subparsers(dest="schemes_command", metavar="操作", title="操作", required=True)
+    ss.add_parser("list", help="列出内置积分方案").set_defaults(func="schemes_list")
+    show = ss.add_parser("show", help="显示积分方案的规则和事项清单")
+    show.add_argument("scheme", metavar="方案编号或文件")
+    show.set_defaults(func="schemes_show")
+    check = ss.add_parser("check", help="检查积分方案文件")
+    check.add_argument("file", metavar="文件")
+    check.set_defaults(func="schemes_check")
+
+    d = sub.add_parser("demo", parents=[db], help="打开示范支部（固定保存在用户数据目录，再次运行时接着上次的会议）")
+    d.add_argument("--no-tui", action="store_true", help="只准备示范数据库，不打开控制台")
+    d.add_argument("--fresh", action="store_true", help="丢弃示范数据库中的一切，重新生成")
+    d.add_argument("--yes", action="store_true", help="与 --fresh 同用：不再询问")
+    d.set_defaults(func="demo")
+
+    i = sub.add_parser("init", parents=[db], help="建立党支部和年度，选定积分方案")
+    i.add_argument("--branch", required=True, metavar="名称", help="党支部名称")
+    i.add_argument("--scheme", required=True, metavar="方案编号或文件",
+                   help="内置方案编号（见 jifen schemes list）或方案文件")
+    i.add_argument("--year", required=True, type=INT, metavar="年度", help="如 2026")
+    i.set_defaults(func="init")
+
+    mem = sub.add_parser("members", help="党员名册")
+    ms = mem.add_subparsers(dest="members_command", metavar="操作", title="操作", required=True)
+    mi = ms.add_parser("import", parents=[db], help="从 CSV 或 XLSX 导入名册（姓名、性别、出生年月、职务、党员类别）")
+    mi.add_argument("file", metavar="文件")
+    mi.set_defaults(func="members_import")
+    ms.add_parser("list", parents=[db], help="列出名册").set_defaults(func="members_list")
+
+    it = sub.add_parser("items", help="积分事项")
+    its = it.add_subparsers(dest="items_command", metavar="操作", title="操作", required=True)
+    ii = its.add_parser("import", parents=[db], help="从 CSV 或 XLSX 导入积分事项")
+    ii.add_argument("file", metavar="文件")
+    ii.add_argument("--year", required=True, type=INT, metavar="年度", help="如 2026")
+    ii.set_defaults(func="items_import")
+    ia = its.add_parser("add", parents=[db], help="登记一项积分事项")
+    ia.add_argument("--quarter", required=True, metavar="季度", help="如 2026Q3")
+    ia.add_argument("--member", required=True, metavar="姓名")
+    ia.add_argument("--kind", required=True, metavar="类型",
+                    help="加分/减分/评分/一票否决（或 bonus/deduction/score/veto）")
+    ia.add_argument("--points", metavar="分值")
+    ia.add_argument("--item", metavar="编号", help="事项编号，如 J1.1")
+    ia.add_argument("--level", metavar="级别", help="县(市)级/市级/省级/…")
+    ia.add_argument("--category", metavar="类别")
+    ia.add_argument("--month", type=INT, metavar="月份")
+    ia.add_argument("--note", metavar="事由")
+    ia.add_argument("--evidence", metavar="依据材料")
+    ia.set_defaults(func="items_add")
+    il = its.add_parser("list", parents=[db], help="列出一个季度的积分事项")
+    il.add_argument("--quarter", required=True, metavar="季度", help="如 2026Q3")
+    il.add_argument("--member", metavar="姓名")
+    il.set_defaults(func="items_list")
+
+    ex = sub.add_parser("export", parents=[db], help="生成文件：会议记录、公示表、个人清单、台账、测评票")
+    ex.add_argument("document", choices=["minutes", "publicity", "personal", "ledger", "ballots"], metavar="文件类型",
+                    help="minutes 会议记录、publicity 公示表、personal 个人清单、ledger 工作台账、ballots 空白测评票")
+    ex.add_argument("--quarter", metavar="季度", help="如 2026Q3")
+    ex.add_argument("--year", type=INT, metavar="年度")
+    ex.add_argument("--member", metavar="姓名", help="只生成这位党员的个人清单")
+    ex.add_argument("--copies", type=INT, default=1, metavar="份数", help="空白测评票的份数")
+    ex.add_argument("--holidays", metavar="文件", help="补充假日和调休上班日（TOML）；默认在用户配置目录")
+    ex.add_argument("--font", metavar="字体文件",
+                    help="PDF 用的中文字体（.ttf/.ttc/.otf）；默认：JIFEN_FONT，再找系统字体")
+    ex.add_argument("--out", required=True, metavar="输出文件", help=".pdf，或 .xlsx / .csv")
+    ex.set_defaults(func="export")
+
+    v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的数字摘要链")
+    v.set_defaults(func="verify")
+    return p
