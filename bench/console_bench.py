@@ -206,18 +206,22 @@ async def meeting_keys(db: Path) -> tuple[int, int]:
 
 
 def sixty(path: Path) -> None:
+    """60 members, 40 entries each in today's quarter (the one the console opens on), the meeting open."""
     from core.schemes import builtin_text
     from db.engine import open_engine
     from db.store import MeetingFacts, Store
 
+    now = datetime.now()
+    year, q = now.year, (now.month - 1) // 3 + 1
     st = Store(open_engine(path), "书记")
-    st.init_branch("第一党支部", "xinmi-hospital-2023", builtin_text("xinmi-hospital-2023"), 2026)
+    st.init_branch("第一党支部", "xinmi-hospital-2023", builtin_text("xinmi-hospital-2023"), year)
     ids = st.add_members([dict(name=f"党员{i:02d}", status="full") for i in range(60)])
-    st.add_entries(2026, [dict(quarter=1, member_id=m, kind="bonus", points=2, item="J6.3")
-                          for m in ids for _ in range(40)])
-    st.open_meeting(2026, 1, MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙"))
+    st.add_entries(year, [dict(quarter=q, member_id=m, kind="bonus", points=2, item="J6.3") for m in ids
+                          for _ in range(40)])
+    st.open_meeting(year, q, MeetingFacts(now.replace(hour=14, minute=30), "活动室", "甲", "乙"))
     for m in ids:
-        st.roll_call(2026, 1, m, True)
+        st.roll_call(year, q, m, True)
+    st.engine.dispose()
 
 
 def main(runs: int = 15) -> None:

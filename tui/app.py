@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -33,6 +34,16 @@ SCREENS_BY_KEY = (
     ("5", "board", "积分榜"),
     ("6", "lock", "锁定"),
 )
+
+
+def _page(mode: str) -> Screen:
+    from importlib import import_module
+
+    module, name = {"rollcall": ("rollcall", "RollCallScreen"), "members": ("members", "MembersScreen"),
+                    "evaluation": ("evaluation", "EvaluationScreen"), "board": ("board", "BoardScreen"),
+                    "lock": ("lock", "LockScreen")}[mode]
+    screen: Screen = getattr(import_module(f"tui.screens.{module}"), name)()
+    return screen
 
 
 def _actions_provider() -> type:
@@ -76,6 +87,10 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
     PAGE_RULE = "F1-F6 或 Alt+1-6 换页　Ctrl+P 命令"
+
+    # The other pages are built the first time they are asked for (first paint: not importing
+    # and constructing five screens the overview does not need).
+    SCREENS = {mode: partial(_page, mode) for _key, mode, _label in SCREENS_BY_KEY if mode != "overview"}
 
     def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "") -> None:
         super().__init__()
@@ -140,17 +155,6 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         return OverviewScreen()
 
     def on_mount(self) -> None:
-        from tui.screens.board import BoardScreen
-        from tui.screens.evaluation import EvaluationScreen
-        from tui.screens.lock import LockScreen
-        from tui.screens.members import MembersScreen
-        from tui.screens.rollcall import RollCallScreen
-
-        self.install_screen(RollCallScreen(), "rollcall")
-        self.install_screen(MembersScreen(), "members")
-        self.install_screen(EvaluationScreen(), "evaluation")
-        self.install_screen(BoardScreen(), "board")
-        self.install_screen(LockScreen(), "lock")
         if self.ready:
             self.sub_title = f"{self.store.branch_name()} · {self.quarter_title}"
         self.seat.watch(self)
