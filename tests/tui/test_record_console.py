@@ -83,7 +83,13 @@ async def test_the_vote_dialog_asks_how_the_vote_is_taken(demo_db: Path) -> None
         await everyone_present(pilot)
         await pilot.press("f3", "d")
         entry = int(cursor_row(table(app, "#entries"))[0].lstrip("#"))
-        await pilot.press("v", "ctrl+t")
+        await pilot.press("v")
+        from textual.widgets import Checkbox
+
+        box = app.screen.query_one("#secret", Checkbox)
+        assert str(box.label).startswith("表决方式：举手表决")  # the method in force is named, not just ticked
+        await pilot.press("ctrl+t")
+        assert str(box.label).startswith("表决方式：无记名投票")
         for count in ("15", "3", "1"):
             await pilot.press(*count, "enter")
         await pilot.pause()

@@ -125,13 +125,14 @@ class MeetingScreen(SafeHandlers, Screen):
         title = self.query_one("#title-line", Static)
         # Read-only while another console holds the database: said first, in the locked colours.
         seat = getattr(app, "seat", None)
-        held = f"  ·  {seat.line}" if seat is not None and seat.read_only else ""
+        # First, so that a narrow screen cuts the branch name rather than the warning.
+        held = f" {seat.line}  · " if seat is not None and seat.read_only else ""
         if app.ready:
             state = STATE_LABELS.get(app.state, app.state)
-            title.update(f" {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}{held}")
+            title.update(f"{held} {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}")
             title.set_class(app.state == "locked" or bool(held), "locked")
         else:
-            title.update(f" {self.TITLE_TEXT}{held}")
+            title.update(f"{held} {self.TITLE_TEXT}")
         self.redraw()
 
     def redraw(self) -> None:

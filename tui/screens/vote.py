@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 FIELDS = (("yes", "赞成"), ("no", "反对"), ("abstain", "弃权"))
 
 
+def method_label(secret: bool) -> str:
+    return "表决方式：无记名投票（Ctrl+T 改为举手表决）" if secret else "表决方式：举手表决（Ctrl+T 改为无记名投票）"
+
+
 class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
     # Priority: the count fields would otherwise take Ctrl+W as "delete word".
     BINDINGS = [Binding("escape", "close", "关闭"),
@@ -43,8 +47,8 @@ class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
                 yield Static(self.meaning, classes="hint")
             yield Static(q.banner(),
                          classes="banner " + ("ok" if q.has_quorum else "bad"))
-            yield Checkbox("表决方式：无记名投票（不勾选为举手表决，Ctrl+T 切换）", id="secret",
-                           disabled=not q.has_quorum)
+            # The label names the method in force: a checkbox's mark alone is hard to read on a projector.
+            yield Checkbox(method_label(False), id="secret", disabled=not q.has_quorum)
             with Grid(classes="counts-row"):
                 for key, label in FIELDS:
                     yield Label(label)
@@ -68,6 +72,8 @@ class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "count-written":
             self.query_one("#written").display = event.value
+        elif event.checkbox.id == "secret":
+            event.checkbox.label = method_label(event.value)
 
     def action_toggle_secret(self) -> None:
         box = self.query_one("#secret", Checkbox)
