@@ -175,3 +175,18 @@ async def test_the_scoreboard_marks_pending_entries(demo_db: Path) -> None:
         await pilot.press("f5")
         flags = [str(table(app, "#board").get_row_at(r)[-1]) for r in range(table(app, "#board").row_count)]
         assert any("待确认" in f for f in flags)
+
+
+async def test_ballot_progress_says_when_every_issued_ballot_is_in(demo_db: Path) -> None:
+    async with console(demo_db) as (app, pilot):
+        await open_meeting(pilot)
+        await everyone_present(pilot)
+        assert app.attempt(app.store.set_ballots_issued, YEAR, QUARTER, 2)
+        await pilot.press("f4")
+        assert "正在录入 第 1 / 2 张" in shown(app, "#progress")
+        for _ in range(2):
+            await pilot.press("b")
+        await pilot.pause()
+        progress = shown(app, "#progress")
+        assert "发出的2张已全部录入" in progress and "第 3 / 2 张" not in progress, progress
+    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 2

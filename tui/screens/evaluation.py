@@ -57,8 +57,10 @@ class EvaluationScreen(MeetingScreen):
         current = summary["returned"] + 1
         of = f" / {issued}" if issued else ""
         head = f"第{self.round}轮　" if rounds > 1 else ""
+        # Every issued ballot is in: say so, rather than "ballot 24 of 23".
+        doing = f"发出的{issued}张已全部录入" if issued and current > issued else f"正在录入 第 {current}{of} 张"
         self.query_one("#progress", Static).update(
-            f"{head}正在录入 第 {current}{of} 张　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
+            f"{head}{doing}　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
             f"无效 {summary['void']}）" + ("" if issued else "　发出票数未设（按 I）")
             + (f"\n[b $text-error]收回票数多于发出的{issued}张：收回票数多于发出票数，本次测评无效，不能锁定[/]"
                if issued and summary["returned"] > issued else ""))
