@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import String, type_coerce
+from sqlalchemy import String, func, type_coerce
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -872,6 +872,12 @@ class Store(RecordOps):
     def audit(self) -> list[AuditLog]:
         with Session(self.engine) as s:
             return list(s.exec(select(AuditLog).order_by(col(AuditLog.id))))
+
+    def change_stamp(self) -> int:
+        """A number that grows with every committed change (each transaction writes one audit
+        line, and the audit log only grows): a reader compares it to see whether to redraw."""
+        with Session(self.engine) as s:
+            return int(s.exec(select(func.max(AuditLog.id))).one() or 0)
 
 
 def member_facts(m: Member) -> dict[str, Any]:

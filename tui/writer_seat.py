@@ -4,7 +4,8 @@ A console that finds the writer lock (db.writer) taken opens read-only: its stor
 write with a sentence naming the holder, and the title line says who holds the database and
 since when. Every few seconds a worker thread tries the lock again (a lock attempt is a system
 call, or one query to the server, nothing is written to the database); once the holder has gone,
-crashed or closed, this console becomes the writer and says so.
+crashed or closed, this console becomes the writer and says so. Meanwhile it follows the writer:
+when the audit log has grown, the page shown is redrawn (a second screen on the meeting stays live).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class WriterSeat:
         self.lock = WriterLock(database_url(db))
         self.holder: Holder | None = None
         self.take()
+        self.stamp = store.change_stamp()
 
     @property
     def read_only(self) -> bool:
@@ -68,6 +70,13 @@ class WriterSeat:
             before = self.holder
             if self.take():
                 app.call_from_thread(took_over)
+                return
+            stamp = self.store.change_stamp()
+            if stamp != self.stamp:  # the writer changed the meeting: show it here too
+                self.stamp = stamp
+                changed = getattr(app, "changed", None)
+                if changed is not None:
+                    app.call_from_thread(changed)
             elif self.holder != before:  # another console took over meanwhile: name it
                 app.call_from_thread(redraw)
 

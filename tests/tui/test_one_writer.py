@@ -243,3 +243,54 @@ def test_a_stale_sidecar_blocks_nobody(tmp_path: Path):
     lock.release()
     assert not (tmp_path / "b.db-writer.json").exists()
 
+
+
+# Holds the database, and opens today's meeting when told to (a line on stdin).
+WRITE_WHEN_TOLD = """
+import sys
+from datetime import datetime
+from db.engine import open_engine
+from db.store import MeetingFacts, Store
+from db.writer import WriterLock
+lock = WriterLock(sys.argv[1])
+assert lock.try_acquire()
+print("ready", flush=True)
+sys.stdin.readline()
+Store(open_engine(sys.argv[1])).open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室"))
+print("written", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.asyncio
+async def test_a_read_only_console_follows_the_writer(tmp_path):
+    """A second screen on the meeting stays live: what the writer commits is shown within a poll."""
+    from tui.app import JifenApp
+
+    db = str(tmp_path / "b.db")
+    build_demo(db)
+    proc = subprocess.Popen([sys.executable, "-c", WRITE_WHEN_TOLD, db], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout.readline().strip() == "ready"
+        app = JifenApp(db_path=db)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert app.seat.read_only
+            first = screen_text(app.export_screenshot()).splitlines()[0]
+            assert "未开会" in first, first
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline().strip() == "written"
+            started = time.monotonic()
+            title = first
+            while "会议进行中" not in title and time.monotonic() - started < 8:
+                await pilot.pause(0.2)
+                title = screen_text(app.export_screenshot()).splitlines()[0]
+            assert "会议进行中" in title, title
+            assert app.seat.read_only  # still only reading
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
