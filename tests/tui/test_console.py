@@ -313,7 +313,7 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         await until(pilot, lambda: not lock_page.locking, timeout=30)  # type: ignore[attr-defined]
         assert shown(app, "#lock-progress") == ""
         pdfs = sorted(p.name for p in demo_db.parent.glob("*.pdf"))
-        assert [n.split("-")[-1] for n in pdfs] == ["会议记录.pdf", "季度公示表.pdf"], pdfs
+        assert [n.split("-")[-1] for n in pdfs] == ["会议记录.pdf", "季度公示表.pdf"], (pdfs, app.failures)
         assert all(str(demo_db.parent / n) in shown(app, "#lock-result") for n in pdfs)
         digests = re.findall(r"\b[0-9a-f]{64}\b", shown(app, "#lock-result"))
         assert digests, shown(app, "#lock-result")
@@ -464,6 +464,51 @@ async def test_lock_refused_while_an_entry_is_contested(demo_db: Path) -> None:
     store = fresh_store(demo_db)
     assert store.quarter(YEAR, QUARTER).state == "meeting"
     assert store.lock_of(YEAR, QUARTER) is None
+
+
+def ready_to_lock(path: Path) -> None:
+    """The demo's Q4 with the meeting held, everyone present and the three contested entries voted."""
+    from datetime import datetime
+
+    from db.store import MeetingFacts
+
+    store = fresh_store(path)
+    store.open_meeting(YEAR, QUARTER, MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室", "王建国", "李秀英"))
+    for m in store.members():
+        if not m.exempt:
+            store.roll_call(YEAR, QUARTER, m.id, True)
+    for entry in contested_ids(path):
+        store.vote(entry, 15, 3, 1)
+    store.engine.dispose()
+
+
+async def test_lock_with_an_unusable_font(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PDFs are written by a child process, which finds the font as the console would
+    (JIFEN_FONT, inherited): a file that is no font gives a Chinese notice, no PDF is claimed or
+    left beside the database, and the quarter stays locked."""
+    bad = demo_db.parent / "not-a-font.ttf"
+    bad.write_bytes(b"this is no font")
+    monkeypatch.setenv("JIFEN_FONT", str(bad))
+    ready_to_lock(demo_db)
+    async with console(demo_db) as (app, pilot):
+        await pilot.press("f6")
+        assert "✘" not in shown(app, "#checklist")
+        await pilot.press("l")
+        assert screen_name(app) == "ConfirmDialog"
+        await pilot.press("y")
+        lock_page = app.get_screen("lock")
+        await until(pilot, lambda: not lock_page.locking, timeout=60)  # type: ignore[attr-defined]
+        await until(pilot, lambda: "文件没有生成" in "\n".join(str(t.render()) for t in app.screen.query("Toast")))
+        notice = "\n".join(str(t.render()) for t in app.screen.query("Toast"))
+        assert "字体文件无法使用" in notice and str(bad) in notice, notice
+        assert shown(app, "#lock-progress") == ""
+        assert "已生成" not in shown(app, "#lock-result")
+        assert "已锁定（只读）" in shown(app, "#title-line")
+    assert list(demo_db.parent.glob("*.pdf")) == []
+    store = fresh_store(demo_db)
+    assert store.quarter(YEAR, QUARTER).state == "locked"
+    assert store.lock_of(YEAR, QUARTER) is not None
+    assert store.verify() == []
 
 
 async def test_ballot_keys_before_the_meeting_opens(demo_db: Path) -> None:

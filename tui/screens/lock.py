@@ -1,8 +1,8 @@
 """锁定: the checklist, a confirmation, then the lock; afterwards the quarter is read-only
 and its digest is shown.
 
-The lock and the two PDFs (~2 s) run in a worker thread with a progress line, so the screen
-never freezes; a second L while it runs is answered with a notice."""
+The lock runs in a worker thread and the two PDFs (~2 s) in a child process it waits for, with a
+progress line, so the screen never freezes; a second L while it runs is answered with a notice."""
 
 from __future__ import annotations
 
@@ -119,22 +119,24 @@ class LockScreen(MeetingScreen):
         self.query_one("#lock-progress", Static).update(text)
 
     def write_documents(self) -> list[Path] | str:
-        """The minute and the quarter's publicity form, written beside the database (in the
-        worker thread): the paths, or why they could not be written."""
+        """The minute and the quarter's publicity form, written beside the database by a child
+        process (see exports/quarter_documents.py; called in the worker thread): the paths, or
+        why they could not be written."""
+        from db.engine import database_url
         from db.store import quarter_label
-        from exports.fonts import FontMissing
-        from exports.forms import write_publicity
-        from exports.minutes import write_minutes
+        from exports.quarter_documents import MINUTE, PUBLICITY, DocumentFailed, DocumentWriter
 
         app = self.japp
         folder = self.documents_folder()
         stem = f"{app.store.branch_name()}-{quarter_label(app.year, app.number)}"
+        url = database_url(app.db_path)
         try:
-            app.call_from_thread(self._progress, "已锁定。正在生成会议记录（PDF）……")
-            minute = write_minutes(app.store, app.year, app.number, folder / f"{stem}-会议记录.pdf")
-            app.call_from_thread(self._progress, "已锁定。正在生成季度公示表（PDF）……")
-            publicity = write_publicity(app.store, app.year, app.number, folder / f"{stem}-季度公示表.pdf")
-        except (FontMissing, OSError, ValueError) as exc:
+            with DocumentWriter() as writer:
+                app.call_from_thread(self._progress, "已锁定。正在生成会议记录（PDF）……")
+                minute = writer.write(url, MINUTE, app.year, app.number, folder / f"{stem}-会议记录.pdf")
+                app.call_from_thread(self._progress, "已锁定。正在生成季度公示表（PDF）……")
+                publicity = writer.write(url, PUBLICITY, app.year, app.number, folder / f"{stem}-季度公示表.pdf")
+        except (DocumentFailed, OSError) as exc:
             return str(exc)
         return [minute, publicity]
 
