@@ -25,8 +25,6 @@ from sqlmodel.sql.expression import Select
 
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status, is_kind
 from core.branch import Member as CoreMember
-from core.checks import check_entry
-from core.engine import YearResult, score
 from core.labels import RATING_LABELS
 from db.errors import StoreError
 from db.record import RecordOps, check_meeting_date, check_vote_method
@@ -54,6 +52,7 @@ from db.tables import (
 from db.votes import QuorumStatus, VoteOutcome, decide_vote, quorum_of
 
 if TYPE_CHECKING:
+    from core.engine import YearResult
     from core.scheme import Scheme
 
 STATUSES = ("申报", "已确认", "有异议", "表决通过", "表决未通过", "撤回")
@@ -214,7 +213,13 @@ class Store(RecordOps):
             sy = s.exec(select(SchemeYear).where(SchemeYear.year == year)).first()
             if sy is None:
                 raise StoreError(f"{year}年还没有指定积分方案，请先运行 jifen init")
-            return str(tomllib.loads(sy.text).get("name", sy.scheme_id))
+            # The top-level keys come before the first table: parsing that head is enough (a
+            # scheme whose head does not stand alone is parsed whole).
+            try:
+                head = tomllib.loads(sy.text.split("\n[", 1)[0])
+            except tomllib.TOMLDecodeError:
+                head = tomllib.loads(sy.text)
+            return str(head.get("name", sy.scheme_id))
 
     def scheme(self, year: int) -> Scheme:
         with Session(self.engine) as s:
@@ -342,6 +347,8 @@ class Store(RecordOps):
             raise StoreError(f"{m.name}免于积分管理，不记积分事项")
         scheme = self._scheme(s, q.year)
         e = Entry(str(m.id), kind, q.number, month, pts, category, item, level)
+        from core.checks import check_entry
+
         problems = check_entry(scheme, e)
         if problems:
             raise StoreError(f"{m.name}的事项不符合积分方案：" + "；".join(zh for _, _, zh in problems))
@@ -728,6 +735,8 @@ class Store(RecordOps):
         """Every member's figures, rank, grade and flags as they stand (or as they stood at the
         end of quarter `upto`), with reasons."""
         scheme, by = self.branch_year(year, upto)
+        from core.engine import score
+
         return score(scheme, by, explain=explain)
 
     def ratings_of_quarter(self, year: int, number: int) -> dict[int, dict[int, dict[str, int]]]:
@@ -851,11 +860,22 @@ class Store(RecordOps):
             return digest
 
     def _keep_year_result(self, s: Session, year: int) -> None:
+        from core.engine import score
+
         scheme, by = self._branch_year(s, year)
         for r in score(scheme, by, explain=False).members:
             if r.exempt:
                 continue
             s.add(PastResult(member_id=int(r.id), year=year, total=r.total, bottom="bottom_ranked" in r.flags))
+
+    def quarter_rows(self, year: int) -> list[tuple[Quarter, Meeting | None, Lock | None]]:
+        """Each quarter of the year with its meeting and lock (the overview's table), in one session."""
+        with Session(self.engine) as s:
+            quarters = list(s.exec(select(Quarter).where(Quarter.year == year).order_by(col(Quarter.number))))
+            ids = [q.id for q in quarters]
+            meetings = {m.quarter_id: m for m in s.exec(select(Meeting).where(col(Meeting.quarter_id).in_(ids)))}
+            locks = {lk.quarter_id: lk for lk in s.exec(select(Lock).where(col(Lock.quarter_id).in_(ids)))}
+            return [(q, meetings.get(q.id), locks.get(q.id)) for q in quarters]
 
     def lock_of(self, year: int, number: int) -> Lock | None:
         with Session(self.engine) as s:

@@ -174,6 +174,7 @@ class LockScreen(MeetingScreen):
 
     def _lock_done(self) -> None:
         self.locking = False
+        self.japp.collector.hold(False)
         self._progress("")
 
     def action_lock(self) -> None:
@@ -193,6 +194,7 @@ class LockScreen(MeetingScreen):
             if not yes or self.locking:
                 return
             self.locking = True
+            app.collector.hold(True)  # no long collection on the UI thread while the page shows progress
             self._progress("正在锁定本季度……")
             self.run_worker(partial(self._lock_and_write, app.year, app.number), thread=True, group="lock",
                             exit_on_error=False)

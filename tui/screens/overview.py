@@ -54,13 +54,14 @@ class OverviewScreen(MeetingScreen):
         self.query_one("#scheme-line", Static).update(f"{app.year}年度 · 积分方案：{store.scheme_name(app.year)}")
         table = self.query_one("#quarters", DataTable)
         reset_table(table, "季度", "状态", "会议日期", "数字摘要")
-        for q in store.quarters(app.year):
-            mt = store.meeting(app.year, q.number)
-            lock = store.lock_of(app.year, q.number) if q.state == "locked" else None
+        rows = store.quarter_rows(app.year)
+        for q, mt, lock in rows:
+            lock = lock if q.state == "locked" else None
             mark = "▶ " if q.number == app.number else "  "
             add_plain_row(table, f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
                           mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:12] + "…" if lock else "—")
-        mt = store.meeting(app.year, app.number)
+        mt = next((m for q, m, _ in rows if q.number == app.number), None)
+        state = next((q.state for q, _, _ in rows if q.number == app.number), app.state)
         agenda = self.query_one("#agenda", Static)
         step = self.query_one("#next-step", Static)
         if mt is None:
@@ -74,7 +75,7 @@ class OverviewScreen(MeetingScreen):
                          f"列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
             step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；"
-                        "E 修改会议信息，A 议题记录，M 散会" if app.state == "meeting" else "本季度已锁定，只能查看")
+                        "E 修改会议信息，A 议题记录，M 散会" if state == "meeting" else "本季度已锁定，只能查看")
 
     def action_quarter(self, delta: int) -> None:
         """Choose the quarter to work on (a locked one is shown read-only)."""
