@@ -11,7 +11,7 @@
    Goal: under 50 ms.
 3. The longest frame: the UI thread's longest stall (a 5 ms heartbeat on the event loop,
    late by how much) while entering those ballots and while locking the quarter and
-   writing its two PDFs (in a worker thread). Goal: under 100 ms.
+   writing its two PDFs (in a child process). Goal: under 100 ms.
 4. Keystrokes for the demo's meeting, key by key as the secretary would press them,
    against the floor: one key per rating and per ballot, and the keys the facts need
    (vote counts, an absence's reason).
