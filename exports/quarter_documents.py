@@ -2,54 +2,29 @@
 
 Writing them takes a second or two, most of it in long C calls (font parsing and subsetting in
 fontTools, the first import of fpdf2) that hold the interpreter lock; in a thread of the console
-they starved the UI thread for up to 0.4 s. A child process started with "spawn" (what Windows
-does anyway, so the code runs the same everywhere) has its own interpreter. It gets plain
-arguments, opens its own store on the database, only reads it (the store refuses writes, and it
-never takes the console's writer lock), and answers with the path written or why it could not.
-
-The console has the terminal: nothing may print on it. The child's output goes to the null
-device, and so does that of multiprocessing's resource tracker (POSIX), which would otherwise be
-started with the console's stderr, one Textual has replaced by an object with no file descriptor.
+they starved the UI thread for up to 0.4 s. A child process has its own interpreter. It is a
+plain `python -m exports.quarter_documents` run (not multiprocessing: "spawn" would re-import the
+script that started the console, and its helper processes want the console's stderr, which
+Textual has replaced). It gets plain arguments, opens its own store on the database, only reads
+it (the store refuses writes, and it never takes the console's writer lock), and answers on its
+stdout with the path written or why it could not. Its stderr goes to the null device: the
+console has the terminal, nothing may print on it.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import os
+import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 MINUTE, PUBLICITY = "minute", "publicity"
 
 # Any write the child's store attempts is refused with this (it must never happen).
 READ_ONLY = "生成文件的进程只读取数据库，不修改数据"
-
-
-def _quiet() -> None:
-    """In the child, first: its stdout and stderr (a warning of fontTools, say) go nowhere."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    for fd in (1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker (POSIX) with the null device as its stderr: it
-    takes sys.stderr's descriptor, and Textual's stand-in has none (-1, which the start refuses).
-    Once started it serves every later pool."""
-    if sys.platform == "win32":
-        return
-    from multiprocessing import resource_tracker
-
-    shown = sys.stderr
-    with open(os.devnull, "w") as null:
-        sys.stderr = null
-        try:
-            resource_tracker.ensure_running()
-        finally:
-            sys.stderr = shown
+# The package folder, so the child imports this very program whatever its working folder.
+_ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def _write(url: str, which: str, year: int, number: int, out: str) -> str:
@@ -82,19 +57,24 @@ def _write(url: str, which: str, year: int, number: int, out: str) -> str:
 
 
 class DocumentWriter:
-    """One child process for the documents of one lock; use as a context manager."""
-
-    def __init__(self) -> None:
-        _start_resource_tracker()
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_quiet)
+    """Writes the documents of one lock, each in a child process; a context manager, as the
+    console uses it."""
 
     def write(self, url: str, which: str, year: int, number: int, out: Path) -> Path:
         """The path written; raises DocumentFailed with a Chinese sentence when it was not."""
+        env = dict(os.environ, PYTHONIOENCODING="utf-8",
+                   PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH", "")) if p))
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # Windows: no console window flashes up
         try:
-            answer = self.pool.submit(_write, url, which, year, number, str(out)).result()
-        except BrokenProcessPool:
-            raise DocumentFailed("生成文件的进程意外退出") from None
+            done = subprocess.run([sys.executable, "-m", "exports.quarter_documents", url, which, str(year),
+                                   str(number), str(out)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, env=env, creationflags=flags, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise DocumentFailed(f"生成文件的进程无法运行：{exc}") from None
+        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+        if done.returncode != 0 or not lines:
+            raise DocumentFailed("生成文件的进程意外退出")
+        answer = str(json.loads(lines[-1]))
         if answer.startswith("!"):
             raise DocumentFailed(answer[1:])
         return Path(answer)
@@ -103,8 +83,19 @@ class DocumentWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        return None
 
 
 class DocumentFailed(RuntimeError):
     """A document was not written; the message says why, in Chinese."""
+
+
+def main(argv: list[str]) -> int:
+    url, which, year, number, out = argv
+    # One JSON line: the path or "!reason", whatever the child's locale would do to the text.
+    sys.stdout.write(json.dumps(_write(url, which, int(year), int(number), out)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
