@@ -79,32 +79,29 @@ class EvaluationScreen(MeetingScreen):
         return int(key) if key is not None else None
 
     def action_rate(self, i: int) -> None:
-        if not self.editable():
-            return
-        mid = self._cursor_member()
-        if mid is None:
-            return
-        table = self.query_one("#ballot", DataTable)
-        self.marks[mid] = RATING_LABELS[i]
-        if mid in self.order:
-            self.order.remove(mid)
-        self.order.append(mid)
-        table.update_cell(str(mid), table.ordered_columns[2].key, RATING_LABELS[i])
-        table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
-        self._refresh_hint()
+        self._mark(RATING_LABELS[i])
 
     def action_skip(self) -> None:
         """0: the name is left unmarked on this paper ballot; it is not rated on it."""
+        self._mark(None)
+
+    def _mark(self, rating: str | None) -> None:
+        """Mark the member under the cursor (None: left unmarked) and step to the next name. Only
+        ratings join `order`, which backspace walks back."""
         if not self.editable():
             return
         mid = self._cursor_member()
         if mid is None:
             return
         table = self.query_one("#ballot", DataTable)
-        self.marks.pop(mid, None)
         if mid in self.order:
             self.order.remove(mid)
-        table.update_cell(str(mid), table.ordered_columns[2].key, "未标记")
+        if rating is None:
+            self.marks.pop(mid, None)
+        else:
+            self.marks[mid] = rating
+            self.order.append(mid)
+        table.update_cell(str(mid), table.ordered_columns[2].key, rating or "未标记")
         table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
         self._refresh_hint()
 
