@@ -69,6 +69,12 @@ def check_item(item: Item, entry: Entry) -> list[tuple[str, str, str]]:
                 want, want_zh = show(unit), f"{show(unit)}分"
             out.append(("points", f"item {item.code} gives {want}, not {show(p)}",
                         f"事项 {item.code} 的分值应为{want_zh}，不是{show(p)}分"))
+    elif item.choice is not None:
+        if p not in item.choice:
+            allowed = "/".join(show(c) for c in item.choice)
+            allowed_zh = "或".join(f"{show(c)}分" for c in item.choice)
+            out.append(("points", f"item {item.code} gives {allowed}, nothing between; not {show(p)}",
+                        f"事项 {item.code} 的分值只能是{allowed_zh}，不是{show(p)}分"))
     elif item.range is not None:
         lo, hi = item.range
         if not lo <= p <= hi:
@@ -98,6 +104,8 @@ def check_entry(scheme: Scheme, entry: Entry) -> list[tuple[str, str, str]]:
                         f"积分方案中没有编号为 {entry.item} 的事项"))
     category = entry.category or (item.category if item else None)
     kind = entry.kind
+    if kind == "veto" and scheme.veto is None:
+        return [("kind", f"scheme {scheme.id} has no 一票否决 (veto)", "本方案没有“一票否决”，不能录入一票否决事项")]
     if kind == "veto":
         if entry.points is not None:
             out.append(("points", "a veto carries no points", "一票否决事项不计分值"))
@@ -149,6 +157,9 @@ def check_branch_year(scheme: Scheme, by: BranchYear, entry_paths: list[str] | N
         if m.id in seen:
             problems.append(Problem(f"members[{i}].id", f"member id '{m.id}' is given twice", f"党员编号 {m.id} 重复"))
         seen.add(m.id)
+        if m.exempt and scheme.exemption is None:
+            problems.append(Problem(f"members[{i}].exempt", f"scheme {scheme.id} provides no exemption from points"
+                                    " management", "本方案没有免于积分管理的规定"))
     # Entries repeat the same few catalogue lines; judge each distinct shape once.
     verdicts: dict[tuple, list[tuple[str, str, str]]] = {}
     for i, e in enumerate(by.entries):

@@ -14,26 +14,32 @@ from core.branch import Entry
 from core.numbers import ZERO, mean, show
 
 if TYPE_CHECKING:
-    from core.scheme import Scheme
+    from core.scheme import Cited, Scheme
 
 
 @dataclass(frozen=True, slots=True)
 class Parts:
-    """One quarter (or the year) as a form shows it: figure = max(floor, base + bonus - deduction)."""
+    """One quarter (or the year) as a form shows it: figure = max(floor, base + bonus - deduction).
+    All four are None for a quarter of a monthly scheme in which nobody was scored."""
 
-    base: Decimal
-    bonus: Decimal
-    deduction: Decimal
-    figure: Decimal
+    base: Decimal | None
+    bonus: Decimal | None
+    deduction: Decimal | None
+    figure: Decimal | None
+
+
+UNSCORED = Parts(None, None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a figure is what it is: `topic` names the figure, `clause` the rule it rests on."""
+    """Why a figure is what it is: `topic` names the figure, `clause` the seed's words it rests
+    on (printed as 依据), `reading` the scheme's own decision (printed as 说明)."""
 
     topic: str
     text: str
     clause: str = ""
+    reading: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,7 @@ class PointsResult:
     veto_quarter: int | None
     list_deductions: int  # how many uncategorised deductions the year holds
     reasons: tuple[Reason, ...]
+    unscored: tuple[int, ...] = ()  # scored months in which some category of this member has no score
 
 
 def _category_of(scheme: Scheme, e: Entry) -> str | None:
@@ -66,10 +73,17 @@ def _veto_quarter(entries: list[Entry]) -> Entry | None:
     return min(vetoes, key=_quarter) if vetoes else None
 
 
-def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True) -> PointsResult:
+def figure_points(scheme: Scheme, entries: list[Entry], explain: bool = True,
+                  scored: frozenset[int] = frozenset()) -> PointsResult:
+    """`scored`: the months (1-12) in which anyone of the branch has a score (monthly schemes)."""
     if scheme.points.method == "monthly":
-        return _monthly(scheme, entries, explain)
+        return _monthly(scheme, entries, explain, scored)
     return _cumulative(scheme, entries, explain)
+
+
+def scored_months(entries: tuple[Entry, ...] | list[Entry]) -> frozenset[int]:
+    """A month is scored once any member has a `score` entry in it."""
+    return frozenset(e.month for e in entries if e.kind == "score" and e.month is not None)
 
 
 def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None,
@@ -83,11 +97,13 @@ def _vetoed(scheme: Scheme, quarters: list[Parts], veto: Entry | None,
     ]
     if not explain:
         return out, []
+    rule = scheme.veto
+    assert rule is not None, "a veto entry under a scheme without 一票否决"  # the checks refuse it
     item = scheme.item(veto.item) if veto.item else None
     what = veto.note or (item.label if item else "一票否决事项")
-    clause = f"{item.clause}；{scheme.veto.clause}" if item else scheme.veto.clause
-    text = f"第{veto.quarter}季度{scheme.veto.label}（{what}）：自该季度起季度积分为0，年度积分为0"
-    return out, [Reason("veto", text, clause)]
+    text = f"第{veto.quarter}季度{rule.label}（{what}）：自该季度起季度积分为0，年度积分为0"
+    basis = item if item is not None and item.clause else rule
+    return out, [Reason("veto", text, basis.cite, rule.reading)]
 
 
 def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResult:
@@ -135,20 +151,25 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
         quarters.append(Parts(full, counted, lost + list_sum, fig))
         if explain:
             text = _cumulative_text(scheme, full, cat_sum, cats, bonus_sum, counted, list_sum, raw, fig)
-            reasons.append(Reason(f"quarter:{qi + 1}", f"截至第{qi + 1}季度末：{text}", scheme.points.clause))
+            reasons.append(Reason(f"quarter:{qi + 1}", f"截至第{qi + 1}季度末：{text}", *_basis(scheme.points)))
     quarters, veto_reasons = _vetoed(scheme, quarters, veto, explain)
     if explain:
-        reasons.append(Reason("points", "全年" + reasons[3].text.split("：", 1)[1], scheme.points.clause))
+        reasons.append(Reason("points", "全年" + reasons[3].text.split("：", 1)[1], *_basis(scheme.points)))
         if cap is not None and bonus_sum > cap:
             reasons.append(Reason("bonus",
                                   f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
-                                  scheme.bonus.clause))
+                                  *_basis(scheme.bonus)))
         for name, v in cat_sum.items():
             if v > cats[name]:
                 reasons.append(Reason("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
-                                      scheme.deduction.clause))
+                                      *_basis(scheme.deduction)))
         reasons.extend(veto_reasons)
     return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))
+
+
+def _basis(part: Cited) -> tuple[str, str]:
+    """(依据, 说明) of a part of the scheme, as a Reason takes them."""
+    return part.cite, part.reading
 
 
 def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal], cats: dict[str, Decimal],
@@ -167,10 +188,13 @@ def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal],
     return text
 
 
-def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResult:
-    """A sheet per month: categories start at full marks, a score entry replaces a category's
-    score, a category deduction lowers it (not below 0), the bonus category sums that month's
-    bonuses up to its cap. Quarter = mean of its months; year = mean of the quarters."""
+def _monthly(scheme: Scheme, entries: list[Entry], explain: bool, scored: frozenset[int]) -> PointsResult:
+    """A sheet per scored month. A category's score is its `score` entry (the last one given), or
+    the sum of the criteria met (score entries citing a criterion item), capped at the category's
+    full marks; with neither it is 0 and the month is marked unscored for this member. A category
+    deduction lowers it (not below 0); the bonus category sums that month's bonuses up to its cap.
+    Months nobody scored are left out: quarter = mean of its scored months (none: no figure),
+    year = mean of the quarters that have one."""
     cats = {c.name: c.max for c in scheme.categories}
     base_full = scheme.base
     bonus_cat = scheme.bonus.category
@@ -179,62 +203,103 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsResul
     for e in entries:
         if e.month is not None and e.kind != "veto":
             by_month[e.month - 1].append(e)
-    month_parts: list[Parts] = []
+    month_parts: list[Parts | None] = []
     notes: list[str] = []
+    unscored: list[int] = []
+    left_out = [mi + 1 for mi in range(12) if mi + 1 not in scored and by_month[mi]]
     for mi in range(12):
-        score: dict[str, Decimal] = {}
+        if mi + 1 not in scored:
+            month_parts.append(None)
+            continue
+        given: dict[str, Decimal] = {}
+        met: dict[str, Decimal] = {}
         ded: dict[str, Decimal] = {}
         bonus = ZERO
         bonus_set: Decimal | None = None
         for e in by_month[mi]:
             cat = _category_of(scheme, e)
             if e.kind == "score" and cat is not None:
+                item = scheme.item(e.item) if e.item else None
                 if cat == bonus_cat:
                     bonus_set = e.points
+                elif item is not None and item.points is not None:  # a criterion met
+                    met[cat] = met.get(cat, ZERO) + (e.points or ZERO)
                 else:
-                    score[cat] = e.points or ZERO
+                    given[cat] = e.points or ZERO
             elif e.kind == "deduction" and cat in cats:
                 ded[cat] = ded.get(cat, ZERO) + (e.points or ZERO)
             elif e.kind == "bonus":
                 bonus += e.points or ZERO
         actual = ZERO
+        got: dict[str, Decimal] = {}
+        missing = []
         for name, top in cats.items():
-            actual += max(ZERO, score.get(name, top) - ded.get(name, ZERO))
+            if name in given:
+                raw = given[name]
+            elif name in met:
+                raw = min(met[name], top)
+            else:
+                raw = ZERO
+                missing.append(name)
+            got[name] = max(ZERO, raw - ded.get(name, ZERO))
+            actual += got[name]
+        if missing:
+            unscored.append(mi + 1)
         raw_bonus = bonus_set if bonus_set is not None else bonus
         counted = min(raw_bonus, cap) if cap is not None else raw_bonus
         month_parts.append(Parts(base_full, counted, base_full - actual, actual + counted))
-        if explain and (score or ded or raw_bonus):
-            why = [f"{n}{show(max(ZERO, score.get(n, cats[n]) - ded.get(n, ZERO)))}/{show(cats[n])}"
-                   for n in cats if n in score or n in ded]
+        if explain:
+            why = [f"{n}{show(got[n])}/{show(cats[n])}" + ("（未评分）" if n in missing else "") for n in cats]
             if raw_bonus:
                 why.append(f"{scheme.bonus.label}{show(counted)}"
                            + (f"（合计{show(raw_bonus)}）" if counted != raw_bonus else ""))
             notes.append(f"{mi + 1}月{show(actual + counted)}（{'，'.join(why)}）")
-    quarters = [
-        Parts(base_full, mean([m.bonus for m in month_parts[q * 3:q * 3 + 3]]),
-              mean([m.deduction for m in month_parts[q * 3:q * 3 + 3]]),
-              mean([m.figure for m in month_parts[q * 3:q * 3 + 3]]))
-        for q in range(4)
-    ]
+    quarters: list[Parts] = []
+    for q in range(4):
+        months = [m for m in month_parts[q * 3:q * 3 + 3] if m is not None]
+        if not months:
+            quarters.append(UNSCORED)
+            continue
+        quarters.append(Parts(base_full, mean([_d(m.bonus) for m in months]), mean([_d(m.deduction) for m in months]),
+                              mean([_d(m.figure) for m in months])))
     veto = _veto_quarter(entries)
     quarters, veto_reasons = _vetoed(scheme, quarters, veto, explain)
-    points = mean([q.figure for q in quarters]) if veto is None else ZERO
+    figured = [q for q in quarters if q.figure is not None]
+    points: Decimal | None = mean([_d(q.figure) for q in figured]) if figured else None
+    if veto is not None:
+        points = ZERO
     floor = scheme.points.floor
-    if floor is not None:
+    if floor is not None and points is not None:
         points = max(points, floor)
-    year = Parts(base_full, mean([q.bonus for q in quarters]), mean([q.deduction for q in quarters]), points)
+    year = (Parts(base_full, mean([_d(q.bonus) for q in figured]), mean([_d(q.deduction) for q in figured]), points)
+            if figured else Parts(None, None, None, points))
     reasons: list[Reason] = []
     if explain:
-        default = show(base_full)
         for qi in range(4):
-            months = "、".join(f"{m + 1}月{show(month_parts[m].figure)}" for m in range(qi * 3, qi * 3 + 3))
-            reasons.append(Reason(f"quarter:{qi + 1}", f"第{qi + 1}季度：{months}，平均{show(quarters[qi].figure)}",
-                                  scheme.points.clause))
-        text = (f"每月满分{show(base_full + (cap or ZERO))}"
-                f"（基础分类{default} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
-                + ("，".join(notes) + "，其余各月" if notes else "各月均") + f"{default}；"
-                + "季度取3个月平均：" + "、".join(show(q.figure) for q in quarters)
-                + f"；全年取4个季度平均 = {show(points)}")
-        reasons.append(Reason("points", text, scheme.points.clause))
+            shown = [f"{i + 1}月{show(m.figure)}" for i in range(qi * 3, qi * 3 + 3)
+                     if (m := month_parts[i]) is not None]
+            quarter = (f"第{qi + 1}季度：{'、'.join(shown)}，平均{show(quarters[qi].figure)}" if shown
+                       else f"第{qi + 1}季度：尚无评分月份，不计季度积分")
+            reasons.append(Reason(f"quarter:{qi + 1}", quarter, *_basis(scheme.points)))
+        full_month = show(base_full + (cap or ZERO))
+        text = (f"每月满分{full_month}（基础分类{show(base_full)} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
+                + ("；".join(notes) if notes else "尚无评分月份"))
+        if figured:
+            text += "；季度取已评分月份平均，全年取有积分的季度平均 = " + show(points)
+        reasons.append(Reason("points", text, scheme.points.cite,
+                              "某月支部中有人评分即为已评分月份；已评分月份中没有得分的分类计0分；无人评分的月份不计入"))
+        if unscored:
+            reasons.append(Reason("flag:month_unscored",
+                                  "、".join(f"{m}月" for m in unscored) + "有分类未评分，按0分计", "",
+                                  "已评分月份中没有得分的分类计0分（不按满分计），请核对是否漏评"))
+        if left_out:
+            out = "、".join(f"{m}月" for m in left_out)
+            reasons.append(Reason("points", f"{out}支部无人评分，该月录入的事项未计入", "",
+                                  "无人评分的月份不计入季度和年度积分"))
         reasons.extend(veto_reasons)
-    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons))
+    return PointsResult(tuple(quarters), year, veto.quarter if veto else None, 0, tuple(reasons), tuple(unscored))
+
+
+def _d(value: Decimal | None) -> Decimal:
+    assert value is not None, "a scored month or quarter without its figure"
+    return value

@@ -12,6 +12,10 @@ FLAG_LABELS: dict[str, str] = {
     "priority_commendation": "优先推荐表彰",
     "bottom_ranked": "排名末位",
     "evaluation_missing": "尚无评议",
+    "talk_required": "需谈心谈话",
+    "disposal_review": "报上级审核处置",
+    "tie_at_limit": "并列待定",
+    "month_unscored": "有月份未评分",
 }
 
 STATUS_LABELS: dict[str, str] = {"full": "正式党员", "probationary": "预备党员"}

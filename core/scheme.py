@@ -28,9 +28,16 @@ FLAGS: tuple[str, ...] = (
     "priority_commendation",
     "bottom_ranked",
     "evaluation_missing",
+    "talk_required",
+    "disposal_review",
+    "tie_at_limit",
+    "month_unscored",
 )
 # Flags a scheme sets through rules; the others are set by the engine itself.
-RULE_FLAGS = ("excellent_eligible", "probation_at_risk", "commendation_barred", "priority_commendation")
+RULE_FLAGS = ("excellent_eligible", "probation_at_risk", "commendation_barred", "priority_commendation",
+              "talk_required", "disposal_review")
+RuleFlag = Literal["excellent_eligible", "probation_at_risk", "commendation_barred", "priority_commendation",
+                   "talk_required", "disposal_review"]
 
 
 class SchemeError(ValueError):
@@ -82,15 +89,37 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, arbitrary_types_allowed=True)
 
 
-class Category(_Model):
+class Cited(_Model):
+    """A part of a scheme with what it rests on. `clause` is the seed document's own words,
+    quoted exactly (a test finds each in its seed); `place` says where they stand (三（一）1,
+    附件1 加分项目 第2条); `reading` is the product's decision where the seed is silent or
+    vague (本系统理解), printed as 说明 and never inside a quotation."""
+
+    place: str = ""
+    clause: str = ""
+    reading: str = ""
+
+    @property
+    def cite(self) -> str:
+        """The quotation as printed after 依据: place and the words in quotation marks."""
+        return cite(self.place, self.clause)
+
+
+def cite(place: str, clause: str) -> str:
+    if not clause:
+        return place
+    words = clause.replace("“", "‘").replace("”", "’")
+    return f"{place}“{words}”" if place else f"“{words}”"
+
+
+class Category(Cited):
     """A base category (基础分 分类) with its full marks."""
 
     name: Text
     max: Positive
-    clause: str = ""
 
 
-class PointsRule(_Model):
+class PointsRule(Cited):
     """How the year's points are figured.
 
     cumulative: base + bonus - deduction, counted year to date at each quarter's end.
@@ -101,38 +130,39 @@ class PointsRule(_Model):
     method: Literal["cumulative", "monthly"]
     base: NonNegative | None = None
     floor: Number | None = None
-    clause: Text
 
 
-class BonusRule(_Model):
+class BonusRule(Cited):
     label: Text = "加分"
     cap: NonNegative | None = None
     cap_per: Literal["year", "month"] = "year"
     category: str | None = None
-    clause: str = ""
 
 
-class DeductionRule(_Model):
+class DeductionRule(Cited):
     label: Text = "减分"
     uncategorised: bool = True
-    clause: str = ""
 
 
-class VetoRule(_Model):
+class VetoRule(Cited):
     label: Text = "一票否决"
-    clause: Text
 
 
-class BallotRule(_Model):
+class ExemptionRule(Cited):
+    """Who may be exempt from points management (免于积分管理) and how it is decided."""
+
+    route: Text  # the steps of the decision, as the seed orders them
+
+
+class BallotRule(Cited):
     """When a paper ballot is void (无效票): returned but not counted. A name left unmarked
     on a ballot that is otherwise valid is not rated on it."""
 
     excellent_share: Share | None = Fraction(1, 3)  # more 优秀 than this share of the names: void
     all_unmarked_void: bool = True  # a ballot with no name marked (空白票) is void
-    clause: str = ""
 
 
-class EvaluationRule(_Model):
+class EvaluationRule(Cited):
     label: Text = "民主评议"
     values: dict[str, Number]
     rounds: int = Field(1, ge=1, le=12)
@@ -141,7 +171,6 @@ class EvaluationRule(_Model):
     points_weight: NonNegative | None = None
     evaluation_weight: NonNegative | None = None
     ballot: BallotRule = BallotRule()
-    clause: str = ""
 
     def weights(self) -> tuple[Decimal, Decimal]:
         """(points weight, evaluation weight) of blend = 'weighted', where validation requires both."""
@@ -150,84 +179,89 @@ class EvaluationRule(_Model):
         return pw, ew
 
 
-class TotalRule(_Model):
+class TotalRule(Cited):
     floor: Number | None = None
-    clause: str = ""
 
 
 class PreviousYear(_Model):
     """A condition on last year's record (history)."""
 
     total_min: Number | None = None
+    total_max: Number | None = None
     total_below: Number | None = None
     bottom: bool | None = None
 
 
 class Condition(_Model):
-    """Every key given must hold; an empty condition always holds."""
+    """Every key given must hold; an empty condition always holds.
+
+    Thresholds as the seeds word them: `_min` is 以上 (>=), `_max` is 以下 (<=), `_below` is
+    低于/不足/未达到 (<). `top_share` counts full members only and leaves a tied group that
+    straddles the share outside; `grade` (flags only) is the grade the rules gave."""
 
     status: Literal["full", "probationary"] | None = None
     vetoed: bool | None = None
     total_min: Number | None = None
+    total_max: Number | None = None
     total_below: Number | None = None
     points_min: Number | None = None
+    points_max: Number | None = None
     points_below: Number | None = None
     evaluation_min: Number | None = None
+    evaluation_max: Number | None = None
     evaluation_below: Number | None = None
     evaluation_missing: bool | None = None
     top_share: Share | None = None
     bottom_ranked: bool | None = None
     list_deductions: bool | None = None
     previous_year: PreviousYear | None = None
+    grade: list[Text] | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in type(self).model_fields)
 
 
-class GradeRule(_Model):
+class GradeRule(Cited):
     grade: str | None = None
     no_grade: bool = False
     when: Condition = Condition()
-    clause: Text
 
 
 class Grading(_Model):
-    grades: list[Text] = Field(min_length=1)
+    grades: list[Text] = []  # none: the scheme sets no member grade (the meeting decides)
     probationary: bool = False
     rules: list[GradeRule] = Field(min_length=1)
 
 
-class FlagRule(_Model):
-    flag: Literal["excellent_eligible", "probation_at_risk", "commendation_barred", "priority_commendation"]
+class FlagRule(Cited):
+    flag: RuleFlag
     when: Condition
-    clause: Text
 
 
-class Item(_Model):
+class Item(Cited):
     """One line of the scheme's catalogue (加分/减分/否决 清单)."""
 
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")]
     kind: Literal["bonus", "deduction", "veto", "score"]
     section: str = ""
     label: Text
-    clause: Text
     category: str | None = None
     points: Positive | None = None
     levels: dict[str, Positive] | None = None
     range: Annotated[list[NonNegative], Field(min_length=2, max_length=2)] | None = None
+    choice: Annotated[list[Positive], Field(min_length=2)] | None = None  # one of these values, nothing between
     max: Positive | None = None
     open: bool = False
     each: bool = False
 
 
-class Process(_Model):
+class Process(Cited):
     meeting: Literal["monthly", "quarterly", "half-yearly", "yearly"] = "quarterly"
     publicity_days: int = Field(ge=0)
     publicity_each: Literal["month", "quarter", "half-year", "year"] = "quarter"
     appeal_days: int | None = Field(None, ge=0)
     review_days: int | None = Field(None, ge=0)
     evaluation: Literal["yearly", "half-yearly"] = "yearly"
-    clause: str = ""
 
 
 class Scheme(_Model):
@@ -239,7 +273,8 @@ class Scheme(_Model):
     categories: list[Category] = []
     bonus: BonusRule = BonusRule()
     deduction: DeductionRule = DeductionRule()
-    veto: VetoRule
+    veto: VetoRule | None = None  # None: the seed has no 一票否决
+    exemption: ExemptionRule | None = None  # None: the seed provides no exemption
     evaluation: EvaluationRule
     total: TotalRule = TotalRule()
     grading: Grading
@@ -392,17 +427,25 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
             out.append((where, "give exactly one of grade or no_grade = true"))
         elif rule.grade is not None and rule.grade not in grades:
             out.append((f"{where}.grade", f"'{rule.grade}' is not one of grading.grades ({'/'.join(grades)})"))
+        if rule.when.grade is not None:
+            out.append((f"{where}.when.grade", "a grade rule cannot ask for a grade: use it in flags"))
+        if rule.when.vetoed is not None and s.veto is None:
+            out.append((f"{where}.when.vetoed", "this scheme has no [veto]"))
     if not s.grading.rules[-1].when.is_empty():
         last = len(s.grading.rules) - 1
         out.append((f"grading.rules[{last}].when",
                     "the last rule must have no conditions, so every member gets an answer"))
 
     for i, flag in enumerate(s.flags):
+        for g in flag.when.grade or ():
+            if g not in grades:
+                out.append((f"flags[{i}].when.grade", f"'{g}' is not one of grading.grades ({'/'.join(grades)})"))
         if flag.flag == "excellent_eligible" and flag.when.status != "full":
             out.append((f"flags[{i}].when.status", "excellent_eligible is for full members only: set status = 'full'"))
         if flag.flag == "probation_at_risk" and flag.when.status != "probationary":
             out.append((f"flags[{i}].when.status", "probation_at_risk needs status = 'probationary'"))
 
+    out += _citations(s)
     codes: set[str] = set()
     allowed = set(s.category_names())
     for i, item in enumerate(s.items):
@@ -410,18 +453,24 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
         if item.code in codes:
             out.append((f"{where}.code", f"code '{item.code}' is used twice"))
         codes.add(item.code)
-        given = [k for k in ("points", "levels", "range", "max") if getattr(item, k) is not None]
+        given = [k for k in ("points", "levels", "range", "choice", "max") if getattr(item, k) is not None]
         if item.open:
             given.append("open")
         if item.kind == "veto":
             if given:
                 out.append((f"{where}.{given[0]}", "a veto item carries no points"))
         elif len(given) != 1:
-            out.append((where, "give exactly one of points, levels, range, max or open = true"))
+            out.append((where, "give exactly one of points, levels, range, choice, max or open = true"))
         if item.range is not None and item.range[0] > item.range[1]:
             out.append((f"{where}.range", "the low end is above the high end"))
         elif item.range is not None and item.range[1] <= 0:
             out.append((f"{where}.range", "the high end must be above 0"))
+        if item.choice is not None and len(set(item.choice)) != len(item.choice):
+            out.append((f"{where}.choice", "a value is given twice"))
+        if item.kind == "veto" and s.veto is None:
+            out.append((f"{where}.kind", "this scheme has no [veto]: a veto item needs one"))
+        if item.kind == "score" and item.points is not None and item.each:
+            out.append((f"{where}.each", "a criterion of a monthly category counts once a month"))
         if item.levels is not None and not item.levels:
             out.append((f"{where}.levels", "must not be empty"))
         if item.category is not None and item.category not in allowed:
@@ -433,4 +482,29 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
                 out.append((f"{where}.category", "a score item names its category"))
         if item.kind == "deduction" and item.category is None and not s.deduction.uncategorised:
             out.append((f"{where}.category", "this scheme has no uncategorised deductions: name a category"))
+    return out
+
+
+# Parts whose rule must say what it rests on: the seed's words, the product's reading, or both.
+_MUST_CITE = ("points", "veto", "exemption", "grading.rules", "flags", "items")
+
+
+def _citations(s: Scheme) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+
+    def visit(value: Any, path: str) -> None:
+        if isinstance(value, Cited):
+            if value.clause and not value.place:
+                out.append((f"{path}.place" if path else "place", "say where the quoted clause stands in the seed"))
+            bare = path.split("[")[0]
+            if bare in _MUST_CITE and not value.clause and not value.reading:
+                out.append((path, "give clause (the seed's words, with place) or reading (the scheme's own decision)"))
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                visit(getattr(value, name), f"{path}.{name}" if path else name)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                visit(v, f"{path}[{i}]")
+
+    visit(s, "")
     return out
