@@ -113,7 +113,11 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         name = facts.get(e.member_id, {}).get("name", "")
         cited = scheme.item(e.item_code) if e.item_code else None
         what = f"{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}"
-        clause = f"（依据：{cited.clause}）" if cited else ""
+        clause = ""
+        if cited is not None:
+            basis = [f"依据：{cited.cite}"] if cited.clause else []
+            basis += [f"说明：{cited.reading}"] if cited.reading else []
+            clause = f"（{cited.code}，{'；'.join(basis)}）" if basis else f"（{cited.code}）"
         written = ""
         if v.written_yes or v.written_no or v.written_abstain:
             written = f"；另计缺席党员书面意见赞成{v.written_yes}份、反对{v.written_no}份、弃权{v.written_abstain}份"
