@@ -197,20 +197,20 @@ ACTION_FLAGS = ("talk_required", "disposal_review", "tie_at_limit", "month_unsco
 
 def _consequences(doc: Any, board: YearResult, facts: dict[int, dict[str, Any]]) -> None:
     """The scheme's consequences the figures call for (谈心谈话, 报上级审核处置, ties the meeting
-    decides, months not scored), as at this quarter's figures."""
-    rows = []
+    decides, months not scored), as at this quarter's figures: one paragraph per rule, its 依据
+    and 说明 once, then the members with their own reasons."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
     for r in board.members:
         for flag in ACTION_FLAGS:
-            if flag not in r.flags:
-                continue
-            why = r.why(f"flag:{flag}")
-            name = facts.get(int(r.id), {}).get("name", r.name)
-            for reason in why[:1]:
-                basis = [f"依据：{reason.clause}"] if reason.clause else []
-                basis += [f"说明：{reason.reading}"] if reason.reading else []
-                cited = f"（{'；'.join(basis)}）" if basis else ""
-                rows.append(f"{name}　{FLAG_LABELS[flag]}：{reason.text}{cited}")
-    if rows:
-        doc.para("按积分方案需跟进的事项（按截至本季度的积分）：", size=10)
-        for line in rows:
-            doc.para(f"　　{line}", size=9.5)
+            why = r.why(f"flag:{flag}") if flag in r.flags else []
+            if why:
+                name = facts.get(int(r.id), {}).get("name", r.name)
+                groups.setdefault((flag, why[0].clause, why[0].reading), []).append(f"{name}（{why[0].text}）")
+    if not groups:
+        return
+    doc.para("按积分方案需跟进的事项（按截至本季度的积分）：", size=10)
+    for (flag, clause, reading), who in groups.items():
+        basis = [f"依据：{clause}"] if clause else []
+        basis += [f"说明：{reading}"] if reading else []
+        cited = f"（{'；'.join(basis)}）" if basis else ""
+        doc.para(f"　　{FLAG_LABELS[flag]}{cited}：" + "；".join(who) + "。", size=9.5)

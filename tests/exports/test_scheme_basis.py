@@ -24,12 +24,12 @@ def test_the_minute_lists_the_follow_ups_with_their_basis(tmp_path):
     scheme = builtin("xinmi-hospital-2023")
     rules = [f for f in scheme.flags if f.flag == "talk_required"]
     for m in talk:
-        assert flat(f"{m.name}{FLAG_LABELS['talk_required']}：") in text
-    # the rule's own words are printed after 依据, as quoted (place + “words”)
-    assert any(flat(f"依据：{rule.cite}") in text for rule in rules)
+        assert flat(f"{m.name}（{m.why('flag:talk_required')[0].text}）") in text
+    # the rule's own words are printed after 依据, as quoted (place + “words”), once per rule
+    assert any(text.count(flat(f"{FLAG_LABELS['talk_required']}（依据：{rule.cite}")) == 1 for rule in rules)
     # a member without any follow-up flag is not listed there
     calm = [m for m in board.members if not set(m.flags) & {"talk_required", "disposal_review", "tie_at_limit",
                                                             "month_unscored"}]
     follow = text[text.index(flat("按积分方案需跟进的事项")):]
     for m in calm:
-        assert flat(f"{m.name}{FLAG_LABELS['talk_required']}") not in follow
+        assert flat(f"{m.name}（") not in follow
