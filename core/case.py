@@ -205,7 +205,8 @@ def result_json(result: YearResult, explain: bool = False) -> dict[str, Any]:
             "flags": list(m.flags),
         }
         if explain:
-            row["reasons"] = [{"topic": r.topic, "text": r.text, "clause": r.clause} for r in m.reasons]
+            row["reasons"] = [{"topic": r.topic, "text": r.text, "clause": r.clause, "reading": r.reading}
+                              for r in m.reasons]
         members.append(row)
     return {"scheme": result.scheme, "year": result.year, "members": members}
 

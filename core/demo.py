@@ -25,7 +25,7 @@ class DemoMember:
     birth: str  # YYYY-MM
     post: str
     status: Status = "full"
-    exempt_reason: str = ""
+    excused: str = ""  # excused from the meetings by the committee (免于参会), why; still scored
 
 
 ROSTER: tuple[DemoMember, ...] = (
@@ -48,7 +48,7 @@ ROSTER: tuple[DemoMember, ...] = (
     DemoMember("何丽", "女", "1989-01", "财务科会计"),
     DemoMember("高磊", "男", "1993-12", "信息科工程师"),
     DemoMember("林雪梅", "女", "1979-04", "中药房主管中药师"),
-    DemoMember("罗志刚", "男", "1976-07", "麻醉科副主任医师", exempt_reason="长期病休"),
+    DemoMember("罗志刚", "男", "1976-07", "麻醉科副主任医师", excused="长期病休"),
     DemoMember("郑雨欣", "女", "1997-02", "内科护士", status="probationary"),
     DemoMember("梁宇航", "男", "1996-10", "外科住院医师", status="probationary"),
     DemoMember("宋佳琪", "女", "1998-08", "药剂科药师", status="probationary"),
@@ -82,12 +82,12 @@ def demo_branch_year(scheme: Scheme, quarters: int = 4) -> BranchYear:
     """The demo year up to `quarters` quarters, every entry citing a catalogue item."""
     rng = random.Random(20260101)
     members = tuple(
-        Member(f"m{i + 1:02d}", d.name, d.status, bool(d.exempt_reason)) for i, d in enumerate(ROSTER)
+        Member(f"m{i + 1:02d}", d.name, d.status) for i, d in enumerate(ROSTER)
     )
     entries: list[Entry] = []
     for q in range(1, quarters + 1):
-        for m in members:
-            if m.exempt:
+        for d, m in zip(ROSTER, members, strict=True):
+            if d.excused:  # away all year: nothing to record
                 continue
             for _ in range(rng.choice((0, 1, 1, 2))):
                 code = rng.choice(_BONUS)

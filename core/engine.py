@@ -217,6 +217,9 @@ def _finish(scheme: Scheme, d: _Draft, s: Standing, explain: bool) -> MemberResu
     if d.member.status == "probationary" and not scheme.grading.probationary:
         if explain:
             reasons.append(Reason("grade", "不评定等次（预备党员）", "", NO_PROBATIONARY_GRADE))
+    elif s.total is None:
+        if explain:
+            reasons.append(Reason("grade", "尚无总分，暂不评定等次", "", "没有已评分月份时不计总分，也不拟定等次"))
     else:
         for rule in scheme.grading.rules:
             if holds(rule.when, s):

@@ -213,6 +213,7 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool, scored: frozen
             continue
         given: dict[str, Decimal] = {}
         met: dict[str, Decimal] = {}
+        seen: set[str] = set()  # a criterion is met or not: entered twice, it counts once
         ded: dict[str, Decimal] = {}
         bonus = ZERO
         bonus_set: Decimal | None = None
@@ -223,7 +224,9 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool, scored: frozen
                 if cat == bonus_cat:
                     bonus_set = e.points
                 elif item is not None and item.points is not None:  # a criterion met
-                    met[cat] = met.get(cat, ZERO) + (e.points or ZERO)
+                    if item.code not in seen:
+                        seen.add(item.code)
+                        met[cat] = met.get(cat, ZERO) + (e.points or ZERO)
                 else:
                     given[cat] = e.points or ZERO
             elif e.kind == "deduction" and cat in cats:
@@ -264,7 +267,7 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool, scored: frozen
                               mean([_d(m.figure) for m in months])))
     veto = _veto_quarter(entries)
     quarters, veto_reasons = _vetoed(scheme, quarters, veto, explain)
-    figured = [q for q in quarters if q.figure is not None]
+    figured = [q for q in quarters if q.base is not None]  # quarters with a scored month
     points: Decimal | None = mean([_d(q.figure) for q in figured]) if figured else None
     if veto is not None:
         points = ZERO

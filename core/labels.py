@@ -24,7 +24,7 @@ KIND_LABELS: dict[str, str] = {"bonus": "加分", "deduction": "减分", "score"
 
 METHOD_LABELS: dict[str, str] = {
     "cumulative": "基础分+加分−减分，按年累计，季度为截至季末的累计值",
-    "monthly": "按月分类计分，季度取3个月平均，年度取4个季度平均",
+    "monthly": "按月分类计分，季度取已评分月份的平均，年度取有积分季度的平均（无人评分的月份不计入）",
 }
 
 BLEND_LABELS: dict[str, str] = {

@@ -63,8 +63,7 @@ def build_demo(db: str | Path, actor: str = HOST) -> Store:
     for d in ROSTER:
         rows.append(dict(name=d.name, gender=d.gender, birth_month=d.birth, post=d.post, status=d.status,
                          status_since="2026-01-08" if d.status == "probationary" else "",
-                         exempt=bool(d.exempt_reason), exempt_reason=d.exempt_reason,
-                         meeting_exempt=bool(d.exempt_reason)))
+                         meeting_exempt=bool(d.excused)))
     ids = store.add_members(rows)
     by_name = {d.name: ids[i] for i, d in enumerate(ROSTER)}
     # core.demo's members are m01..m24 in roster order.

@@ -168,6 +168,17 @@ class Store(RecordOps):
             raise StoreError(f"没有编号为 {member_id} 的党员")
         return m
 
+    def _refuse_exemption(self, s: Session, who: str) -> None:
+        """Exemption from points management exists only where the scheme (of the latest year)
+        provides it, decided by the scheme's own route."""
+        sy = s.exec(select(SchemeYear).order_by(col(SchemeYear.year).desc())).first()
+        if sy is None:
+            return
+        scheme = _scheme_from_text(sy.text, f"{sy.scheme_id}.toml")
+        if scheme.exemption is None:
+            raise StoreError(f"{who}不能设为免于积分管理：{scheme.name}没有免于积分管理的规定"
+                             "（长期病休等不能参会的，可设为免于参会）")
+
     def _scheme(self, s: Session, year: int) -> Scheme:
         sy = s.exec(select(SchemeYear).where(SchemeYear.year == year)).first()
         if sy is None:
@@ -243,6 +254,8 @@ class Store(RecordOps):
             ids: list[int] = []
             for i, row in enumerate(rows):
                 here = where[i] if where else f"第{i + 1}人"
+                if row.get("exempt"):
+                    self._refuse_exemption(s, f"{here}：“{row['name']}”")
                 key = (row["name"], row.get("birth_month", ""))
                 found = existing.get(key)
                 if found is not None:
@@ -261,6 +274,8 @@ class Store(RecordOps):
         with self._tx() as s:
             m = self._member(s, member_id)
             before = {k: getattr(m, k) for k in changes}
+            if changes.get("exempt") and not m.exempt:
+                self._refuse_exemption(s, f"“{m.name}”")
             for k, v in changes.items():
                 if not hasattr(m, k) or k in ("id", "branch_id"):
                     raise StoreError(f"党员信息没有“{k}”一项")

@@ -26,7 +26,7 @@ def item_points(item: Item) -> str:
         return f"{each}酌情{show(item.range[0])}-{show(item.range[1])}分"
     if item.max is not None:
         return f"每次不超过{show(item.max)}分"
-    return "分值由支部研究确定"
+    return f"{each}分值由支部研究确定"
 
 
 def basis_lines(part: Cited, indent: str = "    ") -> list[str]:
@@ -44,8 +44,9 @@ def scheme_lines(s: Scheme) -> list[str]:
     out.append(f"  方法：{METHOD_LABELS[s.points.method]}")
     out += basis_lines(s.points)
     if s.categories:
+        how = "按月评分，各类不超过满分" if s.points.method == "monthly" else "各类扣完为止"
         out.append("  基础分分类：" + "，".join(f"{c.name}{show(c.max)}" for c in s.categories)
-                   + f"（共{show(s.base)}分，各类扣完为止）")
+                   + f"（共{show(s.base)}分，{how}）")
     else:
         out.append(f"  基础分：{show(s.base)}")
     cap = (f"，{'每月' if s.bonus.cap_per == 'month' else '全年'}不超过{show(s.bonus.cap)}分"

@@ -30,14 +30,14 @@ ROSTER = [
     ["王建国", "男", "1968-05", "支部书记", "正式党员", "1995-07-01", "1994-07-01", "否", "", "否"],
     ["刘丽娟", "女", "1985.3", "组织委员", "正式", "2010年6月1日", "", "否", "", "否"],
     ["李明", "男", "1999年11月", "", "预备党员", "", "2026.1.8", "", "", ""],
-    ["谢德明", "男", "195203", "", "正式党员", "", "", "是", "年老体弱", "是"],
+    ["谢德明", "男", "195203", "", "正式党员", "", "", "否", "", "是"],
 ]
 # name, gender, birth_month, post, status, status_since, exempt, exempt_reason, meeting_exempt
 EXPECTED = [
     ("王建国", "男", "1968-05", "支部书记", "full", "1995-07-01", False, "", False),
     ("刘丽娟", "女", "1985-03", "组织委员", "full", "2010-06-01", False, "", False),
     ("李明", "男", "1999-11", "", "probationary", "2026-01-08", False, "", False),
-    ("谢德明", "男", "1952-03", "", "full", "", True, "年老体弱", True),
+    ("谢德明", "男", "1952-03", "", "full", "", False, "", True),
 ]
 
 
@@ -110,6 +110,28 @@ def test_a_good_roster_imports_the_same_from_every_format(store, tmp_path, make)
     path = make(tmp_path)
     assert import_members(store, path) == 4
     assert facts(store) == EXPECTED
+
+
+def test_exemption_is_refused_where_the_scheme_has_none_and_kept_where_it_has(store, tmp_path):
+    # xinmi's seed provides no exemption from points management: the whole roster is refused,
+    # naming the row; jsit's provides one (本人申请，支委会审核，党员大会通过，公示无异议).
+    rows = [HEADER, *ROSTER[:3], ["谢德明", "男", "195203", "", "正式党员", "", "", "是", "年老体弱", "是"]]
+    path = write(tmp_path / "名册.csv", csv_text(rows))
+    with pytest.raises((StoreError, ImportProblems)) as info:
+        import_members(store, path)
+    assert "第5行" in str(info.value) and "谢德明" in str(info.value) and "没有免于积分管理的规定" in str(info.value)
+    assert store.members() == []
+    jsit = Store(open_engine(tmp_path / "jsit.db"), "书记")
+    jsit.init_branch("第一党支部", "jsit-college-2020", builtin_text("jsit-college-2020"), YEAR)
+    assert import_members(jsit, path) == 4
+    assert [(m.name, m.exempt, m.exempt_reason) for m in jsit.members() if m.exempt] == [("谢德明", True, "年老体弱")]
+    # and switching it on later goes through the same check
+    member = store_member = None
+    store.add_members([dict(name="吴", status="full")])
+    store_member = store.members()[0]
+    with pytest.raises(StoreError, match="没有免于积分管理的规定"):
+        store.update_member(store_member.id, exempt=True)
+    assert member is None and not store.members()[0].exempt
 
 
 def test_the_bytes_really_differ_between_encodings(tmp_path):

@@ -96,12 +96,18 @@ class BoardScreen(MeetingScreen):
         if kinds:
             lines.append(f"[b]待确认[/b] 以上数字含{len(kinds)}项“申报”事项，尚未经会议确认，不是最终结果"
                          + ("；其中一票否决：如确认，全年积分为0" if "veto" in kinds else ""))
-        last_clause = ""
+        last: tuple[str, str] = ("", "")
         for r in reasons:
-            topic = TOPICS.get(r.topic.split(":")[0], r.topic)
-            clause = f"　[$text-muted]〔{escape(r.clause)}〕[/]" if r.clause and r.clause != last_clause else ""
-            last_clause = r.clause
-            lines.append(f"[b]{topic}[/b] {escape(r.text)}{clause}")
+            kind, _, which = r.topic.partition(":")
+            topic = TOPICS.get(kind, r.topic)
+            label = f"{FLAG_LABELS[which]}：" if kind == "flag" and which in FLAG_LABELS else ""
+            lines.append(f"[b]{topic}[/b] {escape(label + r.text)}")
+            if (r.clause, r.reading) != last:  # the same rule under several figures is cited once
+                if r.clause:
+                    lines.append(f"　[$text-muted]依据：{escape(r.clause)}[/]")
+                if r.reading:
+                    lines.append(f"　[$text-muted]说明：{escape(r.reading)}[/]")
+            last = (r.clause, r.reading)
         why.update("\n".join(lines))
 
     def action_toggle_why(self) -> None:

@@ -67,7 +67,9 @@ class MembersScreen(MeetingScreen):
         result = store.board(app.year).member(str(m.id))
         status = STATUS_LABELS.get(m.status, m.status)
         if m.exempt:
-            status += f"　免于积分管理（{m.exempt_reason or '经党员大会通过'}）"
+            route = store.scheme(app.year).exemption
+            how = "，".join(x for x in (m.exempt_reason, f"经{route.route}" if route else "") if x)
+            status += "　免于积分管理" + (f"（{how}）" if how else "")
         self.query_one("#member-name", Static).update(m.name)
         self.query_one("#member-post", Static).update(f"{m.post or '—'}　{status}")
         self.query_one("#member-position", Static).update(f"第 {self.index + 1} / {len(members)} 人　（← → 切换）")
@@ -108,7 +110,7 @@ class MembersScreen(MeetingScreen):
             add_plain_row(table, f"#{e.id}", KIND_LABELS.get(e.kind, e.kind),
                           f"{sign}{show(e.points)}" if e.points is not None else "—",
                           "申报（待确认）" if e.status == PENDING else e.status, what,
-                          item.clause if item else "自定事项", key=str(e.id))
+                          item.cite or item.reading if item else "自定事项", key=str(e.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
