@@ -133,7 +133,9 @@ def tie_decides(when: Condition, s: Standing) -> SharePlace | None:
 
 
 def _share_text(share: Fraction) -> str:
-    return f"{share.numerator}/{share.denominator}" if share.denominator != 100 else f"{share.numerator}%"
+    if 100 % share.denominator == 0 and share.denominator not in (1, 2):  # 1/5 reads 20%, as the seeds write it
+        return f"{share.numerator * 100 // share.denominator}%"
+    return f"{share.numerator}/{share.denominator}"
 
 
 def describe(when: Condition, s: Standing | None = None) -> str:
@@ -147,6 +149,8 @@ def describe(when: Condition, s: Standing | None = None) -> str:
         bits.append("正式党员" if when.status == "full" else "预备党员")
     if when.vetoed:
         bits.append("一票否决")
+    elif when.vetoed is False:
+        bits.append("无一票否决")
     for name, mine, lo, hi, below in (
             ("总分", None if s is None else s.total, when.total_min, when.total_max, when.total_below),
             ("积分", None if s is None else s.points, when.points_min, when.points_max, when.points_below),
