@@ -39,9 +39,14 @@ def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list
         line = ""
         for ch in para:
             if line and measure(line + ch) > width:
-                if ch in NO_LINE_START and len(line) > 1:
-                    out.append(line[:-1])
-                    line = line[-1] + ch
+                # carry the last character down with the closing mark, and any closing marks
+                # just before it (“一）；” stays together), leaving at least one on the line
+                k = 1
+                while k < len(line) and line[-k] in NO_LINE_START:
+                    k += 1
+                if ch in NO_LINE_START and len(line) > k:
+                    out.append(line[:-k])
+                    line = line[-k:] + ch
                 else:
                     out.append(line)
                     line = ch

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from core.labels import KIND_LABELS, RATING_LABELS
+from core.labels import FLAG_LABELS, KIND_LABELS, RATING_LABELS
 from core.numbers import show
 from db.store import Store, quarter_name
+
+if TYPE_CHECKING:
+    from core.engine import YearResult
 
 
 def _absence(name: str, reason: str, opinion: str) -> str:
@@ -83,7 +87,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     _agenda_record(doc, store, year, number, agenda)
 
     # --- the quarter's figures --------------------------------------------------------------------
-    board = store.board(year, explain=False, upto=number)
+    board = store.board(year, upto=number)  # with reasons: the follow-up list cites them
     doc.heading(f"一、{qname}党员积分情况")
     doc.para(f"积分方案：{scheme.name}（{scheme.document}）。积分为截至本季度末的累计值。", size=9.5)
     rows = []
@@ -165,8 +169,12 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
             rows.append([len(rows) + 1, f["name"], *[c.get(label, 0) for label in RATING_LABELS],
                          show(r.evaluation) if r else "—", grade])
         doc.grid(["序号", "姓名", *RATING_LABELS, "评议分", "拟定等次"], rows, [12, 28, 18, 18, 20, 20, 22, 28])
-    doc.para("拟定等次依据积分方案的等次规则由系统计算，预备党员参加评议但不评定等次；"
-             "最终等次以党组织审定为准。", size=9.5)
+    if not scheme.grading.grades:
+        doc.para("本积分方案未规定党员等次，等次由党支部在年度民主评议中确定。", size=9.5)
+    else:
+        doc.para("拟定等次依据积分方案的等次规则由系统计算，预备党员参加评议但不评定等次；"
+                 "最终等次以党组织审定为准。", size=9.5)
+    _consequences(doc, board, facts)
 
     # --- the lock ---------------------------------------------------------------------------------
     lock = store.lock_of(year, number)
@@ -181,3 +189,28 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         doc.para(f"上一季度数字摘要：{lock.previous_digest or '无（本支部首次锁定）'}", size=9)
     doc.signatures(["主持人", "记录人"])
     return doc.save(out)
+
+
+# Flags that ask the branch to act; each is printed with its reason, 依据 and 说明.
+ACTION_FLAGS = ("talk_required", "disposal_review", "tie_at_limit", "month_unscored")
+
+
+def _consequences(doc: Any, board: YearResult, facts: dict[int, dict[str, Any]]) -> None:
+    """The scheme's consequences the figures call for (谈心谈话, 报上级审核处置, ties the meeting
+    decides, months not scored), as at this quarter's figures: one paragraph per rule, its 依据
+    and 说明 once, then the members with their own reasons."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for r in board.members:
+        for flag in ACTION_FLAGS:
+            why = r.why(f"flag:{flag}") if flag in r.flags else []
+            if why:
+                name = facts.get(int(r.id), {}).get("name", r.name)
+                groups.setdefault((flag, why[0].clause, why[0].reading), []).append(f"{name}（{why[0].text}）")
+    if not groups:
+        return
+    doc.para("按积分方案需跟进的事项（按截至本季度的积分）：", size=10)
+    for (flag, clause, reading), who in groups.items():
+        basis = [f"依据：{clause}"] if clause else []
+        basis += [f"说明：{reading}"] if reading else []
+        cited = f"（{'；'.join(basis)}）" if basis else ""
+        doc.para(f"　　{FLAG_LABELS[flag]}{cited}：" + "；".join(who) + "。", size=9.5)

@@ -133,17 +133,17 @@ BROKEN = [
      "categories[4].max: must be a number > 0"),
     ("grade-not-in-grades", XINMI, "grade-liangHao.toml",
      [('grade = "基本合格"\nwhen', 'grade = "良好"\nwhen', None)],
-     "grading.rules[3].grade: '良好' is not one of grading.grades (优秀/合格/基本合格/不合格)"),
+     "grading.rules[2].grade: '良好' is not one of grading.grades (优秀/合格/基本合格/不合格)"),
     ("last-rule-with-conditions", XINMI, "last-rule-when.toml",
-     [('grade = "不合格"\nclause = "三（六）1 年积分在60分以下',
-       'grade = "不合格"\nwhen = { total_below = 60 }\nclause = "三（六）1 年积分在60分以下', None)],
-     "grading.rules[4].when: the last rule must have no conditions, so every member gets an answer"),
+     [('grade = "不合格"\nplace = "三（六）1"',
+       'grade = "不合格"\nwhen = { total_below = 60 }\nplace = "三（六）1"', None)],
+     "grading.rules[3].when: the last rule must have no conditions, so every member gets an answer"),
     ("two-points-specs", XINMI, "two-specs.toml",
      [("max = 5\n", "max = 5\npoints = 3\n", 'code = "J1.4"')],
-     "items[3]: give exactly one of points, levels, range, max or open = true"),
+     "items[3]: give exactly one of points, levels, range, choice, max or open = true"),
     ("no-points-spec", XINMI, "no-spec.toml",
      [("max = 5\n", "", 'code = "J1.4"')],
-     "items[3]: give exactly one of points, levels, range, max or open = true"),
+     "items[3]: give exactly one of points, levels, range, choice, max or open = true"),
     ("duplicate-code", XINMI, "dup-code.toml",
      [('code = "J1.4"', 'code = "J1.3"', None)],
      "items[3].code: code 'J1.3' is used twice"),
@@ -153,12 +153,12 @@ BROKEN = [
     ("weights-not-adding-to-one", XINGPING, "weights-0.8-0.3.toml",
      [("evaluation_weight = 0.2", "evaluation_weight = 0.3", None)],
      "evaluation.evaluation_weight: the two weights must add up to 1"),
-    ("missing-veto-section", XINMI, "no-veto.toml",
-     [('[veto]\nlabel = "一票否决"\nclause = "附件1 一票否决项：年度积分为0"\n\n', "", None)],
-     "veto: required key is missing"),
+    ("choice-given-twice", JSIT, "choice-5-5.toml",
+     [("choice = [5, 12]", "choice = [5, 5]", 'code = "C1"')],
+     "items[0].choice: a value is given twice"),
     ("top-share-above-one", XINMI, "top-share-1.5.toml",
      [('when = { total_min = 80, top_share = "1/3" }', "when = { total_min = 80, top_share = 1.5 }", None)],
-     "grading.rules[1].when.top_share: must be a share above 0 and at most 1"),
+     "grading.rules[0].when.top_share: must be a share above 0 and at most 1"),
     ("unknown-rating-label", XINMI, "rating-liangHao.toml",
      [('"不合格" = 50\n', '"不合格" = 50\n"良好" = 90\n', "[evaluation.values]")],
      "evaluation.values.良好: unknown rating; the ratings are 优秀/合格/基本合格/不合格"),
@@ -228,7 +228,7 @@ def test_several_faults_one_line_each(tmp_path):
     text = edit(text, "when = { total_min = 70 }", 'when = { total_min = 70 }\ngrade_note = "x"')
     path = write(tmp_path, "three-faults.toml", text)
     # a shape fault (unknown key) is reported alone: the cross-checks need a well-formed scheme
-    assert problems_of(path) == ["three-faults.toml: grading.rules[2].grade_note: unknown key"]
+    assert problems_of(path) == ["three-faults.toml: grading.rules[1].grade_note: unknown key"]
     text = edit(text, 'when = { total_min = 70 }\ngrade_note = "x"', "when = { total_min = 70 }")
     path = write(tmp_path, "two-faults.toml", text)
     assert problems_of(path) == [
@@ -330,6 +330,28 @@ def test_schemes_check_toml_error(tmp_path):
 # --- the engine is general: a changed copy changes the result -------------------------------------
 
 
+def test_veto_items_need_the_veto_section(tmp_path):
+    # [veto] is optional (jsit has none), but a veto item under a scheme without it cannot work
+    text = builtin_text(XINMI)
+    start = text.index("[veto]\n")
+    text = text[:start] + text[text.index("[evaluation]\n"):]
+    path = write(tmp_path, "no-veto.toml", text)
+    assert problems_of(path) == ["no-veto.toml: items[40].kind: this scheme has no [veto]: a veto item needs one",
+                                 "no-veto.toml: items[41].kind: this scheme has no [veto]: a veto item needs one"]
+
+
+def test_a_rule_needs_the_seeds_words_or_a_reading_and_a_quotation_its_place(tmp_path):
+    text = edit(builtin_text(XINMI), 'place = "三（六）1"\nclause = "年积分在60分以下的，应评为不合格"\n'
+                'reading = "60分按“（含60分）”评为基本合格，“60分以下”指低于60分"\n', "")
+    path = write(tmp_path, "bare-rule.toml", text)
+    assert problems_of(path) == ["bare-rule.toml: grading.rules[3]: give clause (the seed's words, with place) "
+                                 "or reading (the scheme's own decision)"]
+    text = edit(builtin_text(XINMI), 'place = "三（六）1"\nclause = "年积分在60分以下', 'clause = "年积分在60分以下')
+    path = write(tmp_path, "no-place.toml", text)
+    assert problems_of(path) == [
+        "no-place.toml: grading.rules[3].place: say where the quoted clause stands in the seed"]
+
+
 def _base90_text() -> str:
     text = edit(builtin_text(XINMI), "base = 80\n", "base = 90\n")
     return edit(text, "when = { total_min = 70 }", "when = { total_min = 85 }")
@@ -343,7 +365,7 @@ CASE_MEMBERS = [
     {"id": "a5", "name": "戊", "status": "full"},
     {"id": "a6", "name": "己", "status": "probationary"},
     {"id": "a7", "name": "庚", "status": "full"},
-    {"id": "a8", "name": "辛", "status": "full", "exempt": True},
+    {"id": "a8", "name": "辛", "status": "full"},
 ]
 CASE_ENTRIES = [
     {"member": "a1", "quarter": 1, "kind": "bonus", "points": 3},
@@ -374,32 +396,37 @@ def test_changed_copy_base_90_and_pass_mark_85(tmp_path):
     out = _compute(tmp_path, str(path))
     assert out["year"] == 2026
     # Hand-worked: points = max(0, 90 + bonus - deduction), year to date at each quarter's end.
-    # 7 ranked members (a8 exempt): top third = max(1, floor(7/3)) = 2 places.
-    # 优秀: >= 80 and rank <= 2; 合格: >= 85 (was 70); 基本合格: >= 60; else 不合格.
+    # Totals: a1 93, a2 91, a8 90, a3 86, a4 82, a5 79, a6 65 (probationary), a7 0 (veto): ranks 1-8.
+    # Top third among the 7 full members: k = max(1, floor(7/3)) = 2 -> a1 and a2 (a8 has 2 above).
+    # 优秀: >= 80 and inside; 合格: >= 85 (was 70); 基本合格: >= 60; else 不合格.
+    # Flags: excellent_eligible / priority_commendation inside the top third; a list deduction or
+    # the bottom place asks for a talk (talk_required); the bottom is barred from commendation.
     expected = [
         # 90 + 3 (Q1) = 93 throughout; evaluation (3x95 + 85) / 4 = 92.5, reported only
         {"id": "a1", "quarters": [93, 93, 93, 93], "points": 93, "evaluation": 92.5, "total": 93,
-         "rank": 1, "grade": "优秀", "flags": ["excellent_eligible"]},
-        # 90, then + 1 in Q2 = 91; rank 2 is inside the top 2
+         "rank": 1, "grade": "优秀", "flags": ["excellent_eligible", "priority_commendation"]},
+        # 90, then + 1 in Q2 = 91; one above it: 1 + 1 <= 2, inside
         {"id": "a2", "quarters": [90, 91, 91, 91], "points": 91, "evaluation": None, "total": 91,
-         "rank": 2, "grade": "优秀", "flags": ["excellent_eligible"]},
-        # 90 - 4 = 86: outside the top 2, 86 >= 85 -> 合格
+         "rank": 2, "grade": "优秀", "flags": ["excellent_eligible", "priority_commendation"]},
+        # 90 - 4 = 86: outside the top 2, 86 >= 85 -> 合格; a list deduction -> talk
         {"id": "a3", "quarters": [90, 86, 86, 86], "points": 86, "evaluation": None, "total": 86,
-         "rank": 3, "grade": "合格", "flags": []},
+         "rank": 4, "grade": "合格", "flags": ["talk_required"]},
         # month 8 is Q3: 90 - 8 = 82 < 85 -> 基本合格 (合格 under the built-in's 70)
         {"id": "a4", "quarters": [90, 90, 82, 82], "points": 82, "evaluation": None, "total": 82,
-         "rank": 4, "grade": "基本合格", "flags": []},
+         "rank": 5, "grade": "基本合格", "flags": ["talk_required"]},
         # 90 - 12 = 78, + 1 in Q4 = 79
         {"id": "a5", "quarters": [78, 78, 78, 79], "points": 79, "evaluation": None, "total": 79,
-         "rank": 5, "grade": "基本合格", "flags": []},
+         "rank": 6, "grade": "基本合格", "flags": ["talk_required"]},
         # probationary, month 11 is Q4: 90 - 25 = 65 < 70 -> no grade, probation_at_risk
         {"id": "a6", "quarters": [90, 90, 90, 65], "points": 65, "evaluation": None, "total": 65,
-         "rank": 6, "grade": None, "flags": ["probation_at_risk"]},
-        # veto in Q2: Q1 keeps 90, then 0; year 0, 不合格, last place
+         "rank": 7, "grade": None, "flags": ["probation_at_risk", "talk_required"]},
+        # veto in Q2: Q1 keeps 90, then 0; year 0, 不合格, last place (7 rank better)
         {"id": "a7", "quarters": [90, 0, 0, 0], "points": 0, "evaluation": None, "total": 0,
-         "rank": 7, "grade": "不合格", "flags": ["bottom_ranked", "vetoed"]},
-        {"id": "a8", "quarters": None, "points": None, "evaluation": None, "total": None,
-         "rank": None, "grade": None, "flags": ["exempt"]},
+         "rank": 8, "grade": "不合格", "flags": ["bottom_ranked", "commendation_barred", "talk_required",
+                                                 "vetoed"]},
+        # no entries: 90 all year; two full members above it -> outside the top 2; 90 >= 85 -> 合格
+        {"id": "a8", "quarters": [90, 90, 90, 90], "points": 90, "evaluation": None, "total": 90,
+         "rank": 3, "grade": "合格", "flags": []},
     ]
     assert out["members"] == expected
 

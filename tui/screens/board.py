@@ -98,8 +98,10 @@ class BoardScreen(MeetingScreen):
                          + ("；其中一票否决：如确认，全年积分为0" if "veto" in kinds else ""))
         last: tuple[str, str] = ("", "")
         for r in reasons:
-            topic = TOPICS.get(r.topic.split(":")[0], r.topic)
-            lines.append(f"[b]{topic}[/b] {escape(r.text)}")
+            kind, _, which = r.topic.partition(":")
+            topic = TOPICS.get(kind, r.topic)
+            label = f"{FLAG_LABELS[which]}：" if kind == "flag" and which in FLAG_LABELS else ""
+            lines.append(f"[b]{topic}[/b] {escape(label + r.text)}")
             if (r.clause, r.reading) != last:  # the same rule under several figures is cited once
                 if r.clause:
                     lines.append(f"　[$text-muted]依据：{escape(r.clause)}[/]")
