@@ -250,13 +250,23 @@ def test_demo_command_builds_the_hospital_branch(tmp_path):
     assert st.branch_name() == "新密市中医院第一党支部"
     assert len(members) == 24
     assert sum(m.status == "probationary" for m in members) == 3
-    assert [m.name for m in members if m.exempt] == ["罗志刚"]
+    # xinmi has no exemption from points management: 罗志刚 (长期病休) is excused from the meetings only,
+    # so he is scored and on the ballot like everyone else, and the store refuses to make him exempt.
+    assert st.scheme(2026).exemption is None
+    assert [m.name for m in members if m.exempt] == []
+    assert [m.name for m in members if m.meeting_exempt] == ["罗志刚"]
+    assert [m.name for m in st.graded_members(2026)] == [m.name for m in members]
+    luo = next(m for m in members if m.name == "罗志刚")
+    with pytest.raises(StoreError, match="不能设为免于积分管理"):
+        st.update_member(luo.id, exempt=True)
     assert [q.state for q in st.quarters(2026)] == ["locked", "locked", "locked", "open"]
     for q in (1, 2, 3):
         mt = st.meeting(2026, q)
         assert mt.host and mt.recorder and mt.observers and mt.place
         quorum = st.quorum(2026, q)
-        assert quorum.absent == 2 and quorum.has_quorum
+        # 24 on the roll less 罗志刚 = 23 expected; 2 away (core ABSENT), 21 present
+        assert (quorum.expected, quorum.present, quorum.absent) == (23, 21, 2) and quorum.has_quorum
+        assert st.entries(2026, q, member_id=luo.id) == []  # away all year: nothing recorded
         assert [v.passed for v in st.votes(2026, q)] == [True, False]
     assert any(a.reason == "病假" for a in st.quorum(2026, 3).absentees)
     q4 = st.entries(2026, 4)

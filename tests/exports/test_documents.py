@@ -34,7 +34,7 @@ from pypdf.generic import NameObject, StreamObject
 
 from core.labels import RATING_LABELS
 from core.numbers import show
-from core.schemes import builtin_text
+from core.schemes import builtin, builtin_text
 from db.demo import ABSENT, AGENDA, HOST, MEETING_DAYS, OBSERVERS, PLACE, RECORDER, build_demo
 from db.engine import open_engine
 from db.store import MeetingFacts, Store
@@ -187,7 +187,7 @@ def _hold_q4(store: Store) -> None:
     graded = store.graded_members(YEAR)
     store.set_ballots_issued(YEAR, 4, 22)
     for k in range(20):
-        # at most 6 优秀 of 23 names: within the third a ballot may give (more would void it)
+        # 6 优秀 of the 24 names (j % 4 == k % 4): within the third (8) a ballot may give (more would void it)
         marks = {m.id: ("优秀" if (j + k) % 4 == 0 else "合格") for j, m in enumerate(graded)}
         if k == 18:
             marks[graded[-1].id] = "基本合格"
@@ -247,6 +247,51 @@ def _ids(store: Store) -> dict[str, int]:
     return {m.name: m.id for m in store.members()}
 
 
+# --------------------------------------------------------------------------------- a branch with an exempt member
+
+# The demo's scheme (xinmi) has no exemption from points management, so how documents treat an exempt
+# member is checked on a small branch under jsit, whose seed (二) provides it: 王瑞 is exempt.
+COLLEGE = "江苏信息职业技术学院计算机工程学院教工党支部"
+COLLEGE_SCHEME = "jsit-college-2020"
+EXEMPT = "王瑞"
+COLLEGE_ROLL = (("周明", "男", "1980-05", "教研室主任", "full"), ("吴芳", "女", "1986-09", "专任教师", "full"),
+                ("郑磊", "男", "1998-03", "辅导员", "probationary"), ("王瑞", "男", "1968-11", "实验员", "full"),
+                ("冯涛", "男", "1990-02", "专任教师", "full"))
+# The four ballots of the year's evaluation: three marked (at most 1 优秀 each: a third of 4 graded
+# names, at least 1), one returned blank.
+COLLEGE_BALLOTS = ({"周明": "优秀", "吴芳": "合格", "郑磊": "合格", "冯涛": "合格"},
+                   {"周明": "合格", "吴芳": "合格", "郑磊": "合格", "冯涛": "优秀"},
+                   {"周明": "优秀", "吴芳": "基本合格", "郑磊": "合格", "冯涛": "合格"},
+                   None)
+
+
+@pytest.fixture(scope="module")
+def college(tmp_path_factory):
+    """The jsit branch: 周明 +2 (J2), 吴芳 −2 (C2, in 组织生活), 2026Q4 held with the year's evaluation, locked."""
+    folder = tmp_path_factory.mktemp("college")
+    store = Store(open_engine(folder / "college.db"), "测试", clock=lambda: datetime(2026, 12, 1, 9, 0))
+    store.init_branch(COLLEGE, COLLEGE_SCHEME, builtin_text(COLLEGE_SCHEME), YEAR)
+    assert store.scheme(YEAR).exemption is not None
+    ids = store.add_members([
+        dict(name=n, gender=g, birth_month=b, post=p, status=s, status_since="2026-01-08" if s != "full" else "",
+             exempt=n == EXEMPT, exempt_reason="长期病休" if n == EXEMPT else "")
+        for n, g, b, p, s in COLLEGE_ROLL])
+    by_name = dict(zip([r[0] for r in COLLEGE_ROLL], ids, strict=True))
+    store.add_entries(YEAR, [dict(quarter=4, member_id=by_name["周明"], kind="bonus", points=2, item="J2"),
+                             dict(quarter=4, member_id=by_name["吴芳"], kind="deduction", points=2, item="C2")])
+    store.clock = lambda: Q4_DAY
+    store.open_meeting(YEAR, 4, MeetingFacts(Q4_DAY, "行政楼三楼会议室", "周明", "吴芳", "", "开展年度民主评议党员"))
+    store.roll_call_rest(YEAR, 4)
+    assert [m.name for m in store.graded_members(YEAR)] == ["周明", "吴芳", "郑磊", "冯涛"]
+    store.set_ballots_issued(YEAR, 4, 4)
+    for marks in COLLEGE_BALLOTS:
+        store.add_ballot(YEAR, 4, None if marks is None else {by_name[n]: r for n, r in marks.items()})
+    assert store.ballot_summary(YEAR, 4) == {"issued": 4, "returned": 4, "valid": 3, "void": 1, "blank": 1}
+    store.lock(YEAR, 4)
+    return SimpleNamespace(store=store, folder=folder, ids=by_name, quarter=4,
+                           minute=write_minutes(store, YEAR, 4, folder / "2026Q4-会议记录.pdf"))
+
+
 # --------------------------------------------------------------------------------- the Q3 minute
 
 
@@ -292,12 +337,11 @@ def test_q3_minute_member_figures_match_the_board(demo, q3_minute):
     assert "序号 姓名 基础分 加分 减分 合计 名次" in text
     board = demo.store.board(YEAR, explain=False, upto=3)
     assert len(board.members) == 24
+    assert "免于积分管理" not in text  # xinmi has no exemption: everyone is scored
     for m in board.members:
         rows = row_tokens(pages, m.name)
         assert len(rows) == 1, m.name
-        if m.exempt:
-            assert rows[0][2:] == ["免于积分管理"]
-            continue
+        assert not m.exempt, m.name
         p = m.parts[2]
         assert rows[0][2:] == [show(p.base), show(p.bonus), show(p.deduction), show(m.total), str(m.rank)], m.name
     # one member worked out in full: 周晓梅 has half points.
@@ -305,6 +349,21 @@ def test_q3_minute_member_figures_match_the_board(demo, q3_minute):
     assert row_tokens(pages, "周晓梅")[0][2:] == ["80", show(zhou.parts[2].bonus), "0.5",
                                                  show(zhou.parts[2].base + zhou.parts[2].bonus
                                                       - zhou.parts[2].deduction), str(zhou.rank)]
+    # 罗志刚, excused from the meetings on long sick leave, is scored all the same: no entries all
+    # year, so base 80 + 0 − 0 = 80.
+    luo = next(m for m in board.members if m.name == "罗志刚")
+    assert row_tokens(pages, "罗志刚")[0][2:] == ["80", "0", "0", "80", str(luo.rank)]
+
+
+def test_minute_shows_an_exempt_member_without_figures(college):
+    """Under a scheme with exemption (jsit) the exempt member's row says 免于积分管理 and nothing else;
+    the others' figures are jsit's base 100 (the sum of its eight categories' full marks
+    12 + 12 + 24 + 12 + 4 + 12 + 12 + 12) with the year's entries."""
+    pages = read_pdf(college.minute)
+    assert [r[2:] for r in row_tokens(pages, EXEMPT)] == [["免于积分管理"]]
+    assert row_tokens(pages, "周明")[0][2:6] == ["100", "2", "0", "102"]  # J2 +2
+    assert row_tokens(pages, "吴芳")[0][2:6] == ["100", "0", "2", "98"]  # C2 −2, inside 组织生活
+    assert row_tokens(pages, "冯涛")[0][2:6] == ["100", "0", "0", "100"]
 
 
 def test_q3_minute_votes(demo, q3_minute):
@@ -313,7 +372,11 @@ def test_q3_minute_votes(demo, q3_minute):
     assert len(votes) == 2 and {v.passed for v in votes} == {True, False}
     entries = {e.id: e for e in demo.store.entries(YEAR, 3)}
     names = {m.id: m.name for m in demo.store.members()}
-    scheme = demo.store.scheme(YEAR)
+    # The demo is drawn with a fixed seed: at Q3, 李秀英's J2.1 bonus passes and 张伟's K5.1 deduction fails.
+    assert [(names[entries[v.entry_id].member_id], entries[v.entry_id].item_code, v.passed) for v in votes] == [
+        ("李秀英", "J2.1", True), ("张伟", "K5.1", False)]
+    # What is cited is built from the scheme as shipped, so re-quoting its clauses does not break this test.
+    scheme = builtin("xinmi-hospital-2023")
     assert "二、有异议事项的表决" in text
     for v in votes:
         e = entries[v.entry_id]
@@ -326,7 +389,13 @@ def test_q3_minute_votes(demo, q3_minute):
         assert "中国共产党支部工作条例（试行）第十一条" in text
         what = f"{names[e.member_id]}{'加分' if e.kind == 'bonus' else '减分'}{show(e.points)}分：{flat(e.note)}"
         assert what in text
-        assert flat(f"（依据：{scheme.item(e.item_code).clause}）") in text
+        # The item's code, then 依据 (the place and the seed's own words in quotes) and 说明 (the scheme's
+        # reading, never inside the quotation), each only where the scheme has it.
+        item = scheme.item(e.item_code)
+        assert item is not None and item.clause, e.item_code
+        assert item.cite.startswith(f"{item.place}“") and item.cite.endswith("”")
+        basis = f"依据：{item.cite}" + (f"；说明：{item.reading}" if item.reading else "")
+        assert flat(f"（{e.item_code}，{basis}）") in text
 
 
 def test_q3_minute_evaluation_digests_and_signatures(demo, q3_minute):
@@ -391,7 +460,7 @@ def test_q4_minute_counts_and_proposed_grades(demo, q4_minute):
     counts = demo.store.ratings_of_quarter(YEAR, 4)[1]
     board = demo.store.board(YEAR, explain=False, upto=4)
     graded = demo.store.graded_members(YEAR)
-    assert len(graded) == 23
+    assert len(graded) == 24 and [m.name for m in graded] == [m.name for m in demo.store.members()]
     grades = set()
     for seq, m in enumerate(graded, 1):
         r = board.member(str(m.id))
@@ -403,7 +472,29 @@ def test_q4_minute_counts_and_proposed_grades(demo, q4_minute):
         assert rows == [expected], m.name
         assert sum(c.values()) == 20  # one mark per valid ballot
     assert {"优秀", "合格", "不定等次"} <= grades
-    assert "罗志刚" not in [t[1] for page in pages for t in (line.split() for line in lines(page)) if len(t) == 8]
+    # 罗志刚 (20th on the roll, j = 19 in _hold_q4) was on every ballot though excused from the meeting:
+    # 优秀 where (19 + k) % 4 == 0, i.e. k = 1, 5, 9, 13, 17: 5 times, 合格 the other 15;
+    # 评议分 (5 × 95 + 15 × 85) / 20 = (475 + 1275) / 20 = 87.5. His year is the base 80 (no entries);
+    # 优秀 needs the top third of the 21 full members (7), and more than 7 full members have more than
+    # 80, so he is 合格 (70 or more).
+    assert sum(r.status == "full" and r.points > 80 for r in board.members) > 7
+    assert [t for t in row_tokens(pages, "罗志刚") if len(t) == 8] == [
+        ["20", "罗志刚", "5", "15", "0", "0", "87.5", "合格"]]
+
+
+def test_q4_minute_leaves_an_exempt_member_out_of_the_evaluation(college):
+    """jsit's branch: 王瑞 (免于积分管理) is not rated; the others from the three valid ballots, by hand:
+    周明 优秀 2, 合格 1: (2 × 95 + 85) / 3 = 275 / 3 = 91.67; 102 ≥ 90, no 减分项目, first of the 3 full
+    members (a third: 1) -> 优秀.  吴芳 合格 2, 基本合格 1: (2 × 85 + 70) / 3 = 80; 98 -> 合格.
+    郑磊 合格 3: 85; probationary -> 不定等次.  冯涛 优秀 1, 合格 2: (95 + 2 × 85) / 3 = 265 / 3 = 88.33;
+    100 but second -> 合格."""
+    pages = read_pdf(college.minute)
+    rows = [t for page in pages for t in (line.split() for line in lines(page)) if len(t) == 8 and t[0].isdigit()]
+    assert rows == [["1", "周明", "2", "1", "0", "0", "91.67", "优秀"],
+                    ["2", "吴芳", "0", "2", "1", "0", "80", "合格"],
+                    ["3", "郑磊", "0", "3", "0", "0", "85", "不定等次"],
+                    ["4", "冯涛", "1", "2", "0", "0", "88.33", "合格"]]
+    assert "发出测评票4张，收回4张，有效3张，无效1张" in flat("\n".join(pages))
 
 
 def test_q4_minute_chains_to_q3(demo, q4_minute):
@@ -549,21 +640,48 @@ def test_personal_list_of_one_member(demo, tmp_path):
 def test_personal_list_of_everyone_one_page_each(demo, personal_all):
     pages = read_pdf(personal_all)
     graded = [m.name for m in demo.store.members() if not m.exempt]
-    assert len(graded) == 23 and len(pages) == 23
+    assert len(graded) == 24 and len(pages) == 24  # nobody is exempt under xinmi
     for k, (text, name) in enumerate(zip(pages, graded, strict=True), 1):
         assert text.count("党员姓名：") == 1
         assert re.search(f"党员姓名：{name}\\s", text), (k, name)
-        assert f"第 {k} 页 共 23 页" in text
-    assert "罗志刚" not in "".join(pages)
+        assert f"第 {k} 页 共 24 页" in text
+    # 罗志刚 (excused from the meetings, scored) has his page, the 20th: no entries, so base 80 alone.
+    luo = pages[graded.index("罗志刚")]
+    assert graded.index("罗志刚") == 19 and "第 20 页 共 24 页" in luo
+    assert "积分制分值（积分制分值＝基础分＋加分项－减分项）：80" in luo
 
 
-def test_personal_list_of_an_exempt_or_unknown_member_is_refused(demo, tmp_path):
+def test_personal_list_leaves_out_an_exempt_member(college):
+    out = write_personal(college.store, YEAR, college.folder / "个人清单.pdf")
+    pages = read_pdf(out)
+    assert len(pages) == 4
+    for k, (text, name) in enumerate(zip(pages, ["周明", "吴芳", "郑磊", "冯涛"], strict=True), 1):
+        assert re.search(f"党员姓名：{name}\\s", text), (k, name)
+        assert f"第 {k} 页 共 4 页" in text
+    assert EXEMPT not in "".join(pages)
+
+
+def test_personal_list_of_an_unknown_member_is_refused(demo, tmp_path):
     from db.errors import StoreError
 
-    for who in ("罗志刚", "张三"):
+    with pytest.raises(StoreError, match="名册中没有需要积分的“张三”"):
+        write_personal(demo.store, YEAR, tmp_path / "张三.pdf", member="张三")
+    assert not (tmp_path / "张三.pdf").exists()
+
+
+def test_personal_list_of_an_exempt_or_unknown_member_is_refused(college, tmp_path):
+    from db.errors import StoreError
+
+    for who in (EXEMPT, "张三"):
         with pytest.raises(StoreError, match=f"名册中没有需要积分的“{who}”"):
-            write_personal(demo.store, YEAR, tmp_path / f"{who}.pdf", member=who)
+            write_personal(college.store, YEAR, tmp_path / f"{who}.pdf", member=who)
         assert not (tmp_path / f"{who}.pdf").exists()
+
+
+def test_personal_list_of_the_member_excused_from_meetings(demo, tmp_path):
+    """罗志刚 is only excused from the meetings (免于参会), not exempt: his own list is written."""
+    pages = read_pdf(write_personal(demo.store, YEAR, tmp_path / "罗志刚.pdf", member="罗志刚"))
+    assert len(pages) == 1 and re.search("党员姓名：罗志刚\\s", pages[0])
 
 
 def test_personal_list_dates_are_not_broken(demo, personal_all):
@@ -598,7 +716,9 @@ def test_ballots_in_copies(demo, ballots):
     pages = read_pdf(ballots)
     assert len(pages) == 3
     graded = [m.name for m in demo.store.graded_members(YEAR)]
-    assert len(graded) == 23 and "罗志刚" not in graded
+    # Everyone is on the demo's ballot, 罗志刚 (excused from the meetings, not exempt) 20th.
+    assert graded == [m.name for m in demo.store.members()] and len(graded) == 24
+    assert graded.index("罗志刚") == 19
     for k, text in enumerate(pages, 1):
         assert "民主评议党员测评表" in text
         assert f"序号 评议对象 {' '.join(RATING_LABELS)}" in text
@@ -606,8 +726,18 @@ def test_ballots_in_copies(demo, ballots):
         for seq, name in enumerate(graded, 1):
             assert body.count(name) == 1, (k, name)
             assert [str(seq), name] in [line.split() for line in lines(text)], (k, name)  # the four boxes blank
-        assert "罗志刚" not in text
         assert "份" not in text.replace("身份", "")  # secret ballots carry no copy number
+
+
+def test_ballots_leave_out_an_exempt_member(college):
+    pages = read_pdf(write_ballots(college.store, YEAR, college.folder / "测评票.pdf", copies=2))
+    assert len(pages) == 2
+    for k, text in enumerate(pages, 1):
+        assert "民主评议党员测评表" in text
+        rows = [line.split() for line in lines(text)]
+        for seq, name in enumerate(["周明", "吴芳", "郑磊", "冯涛"], 1):
+            assert [str(seq), name] in rows, (k, name)
+        assert EXEMPT not in text
 
 
 def test_ballot_copies_are_bounded(demo, tmp_path):
@@ -640,26 +770,63 @@ SHEETS = {
 }
 
 
-@pytest.mark.parametrize("which", sorted(SHEETS))
-def test_xlsx_has_chinese_headers_and_numbers(demo, tmp_path, which):
-    table = SHEETS[which](demo.store)
-    out = write_table(table, tmp_path / f"{which}.xlsx")
-    ws = load_workbook(out).active
+def _xlsx_rows(table, out: Path) -> tuple[list[str], list[tuple]]:
+    """The sheet's headings and rows, read back, after the checks every sheet passes."""
+    ws = load_workbook(write_table(table, out)).active
     assert ws["A1"].value.startswith(table.title)
     headers = [c.value for c in ws[2]]
     assert headers == table.headings
     assert all(re.search("[\u4e00-\u9fff]", h) for h in headers)
     rows = list(ws.iter_rows(min_row=3, values_only=True))
-    assert len(rows) == ws.max_row - 2 == len(demo.store.members()) == 24
-    figures = _figure_columns(headers)
-    exempt = [r for r in rows if "免于积分管理" in r]
-    assert [r[1] for r in exempt] == ["罗志刚"]
+    assert len(rows) == ws.max_row - 2
     for r in rows:
         assert isinstance(r[0], int) and isinstance(r[3], int)  # 序号, 年龄
+    return headers, rows
+
+
+@pytest.mark.parametrize("which", sorted(SHEETS))
+def test_xlsx_has_chinese_headers_and_numbers(demo, tmp_path, which):
+    headers, rows = _xlsx_rows(SHEETS[which](demo.store), tmp_path / f"{which}.xlsx")
+    assert len(rows) == len(demo.store.members()) == 24
+    assert not [r for r in rows if "免于积分管理" in r]  # xinmi has no exemption: every row has its figures
+    figures = _figure_columns(headers)
+    for r in rows:
+        for i in figures:
+            assert type(r[i]) in (int, float), (r[1], headers[i], r[i])
+    # 罗志刚 (no entries all year): base 80, nothing added or taken, 80 at every quarter's end.
+    luo = next(r for r in rows if r[1] == "罗志刚")
+    named = dict(zip(headers, luo, strict=True))
+    assert [named[h] for h in ("基础分", "加分", "减分", "合计")] == [80, 0, 0, 80]
+    if which == "ledger":
+        assert [named[h] for h in ("一季度", "二季度", "三季度", "四季度", "总分")] == [80, 80, 80, 80, 80]
+
+
+# The same sheets of jsit's branch; its quarter is the one it held, 2026Q4.
+COLLEGE_SHEETS = {
+    "ledger": lambda store: ledger_table(store, YEAR),
+    "quarter": lambda store: publicity_table(store, YEAR, 4),
+    "year": lambda store: publicity_table(store, YEAR, None),
+}
+
+
+@pytest.mark.parametrize("which", sorted(COLLEGE_SHEETS))
+def test_xlsx_shows_an_exempt_member_without_figures(college, tmp_path, which):
+    headers, rows = _xlsx_rows(COLLEGE_SHEETS[which](college.store), tmp_path / f"{which}.xlsx")
+    assert [r[1] for r in rows] == ["周明", "吴芳", "郑磊", EXEMPT, "冯涛"]
+    figures = _figure_columns(headers)
+    exempt = [r for r in rows if "免于积分管理" in r]
+    assert [r[1] for r in exempt] == [EXEMPT]
+    # 免于积分管理 in the first figure column, every other figure (and 等次) left empty.
+    assert exempt[0][figures[0]] == "免于积分管理"
+    assert all(v is None for v in exempt[0][figures[0] + 1:])
+    for r in rows:
         if r in exempt:
             continue
         for i in figures:
             assert type(r[i]) in (int, float), (r[1], headers[i], r[i])
+    # 周明: jsit's base 100, J2 +2 in 2026Q4.
+    zhou = dict(zip(headers, rows[0], strict=True))
+    assert [zhou[h] for h in ("基础分", "加分项目", "减分项目", "合计")] == [100, 2, 0, 102]
 
 
 def test_xlsx_figures_match_the_board(demo, tmp_path):

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.asyncio
 
 YEAR, QUARTER = 2026, 4
 SIZE = (100, 30)
-GRADED = 23  # the demo's ballot: 24 members less 罗志刚 (免于积分管理)
+GRADED = 24  # the demo's ballot: all 24 members (xinmi has no exemption; 罗志刚 is only excused from meetings)
 SICK = "谢德明"  # the demo's last member on the roll, away on 病假
 
 
@@ -282,10 +282,10 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         figures = fresh_store(demo_db).board(YEAR)
         for m in fresh_store(demo_db).members():
             evaluation = row_named(board, m.name)[8]
-            if m.exempt:
-                assert evaluation == "—"
-            else:
-                assert evaluation == show(figures.member(str(m.id)).evaluation) != "—"
+            assert not m.exempt, m.name  # everyone is rated, 罗志刚 too
+            assert evaluation == show(figures.member(str(m.id)).evaluation) != "—"
+        # 罗志刚 (20th of 24, excused from the meeting) was 合格 on the three valid ballots: 85.
+        assert row_named(board, "罗志刚")[8] == "85"
         # 王建国 was 优秀 on every ballot, 谢德明 once 基本合格.
         assert float(row_named(board, "王建国")[8]) > float(row_named(board, "李秀英")[8]) \
             > float(row_named(board, SICK)[8])
@@ -387,6 +387,75 @@ async def test_ctrl_w_ticks_written_opinions(demo_db: Path) -> None:
     assert fresh_store(demo_db).votes(YEAR, QUARTER) == []
 
 
+# --- an exempt member on the screens ------------------------------------------------------------------
+# The demo's scheme (xinmi) has no exemption from points management; jsit's seed (二) provides it, so
+# a small jsit branch shows how the console treats an exempt member: 王瑞 (长期病休).
+
+COLLEGE = ("周明", "吴芳", "郑磊", "王瑞", "冯涛")  # 郑磊 probationary, 王瑞 exempt
+COLLEGE_BALLOTS = ({"周明": "优秀", "吴芳": "合格", "郑磊": "合格", "冯涛": "合格"},
+                   {"周明": "优秀", "吴芳": "合格", "郑磊": "合格", "冯涛": "合格"},
+                   {"周明": "合格", "吴芳": "合格", "郑磊": "基本合格", "冯涛": "合格"})
+
+
+@pytest.fixture
+def college_db(tmp_path: Path) -> Path:
+    """Q1-Q3 met and locked, so the console works on 2026Q4 whatever today's date; Q4's meeting
+    open, everyone present, 周明 +2 (J2) and three valid ballots in."""
+    from datetime import datetime
+
+    from core.schemes import builtin_text
+    from db.store import MeetingFacts
+
+    path = tmp_path / "college.db"
+    store = Store(open_engine(path), "测试", clock=lambda: datetime(2026, 1, 5, 9, 0))
+    store.init_branch("江苏信息职业技术学院计算机工程学院教工党支部", "jsit-college-2020",
+                      builtin_text("jsit-college-2020"), YEAR)
+    ids = dict(zip(COLLEGE, store.add_members([
+        dict(name=n, status="probationary" if n == "郑磊" else "full", post="专任教师",
+             exempt=n == "王瑞", exempt_reason="长期病休" if n == "王瑞" else "") for n in COLLEGE]), strict=True))
+    store.add_entries(YEAR, [dict(quarter=4, member_id=ids["周明"], kind="bonus", points=2, item="J2")])
+    for q, month in ((1, 3), (2, 6), (3, 9), (4, 12)):
+        day = datetime(2026, month, 25, 14, 30)
+        store.clock = lambda day=day: day
+        store.open_meeting(YEAR, q, MeetingFacts(day, "行政楼三楼会议室", "周明", "吴芳"))
+        store.roll_call_rest(YEAR, q)
+        if q < 4:
+            store.lock(YEAR, q)
+    for marks in COLLEGE_BALLOTS:
+        store.add_ballot(YEAR, 4, {ids[n]: r for n, r in marks.items()})
+    store.engine.dispose()
+    return path
+
+
+async def test_an_exempt_member_is_not_on_the_ballot_nor_scored(college_db: Path) -> None:
+    async with console(college_db) as (app, pilot):
+        assert (app.year, app.number) == (YEAR, 4)
+        await pilot.press("f4")
+        assert screen_name(app) == "EvaluationScreen"
+        assert column(table(app, "#ballot"), "姓名") == ["周明", "吴芳", "郑磊", "冯涛"]
+
+        # 积分榜: 王瑞 has no rank, no figures, no evaluation, no grade.
+        await pilot.press("f5")
+        assert screen_name(app) == "BoardScreen"
+        board = table(app, "#board")
+        wang = row_named(board, "王瑞")
+        assert wang[0] == "—" and wang[3:11] == ["—"] * 8  # 名次; 一季..四季, 积分, 评议, 总分, 等次
+        # The others' 评议 from the three ballots, by hand: 周明 (95 + 95 + 85) / 3 = 275 / 3 = 91.67;
+        # 吴芳 and 冯涛 85 × 3 / 3 = 85; 郑磊 (85 + 85 + 70) / 3 = 240 / 3 = 80.
+        assert [row_named(board, n)[8] for n in ("周明", "吴芳", "郑磊", "冯涛")] == ["91.67", "85", "80", "85"]
+        # 积分: jsit's base 100 (its eight categories' full marks), 周明 +2.
+        assert [row_named(board, n)[7] for n in ("周明", "吴芳", "郑磊", "冯涛")] == ["102", "100", "100", "100"]
+
+        # 逐人: 王瑞's page says why, and by which steps jsit decides it (本人申请…公示无异议).
+        route = fresh_store(college_db).scheme(YEAR).exemption
+        assert route is not None and "支委会审核" in route.route
+        await pilot.press("f3", "n", "n", "n")
+        assert shown(app, "#member-name") == "王瑞"
+        assert f"免于积分管理（长期病休，经{route.route}）" in shown(app, "#member-post")
+        assert shown(app, "#member-figures") == "免于积分管理：不计分、不排名、不评定等次"
+        assert shown(app, "#member-rank") == "不排名"
+
+
 # --- 2. refusals, each leaving the database as it was ----------------------------------------------
 
 
@@ -475,7 +544,7 @@ def ready_to_lock(path: Path) -> None:
     store = fresh_store(path)
     store.open_meeting(YEAR, QUARTER, MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室", "王建国", "李秀英"))
     for m in store.members():
-        if not m.exempt:
+        if not m.meeting_exempt:  # 罗志刚 is excused from the meetings: no roll call for him
             store.roll_call(YEAR, QUARTER, m.id, True)
     for entry in contested_ids(path):
         store.vote(entry, 15, 3, 1)
@@ -540,16 +609,16 @@ async def test_a_ballot_with_names_unmarked_is_saved_as_it_came(demo_db: Path) -
         assert "空白票请按 B" in await notices_after(pilot, "enter")  # nothing rated yet
         assert snapshot(demo_db) == before
         await fill_ballot(pilot, "2" * 20)
-        assert "3 人未标记" in shown(app, "#ballot-hint")
+        assert f"{GRADED - 20} 人未标记" in shown(app, "#ballot-hint") and GRADED - 20 == 4
         assert "已有评定" in await notices_after(pilot, "b")
-        assert ballot_marks(app) == ["合格"] * 20 + ["·"] * 3
+        assert ballot_marks(app) == ["合格"] * 20 + ["·"] * 4
         assert "本张已保存" in await notices_after(pilot, "enter")
         assert "正在录入 第 2 张" in shown(app, "#progress")
     store = fresh_store(demo_db)
     assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
     counts = store.ratings_of_quarter(YEAR, QUARTER)[1]
     graded = store.graded_members(YEAR)
-    assert [counts.get(m.id, {}) for m in graded] == [{"合格": 1}] * 20 + [{}] * 3
+    assert [counts.get(m.id, {}) for m in graded] == [{"合格": 1}] * 20 + [{}] * 4
 
 
 # --- 3. undo ------------------------------------------------------------------------------------------
