@@ -905,7 +905,12 @@ def _table_pages(pages: list[str], start: str, end: str, names: list[str]) -> tu
     pages it runs over."""
     joined = flat("\n".join(pages))
     body = joined[joined.index(flat(start)):joined.index(flat(end))]
-    spread = [k for k, t in enumerate(pages) if any(n in flat(t) for n in names)]
+    # only the pages from the table's heading to `end`, and on the last of them only the text
+    # before `end`: names printed later in the document (the follow-ups) are not the table
+    first = next(k for k, t in enumerate(pages) if flat(start) in flat(t))
+    last = next(k for k, t in enumerate(pages) if flat(end) in flat(t))
+    spread = [k for k in range(first, last + 1)
+              if any(n in flat(pages[k]).split(flat(end))[0] for n in names)]
     return body, list(range(spread[0], spread[-1] + 1))
 
 
