@@ -170,7 +170,8 @@ def describe(when: Condition, s: Standing | None = None) -> str:
             bits.append(f"在正式党员中排名前{share}")
         else:
             p = share_place(when.top_share, s)
-            bits.append(f"排名第{s.rank}，在正式党员{len(s.full_totals)}人的前{share}（{p.places}名）内")
+            # the share counts full members only: say where the member stands among them
+            bits.append(f"在正式党员{len(s.full_totals)}人中排第{p.higher + 1}名，在前{share}（{p.places}名）内")
     if when.bottom_ranked:
         bits.append("排名末位" if s is None else f"排名第{s.rank}，为末位")
     if when.list_deductions is False:

@@ -173,7 +173,7 @@ def test_top_third_counts_full_members_only_and_probationary_are_never_inside():
     # f1 is ranked 4th overall but first among the full members: the one place is its
     assert r["f1"].grade == "优秀"
     assert r["f1"].flags == ("excellent_eligible", "priority_commendation")
-    assert "在正式党员4人的前1/3（1名）内" in r["f1"].why("grade")[0].text
+    assert "在正式党员4人中排第1名，在前1/3（1名）内" in r["f1"].why("grade")[0].text
     # f2 would be inside if the share counted seven members (2 places): it is not
     assert r["f2"].grade == "合格" and r["f2"].flags == ()
     # the probationary members rank above, but are never inside the share and get no grade
