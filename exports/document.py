@@ -29,11 +29,13 @@ def cn_datetime(d: datetime) -> str:
 
 # 避头尾: these never begin a line; the character before them moves down with them.
 NO_LINE_START = set("，。、；：？！）》」』】〕”’%）,.;:?!)]}…—")
+# and these never end one: an opening mark goes down with what it opens.
+NO_LINE_END = set("（《「『【〔“‘([{")
 
 
 def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     """Break Chinese text into lines no wider than `width`, by character, so that no line
-    starts with closing punctuation."""
+    starts with closing punctuation and none ends with an opening mark (避头尾)."""
     out: list[str] = []
     for para in text.split("\n"):
         line = ""
@@ -41,15 +43,17 @@ def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list
             if line and measure(line + ch) > width:
                 # carry the last character down with the closing mark, and any closing marks
                 # just before it (“一）；” stays together), leaving at least one on the line
-                k = 1
-                while k < len(line) and line[-k] in NO_LINE_START:
-                    k += 1
-                if ch in NO_LINE_START and len(line) > k:
-                    out.append(line[:-k])
-                    line = line[-k:] + ch
-                else:
-                    out.append(line)
-                    line = ch
+                split = len(line)
+                if ch in NO_LINE_START:
+                    k = 1
+                    while k < len(line) and line[-k] in NO_LINE_START:
+                        k += 1
+                    split = len(line) - k if len(line) > k else split
+                # and an opening mark before the break goes down with what it opens
+                while split > 1 and line[split - 1] in NO_LINE_END:
+                    split -= 1
+                out.append(line[:split])
+                line = line[split:] + ch
             else:
                 line += ch
         out.append(line)

@@ -39,10 +39,13 @@ def test_no_line_starts_with_a_closing_mark_even_when_two_meet_at_the_break():
     from exports.document import wrap_lines
 
     # width 4 by character count: “甲（一）” fits, “；” would start the next line, and so would
-    # the “）” before it: both go down with “一”
-    assert wrap_lines("甲（一）；乙", 4, len) == ["甲（", "一）；乙"]
+    # the “）” before it: both go down with “一”, and the “（” it would leave at the line's end too
+    assert wrap_lines("甲（一）；乙", 4, len) == ["甲", "（一）；", "乙"]
     assert wrap_lines("甲乙丙丁，戊", 4, len) == ["甲乙丙", "丁，戊"]
+    assert wrap_lines("甲乙丙（丁）", 4, len) == ["甲乙丙", "（丁）"]  # no line ends with an opening mark
     text = "依据：三（五）“党支部对积分出现减分项目的党员，要及时谈心谈话、教育整改。”）；说明：按（一）。"
     for width in range(6, 14):  # the longest run of closing marks here is four
         for line in wrap_lines(text, width, len)[1:]:
             assert line[0] not in "，。、；：？！）》」』”’", (width, line)
+        for line in wrap_lines(text, width, len)[:-1]:
+            assert line[-1] not in "（《“", (width, line)
