@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from core.labels import RATING_LABELS
 from core.numbers import dec, fraction_of
+from core.toml import loads as toml_loads
 from core.toml import tomllib
 
 FLAGS: tuple[str, ...] = (
@@ -364,7 +365,7 @@ def _message(error: ErrorDetails) -> str:
 def parse_scheme(text: str, source: str) -> Scheme:
     """A scheme from TOML text; `source` names the file in every message."""
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SchemeError([f"{source}: not valid TOML: {exc}"]) from None
     try:

@@ -31,6 +31,7 @@ from pathlib import Path
 import chinese_calendar
 import platformdirs
 
+from core.toml import loads as toml_loads
 from core.toml import tomllib
 
 HOLIDAYS_FILE = "holidays.toml"
@@ -76,7 +77,7 @@ def load_extra_days(path: Path) -> tuple[frozenset[dt.date], frozenset[dt.date]]
     """(holidays, workdays) from a holidays.toml; a missing file gives none of either."""
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            data = toml_loads(f.read().decode("utf-8"))
     except FileNotFoundError:
         return frozenset(), frozenset()
     except tomllib.TOMLDecodeError as e:

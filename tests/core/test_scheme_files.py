@@ -449,3 +449,13 @@ def test_changed_copy_found_next_to_the_case_file(tmp_path):
     r = jifen("compute", str(tmp_path / "case.json"), cwd=elsewhere)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["members"][0]["total"] == 93
+
+
+def test_deeply_nested_file_is_one_line_not_a_traceback(tmp_path):
+    # 5,000 nested arrays exceed the TOML parser's recursion: a bad file like any other
+    text = builtin_text(XINMI).replace("\n[points]\n", "\nx = " + "[" * 5000 + "]" * 5000 + "\n\n[points]\n", 1)
+    path = write(tmp_path, "nested.toml", text)
+    assert problems_of(path) == ["nested.toml: not valid TOML: arrays or tables are nested too deeply"]
+    r = jifen("schemes", "check", str(path), cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr.splitlines() == ["nested.toml: not valid TOML: arrays or tables are nested too deeply"]

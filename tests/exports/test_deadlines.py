@@ -235,6 +235,7 @@ def test_empty_file_is_fine(tmp_path):
 
 @pytest.mark.parametrize("text, key, problem", [
     ("holidays = [2027-01-01", None, "不是有效的 TOML"),
+    ("x = " + "[" * 5000 + "]" * 5000, None, "不是有效的 TOML（arrays or tables are nested too deeply）"),
     ('holidays = [2027-01-01, 2027-02-08, "2027-02-09"]', "holidays[2]", "不是日期：'2027-02-09'（日期不加引号"),
     ("workdays = [2027-02-14T08:00:00]", "workdays[0]", "不是日期"),
     ("holidays = 2027-01-01", "holidays", "应为日期列表"),
