@@ -165,29 +165,28 @@ def _total_reasons(scheme: Scheme, points: Decimal | None, evaluation: Decimal |
     rule = scheme.evaluation
     out = []
     if evaluation is not None or rule.blend != "none":
-        out.append(Reason("evaluation", ev_text, rule.cite, rule.reading))
+        out.append(Reason.of("evaluation", ev_text, rule))
     if vetoed:
         veto = scheme.veto
         assert veto is not None, "vetoed under a scheme without 一票否决"
-        out.append(Reason("total", f"{veto.label}：年度积分与总分为0", veto.cite, veto.reading))
+        out.append(Reason.of("total", f"{veto.label}：年度积分与总分为0", veto))
     elif points is None:
-        out.append(Reason("total", "尚无评分月份，暂无积分和总分", scheme.points.cite, scheme.points.reading))
+        out.append(Reason.of("total", "尚无评分月份，暂无积分和总分", scheme.points))
     elif rule.blend == "none":
-        out.append(Reason("total", f"总分 = 积分{show(points)}（{rule.label}结果单独报告，不计入总分）",
-                          scheme.points.cite, scheme.points.reading))
+        out.append(Reason.of("total", f"总分 = 积分{show(points)}（{rule.label}结果单独报告，不计入总分）",
+                          scheme.points))
     elif evaluation is None:
         out.append(Reason("total", f"尚无{rule.label}：总分暂按积分{show(points)}计", rule.cite,
                           "尚未评议时总分暂按积分计"))
     elif rule.blend == "weighted":
         pw, ew = rule.weights()
-        out.append(Reason("total", f"积分{show(points)}×{_pct(pw)} + {rule.label}{show(evaluation)}×{_pct(ew)} "
-                                   f"= {show(pw * points + ew * evaluation)}", rule.cite, rule.reading))
+        out.append(Reason.of("total", f"积分{show(points)}×{_pct(pw)} + {rule.label}{show(evaluation)}×{_pct(ew)} "
+                                      f"= {show(pw * points + ew * evaluation)}", rule))
     else:
-        out.append(Reason("total", f"积分{show(points)} + {rule.label}{show(evaluation)} = {show(points + evaluation)}",
-                          rule.cite, rule.reading))
+        added = f"积分{show(points)} + {rule.label}{show(evaluation)} = {show(points + evaluation)}"
+        out.append(Reason.of("total", added, rule))
     if floored:
-        out.append(Reason("total", f"总分低于{show(total)}分，按{show(total)}分计", scheme.total.cite,
-                          scheme.total.reading))
+        out.append(Reason.of("total", f"总分低于{show(total)}分，按{show(total)}分计", scheme.total))
     return out
 
 
@@ -227,7 +226,7 @@ def _finish(scheme: Scheme, d: _Draft, s: Standing, explain: bool) -> MemberResu
                 if explain:
                     facts = describe(rule.when, s)
                     label = grade if grade is not None else "不评定等次"
-                    reasons.append(Reason("grade", label + (f"：{facts}" if facts else ""), rule.cite, rule.reading))
+                    reasons.append(Reason.of("grade", label + (f"：{facts}" if facts else ""), rule))
                 break
             tie = tie_decides(rule.when, s)
             if tie is not None and rule.grade is not None:
@@ -241,7 +240,7 @@ def _finish(scheme: Scheme, d: _Draft, s: Standing, explain: bool) -> MemberResu
         if holds(fr.when, s):
             flags.add(fr.flag)
             if explain:
-                reasons.append(Reason(f"flag:{fr.flag}", describe(fr.when, s), fr.cite, fr.reading))
+                reasons.append(Reason.of(f"flag:{fr.flag}", describe(fr.when, s), fr))
         else:
             tie = tie_decides(fr.when, s)
             if tie is not None:

@@ -41,6 +41,11 @@ class Reason:
     clause: str = ""
     reading: str = ""
 
+    @classmethod
+    def of(cls, topic: str, text: str, part: Cited) -> Reason:
+        """A reason resting on one part of the scheme: its quotation and its reading."""
+        return cls(topic, text, part.cite, part.reading)
+
 
 @dataclass(frozen=True, slots=True)
 class PointsResult:
@@ -151,25 +156,20 @@ def _cumulative(scheme: Scheme, entries: list[Entry], explain: bool) -> PointsRe
         quarters.append(Parts(full, counted, lost + list_sum, fig))
         if explain:
             text = _cumulative_text(scheme, full, cat_sum, cats, bonus_sum, counted, list_sum, raw, fig)
-            reasons.append(Reason(f"quarter:{qi + 1}", f"截至第{qi + 1}季度末：{text}", *_basis(scheme.points)))
+            reasons.append(Reason.of(f"quarter:{qi + 1}", f"截至第{qi + 1}季度末：{text}", scheme.points))
     quarters, veto_reasons = _vetoed(scheme, quarters, veto, explain)
     if explain:
-        reasons.append(Reason("points", "全年" + reasons[3].text.split("：", 1)[1], *_basis(scheme.points)))
+        reasons.append(Reason.of("points", "全年" + reasons[3].text.split("：", 1)[1], scheme.points))
         if cap is not None and bonus_sum > cap:
-            reasons.append(Reason("bonus",
+            reasons.append(Reason.of("bonus",
                                   f"{scheme.bonus.label}合计{show(bonus_sum)}，超过上限{show(cap)}，按{show(cap)}计",
-                                  *_basis(scheme.bonus)))
+                                  scheme.bonus))
         for name, v in cat_sum.items():
             if v > cats[name]:
-                reasons.append(Reason("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
-                                      *_basis(scheme.deduction)))
+                reasons.append(Reason.of("category", f"“{name}”扣{show(v)}分，超过该项{show(cats[name])}分，该项计0分",
+                                      scheme.deduction))
         reasons.extend(veto_reasons)
     return PointsResult(tuple(quarters), quarters[3], veto.quarter if veto else None, n_list, tuple(reasons))
-
-
-def _basis(part: Cited) -> tuple[str, str]:
-    """(依据, 说明) of a part of the scheme, as a Reason takes them."""
-    return part.cite, part.reading
 
 
 def _cumulative_text(scheme: Scheme, full: Decimal, cat_sum: dict[str, Decimal], cats: dict[str, Decimal],
@@ -283,7 +283,7 @@ def _monthly(scheme: Scheme, entries: list[Entry], explain: bool, scored: frozen
                      if (m := month_parts[i]) is not None]
             quarter = (f"第{qi + 1}季度：{'、'.join(shown)}，平均{show(quarters[qi].figure)}" if shown
                        else f"第{qi + 1}季度：尚无评分月份，不计季度积分")
-            reasons.append(Reason(f"quarter:{qi + 1}", quarter, *_basis(scheme.points)))
+            reasons.append(Reason.of(f"quarter:{qi + 1}", quarter, scheme.points))
         full_month = show(base_full + (cap or ZERO))
         text = (f"每月满分{full_month}（基础分类{show(base_full)} + {scheme.bonus.label}至多{show(cap or ZERO)}）；"
                 + ("；".join(notes) if notes else "尚无评分月份"))

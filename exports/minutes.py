@@ -119,9 +119,8 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         what = f"{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}"
         clause = ""
         if cited is not None:
-            basis = [f"依据：{cited.cite}"] if cited.clause else []
-            basis += [f"说明：{cited.reading}"] if cited.reading else []
-            clause = f"（{cited.code}，{'；'.join(basis)}）" if basis else f"（{cited.code}）"
+            basis = _basis(cited.cite if cited.clause else "", cited.reading)
+            clause = f"（{cited.code}，{basis}）" if basis else f"（{cited.code}）"
         written = ""
         if v.written_yes or v.written_no or v.written_abstain:
             written = f"；另计缺席党员书面意见赞成{v.written_yes}份、反对{v.written_no}份、弃权{v.written_abstain}份"
@@ -210,7 +209,11 @@ def _consequences(doc: Any, board: YearResult, facts: dict[int, dict[str, Any]])
         return
     doc.para("按积分方案需跟进的事项（按截至本季度的积分）：", size=10)
     for (flag, clause, reading), who in groups.items():
-        basis = [f"依据：{clause}"] if clause else []
-        basis += [f"说明：{reading}"] if reading else []
-        cited = f"（{'；'.join(basis)}）" if basis else ""
+        basis = _basis(clause, reading)
+        cited = f"（{basis}）" if basis else ""
         doc.para(f"　　{FLAG_LABELS[flag]}{cited}：" + "；".join(who) + "。", size=9.5)
+
+
+def _basis(clause: str, reading: str) -> str:
+    """依据 (the seed's words) and 说明 (the scheme's reading), as the minute prints them."""
+    return "；".join([*([f"依据：{clause}"] if clause else []), *([f"说明：{reading}"] if reading else [])])
