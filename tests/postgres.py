@@ -88,3 +88,15 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh empty database on each store the product supports: a SQLite file path, then a
+    PostgreSQL URL on the session's server. Tests of the store, integrity and imports take
+    this fixture, so each runs on both (PostgreSQL skipped, with the reason, where no server
+    binary exists; never in CI)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "branch.db")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()
