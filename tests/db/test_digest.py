@@ -437,3 +437,23 @@ def test_a_whole_rechained_history_passes_verify_but_not_the_signed_digest(branc
     assert verify(db_target).returncode == 0
     caught = verify(db_target, "--expect", signed)
     assert caught.returncode == 1 and "则摘要链在签字后被改写" in caught.stderr
+
+
+def test_the_guards_come_with_the_upgrade_and_go_with_the_downgrade(branch):
+    """A database of the previous schema (0002) with locked quarters takes revision 0003's guards."""
+    from alembic import command
+
+    from db.engine import _alembic_config, migrate
+
+    engine = branch.store.engine
+    edit = "UPDATE scheme_year SET scheme_id = scheme_id WHERE year = 2026"
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(edit)  # no guard at 0002
+    migrate(engine)
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="jifen: quarter is locked"):
+        conn.exec_driver_sql(edit)
+    assert branch.store.verify() == []
