@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy import String, func, type_coerce
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -26,6 +28,7 @@ from sqlmodel.sql.expression import Select
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status, is_kind
 from core.branch import Member as CoreMember
 from core.labels import RATING_LABELS
+from db.engine import BUSY_TIMEOUT_MS
 from db.errors import StoreError
 from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.tables import (
@@ -66,6 +69,103 @@ SESSION = secrets.token_hex(8)
 
 def now() -> datetime:
     return datetime.now().replace(microsecond=0)
+
+
+# --- Ballot secrecy ---------------------------------------------------------------------------------
+# Nothing the store leaves may put the ballots back in the order they were entered (papers are
+# often collected, and so entered, in seat order): not the main file, -wal, -shm or -journal,
+# at any moment, the console open or killed; not on PostgreSQL. How each trace is closed:
+# - The row: a random 16-byte hex key, no rowid (WITHOUT ROWID), no time, no link to a person.
+# - The byte layout: inside a SQLite page, cell content is allocated in insertion order, and the
+#   ballot table's index on quarter_id does the same; on PostgreSQL the heap order (a plain
+#   SELECT), ctid and xmin follow insertion. So each ballot's transaction rewrites every ballot of
+#   its quarter: delete them all, insert them again sorted by their random keys
+#   (`_rewrite_ballots`). Layout, ctid and heap order then follow the keys; xmin is one
+#   transaction's for all. About 1 ms for 60 ballots.
+# - The history of commits: each SQLite commit appends frames to the WAL, so after every ballot
+#   (and the undo of one) the WAL is checkpointed with TRUNCATE (`scrub_ballot_traces`): it holds
+#   at most the latest commit, and between a commit and its checkpoint (or after a kill there)
+#   that commit tells only which ballot is newest. The -shm keeps page numbers of the latest
+#   commit's frames, no content. A reader holding an old snapshot (a read-only console in the
+#   middle of a read) can stop the checkpoint: it is retried for about a fifth of a second; if it
+#   still cannot finish, the WAL keeps the ballot commits since the last checkpoint that did (their
+#   differences order those few ballots) until the next ballot's checkpoint, or the last
+#   connection's close, empties it. The one-writer model (db/writer.py) keeps such readers brief.
+#   PostgreSQL: VACUUM FULL of the ballot table after each ballot and undo leaves no dead tuple of
+#   an earlier version (or of an undone ballot) in the table's files; if a reader's lock stops it
+#   for its lock_timeout, a plain VACUUM frees what no snapshot needs (the bytes stay in the files
+#   until reused; SQL users never see dead tuples). What remains visible, only to the server's
+#   administrator: the server's own WAL (pg_wal, and any archive or backup of it) holds every
+#   insert and delete in commit order, and a server logging statements (log_statement = 'mod')
+#   logs each ballot's marks with a time.
+# - Deleted content: PRAGMA secure_delete=ON on every connection (db.engine) zeroes freed cells
+#   and freed pages, so a rewritten ballot's old place and an undone ballot leave nothing behind.
+# - The audit log: one "ballot_added" line per ballot with its time and round only; the time says
+#   when a ballot came, never which (no id, no marks, not even whether it was blank).
+# - Undo by content, kept in memory: the undo slot of a ballot holds a random token, never the
+#   ballot's id or marks; what the newest ballot said (round, marks, void reason) stays in this
+#   process (`_LAST_BALLOT`) until another action or the undo, and undo deletes one ballot with
+#   that content (identical ballots are interchangeable). Undo is only ever for the session that
+#   entered the ballot (the slot's session check), which a restart ends anyway; so the slot's
+#   rewrites in the WAL say nothing, and no file names the newest ballot beyond the window above.
+# The time of each ballot's commit in the audit log, and the count, are not secret.
+
+# What the newest ballot said, per (database, quarter): its undo token, round, marks and void reason.
+_LAST_BALLOT: dict[tuple[str, int], tuple[str, int, str, str]] = {}
+# How long a checkpoint waits for readers, per try, and how many tries (about 0.2 s in all).
+CHECKPOINT_WAIT_MS = 40
+CHECKPOINT_TRIES = 5
+# How long VACUUM FULL of the ballot table waits for a reader's lock on PostgreSQL.
+VACUUM_LOCK_TIMEOUT = "200ms"
+
+
+def _after_commit(s: Session, step: Callable[[], object]) -> None:
+    s.info["after_commit"].append(step)
+
+
+def _ballot_key(s: Session, q: Quarter) -> tuple[str, int]:
+    return str(cast(Engine, s.get_bind()).url), cast(int, q.id)
+
+
+def _rewrite_ballots(s: Session, q: Quarter, new: dict[str, Any]) -> None:
+    """Add a ballot by writing all of its quarter's ballots again, in the order of their random
+    keys, so nothing in the layout follows the order of entry."""
+    table = cast(sa.Table, Ballot.__table__)  # type: ignore[attr-defined]  # SQLModel sets it
+    conn = s.connection()
+    rows = [dict(r._mapping) for r in conn.execute(sa.select(table).where(table.c.quarter_id == q.id))]
+    rows.append(new)
+    rows.sort(key=lambda r: r["id"])
+    conn.execute(sa.delete(table).where(table.c.quarter_id == q.id))
+    conn.execute(sa.insert(table), rows)
+
+
+def scrub_ballot_traces(engine: Engine) -> str:
+    """After a commit that added or removed a ballot: SQLite checkpoints its WAL and truncates
+    it; PostgreSQL rewrites the ballot table (VACUUM FULL). Returns "" when done, else what was
+    left (for the log and the tests; the ballot itself is committed either way)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                for attempt in range(CHECKPOINT_TRIES):
+                    busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                    if not busy:
+                        return ""
+                    time.sleep(0.005 * (attempt + 1))
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            return "a reader held the WAL: it keeps the ballots since the last checkpoint until the next"
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_TIMEOUT}'")
+            try:
+                conn.exec_driver_sql("VACUUM FULL ballot")
+                return ""
+            except sa.exc.OperationalError:
+                conn.exec_driver_sql("VACUUM ballot")
+                return "a reader held the ballot table: plain VACUUM; dead tuples' bytes stay until reused"
+            finally:
+                conn.exec_driver_sql("RESET lock_timeout")
+    return ""
 
 
 @lru_cache(maxsize=16)
@@ -119,17 +219,27 @@ class Store(RecordOps):
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        """One transaction: commit at the end, roll back on any refusal or fault."""
+        """One transaction: commit at the end, roll back on any refusal or fault. What an
+        operation hands to `_after_commit` runs once the commit is through (never after a
+        rollback), with the transaction's connection back in the pool."""
         if self.read_only:
             raise StoreError(self.read_only)
-        with Session(self.engine, expire_on_commit=False) as s, s.begin():
-            yield s
+        after: list[Callable[[], object]] = []
+        with Session(self.engine, expire_on_commit=False) as s:
+            s.info["after_commit"] = after
+            with s.begin():
+                yield s
+        for step in after:
+            step()
 
     def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None:
         s.add(AuditLog(at=self.clock(), actor=self.actor, action=action, quarter_id=quarter_id,
                        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)))
 
     def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None:
+        if action != "ballot":  # the last ballot can no longer be taken back: forget what it said
+            key = _ballot_key(s, q)
+            _after_commit(s, lambda: _LAST_BALLOT.pop(key, None))
         slot = s.get(UndoSlot, q.id)
         text = json.dumps({**payload, "session": self.session}, ensure_ascii=False, default=str)
         if slot is None:
@@ -612,13 +722,16 @@ class Store(RecordOps):
             void = void or void_reason(BallotRules(rule.excellent_share, rule.all_unmarked_void), marks or {},
                                        len(graded))
             kept = {} if void else (marks or {})
-            ballot_id = secrets.token_hex(16)
-            s.add(Ballot(id=ballot_id, quarter_id=q.id, round=round, void=void,
-                         marks=json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)))
-            # Neither the marks nor the reason: the log's order must not say which ballot was which.
-            self._audit(s, "ballot_added", q.id, round=round, blank=not marks)
-            # Only the newest ballot can be taken back: the slot holds one id and is overwritten.
-            self._undo_slot(s, q, "ballot", {"ballot": ballot_id})
+            text = json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)
+            _rewrite_ballots(s, q, {"id": secrets.token_hex(16), "quarter_id": q.id, "round": round,
+                                    "marks": text, "void": void})
+            # The round only: not blank, void or marks (a blank ballot's time would name it).
+            self._audit(s, "ballot_added", q.id, round=round)
+            # The slot holds a random token; what the ballot said stays in this process (see above).
+            token, key = secrets.token_hex(8), _ballot_key(s, q)
+            self._undo_slot(s, q, "ballot", {"ballot": token})
+            _after_commit(s, lambda: _LAST_BALLOT.__setitem__(key, (token, round, text, void)))
+            _after_commit(s, lambda: scrub_ballot_traces(self.engine))
             return void
 
     def _check_round(self, s: Session, q: Quarter, round: int) -> None:
@@ -872,6 +985,8 @@ class Store(RecordOps):
             slot = s.get(UndoSlot, q.id)
             if slot is not None:
                 s.delete(slot)
+            key = _ballot_key(s, q)
+            _after_commit(s, lambda: _LAST_BALLOT.pop(key, None))
             s.flush()
             if number == 4:
                 self._keep_year_result(s, year)
@@ -1017,9 +1132,20 @@ def _undo_roll_call_rest(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 
 
 def _undo_ballot(s: Session, q: Quarter, p: dict[str, Any]) -> str:
-    b = s.get(Ballot, p["ballot"])
+    """By content, not by id: one ballot that says what the newest one said (identical ballots
+    are interchangeable). The content is this process's own (see "Ballot secrecy")."""
+    key = _ballot_key(s, q)
+    last = _LAST_BALLOT.get(key)
+    if last is None or last[0] != p.get("ballot"):
+        raise StoreError("上一张测评票是另一个控制台（或本控制台重新打开之前）录入的，这里不能撤销")
+    _, rnd, marks, void = last
+    b = s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == rnd, Ballot.marks == marks,
+                                    Ballot.void == void)).first()
     if b is not None:
         s.delete(b)
+    engine = cast(Engine, s.get_bind())
+    _after_commit(s, lambda: _LAST_BALLOT.pop(key, None))
+    _after_commit(s, lambda: scrub_ballot_traces(engine))
     return "已撤销最后录入的一张测评票"
 
 
