@@ -86,12 +86,13 @@ WRITE_WAIT_SECONDS = 5
 WRITE_LOCK_KEY = 0x6A6966656E57
 # The execution option that marks a write engine/connection.
 _WRITE = "jifen_write"
+WRITE_OPTION = {_WRITE: True}
 
 
 def write_engine(engine: Engine) -> Engine:
     """The same engine (same pool) whose transactions are writes: each holds the database's
     write lock from its first statement."""
-    return engine.execution_options(**{_WRITE: True})
+    return engine.execution_options(**WRITE_OPTION)
 
 
 def _sqlite_no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:

@@ -7,6 +7,7 @@ the last one can be taken back before the lock.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -18,6 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy import String, func, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -27,7 +29,7 @@ from sqlmodel.sql.expression import Select
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status, is_kind
 from core.branch import Member as CoreMember
 from core.labels import RATING_LABELS
-from db.engine import write_engine
+from db.engine import WRITE_OPTION, write_engine
 from db.errors import StoreError
 from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.tables import (
@@ -167,14 +169,16 @@ class Store(RecordOps):
             raise StoreError(self.read_only)
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, conn: sa.Connection | None = None) -> Iterator[Session]:
         """One write transaction: it holds the database's write lock from its first statement
         (db.engine.write_engine), so what it checks stays so until it commits; commit at the
         end, roll back on any refusal or fault. A write that loses a race, waits too long for
-        another program's write or meets a constraint is refused in Chinese (`refusal_of`)."""
+        another program's write or meets a constraint is refused in Chinese (`refusal_of`).
+        `conn`: a connection of this store's engine, outside any transaction, to write on."""
         self._may_write()
         try:
-            with Session(write_engine(self.engine), expire_on_commit=False) as s, s.begin():
+            bind = write_engine(self.engine) if conn is None else conn.execution_options(**WRITE_OPTION)
+            with Session(bind, expire_on_commit=False) as s, s.begin():
                 yield s
         except DBAPIError as exc:
             raise StoreError(refusal_of(exc)) from exc
@@ -441,31 +445,70 @@ class Store(RecordOps):
 
     def _write_entries(self, plan: _EntryPlan, undoable: bool) -> list[int] | None:
         """Insert the planned rows in one write transaction, or None (nothing written) when
-        what their checks relied on changed since."""
+        what their checks relied on changed since.
+
+        On SQLite the rows first go, outside the write transaction, into a table of the
+        connection's own temporary database (which locks nothing of the branch's file); the
+        write transaction then copies them in one INSERT ... SELECT, without a Python call per
+        row. Rowids only grow and nobody else inserts under the write lock, so the new ids are
+        those above the largest before, in order. (SQLite returns RETURNING rows in order only
+        for one row per statement.)"""
         table = cast("Any", PointsEntry).__table__
-        with self._tx() as s:
-            if self._entry_basis(s, plan.year) != plan.basis:
-                return None
-            if not plan.values:
-                return []
-            insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-            ids = [int(i) for i in s.connection().execute(insert, plan.values).scalars()]
-            quarter_ids = sorted({v["quarter_id"] for v in plan.values})
-            one_quarter = quarter_ids[0] if len(quarter_ids) == 1 else None
-            if len(ids) == 1:
-                v = plan.values[0]
-                name = next(n for mid, n, _ in plan.basis.members if mid == v["member_id"])
-                self._audit(s, "entry_added", one_quarter, entry=ids[0], member=name, kind=v["kind"],
-                            points=v["points"], item=v["item_code"], note=v["note"])
-                q = s.get(Quarter, one_quarter)
-                if undoable and q is not None and q.state == "meeting":
-                    # an item raised at the meeting can be taken back at once
-                    self._undo_slot(s, q, "entry", {"entry": ids[0]})
-            else:
-                # One line for the whole batch (an import), not one per row.
-                self._audit(s, "entries_added", one_quarter, year=plan.year, count=len(ids),
-                            first=ids[0], last=ids[-1], quarters=quarter_ids)
+        columns = [c for c in table.c if c.name != "id"]
+        names = ", ".join(f'"{c.name}"' for c in columns)
+        with self.engine.connect() as conn:
+            stage = None
+            if conn.dialect.name == "sqlite" and len(plan.values) > 1:
+                try:
+                    stage = sa.Table("jifen_entry_stage", sa.MetaData(), *(sa.Column(c.name, c.type) for c in columns),
+                                     prefixes=["TEMPORARY"])
+                    stage.drop(conn, checkfirst=True)
+                    stage.create(conn)
+                    conn.execute(stage.insert(), plan.values)
+                    conn.commit()
+                except DBAPIError as exc:
+                    raise StoreError(refusal_of(exc)) from exc
+            try:
+                with self._tx(conn) as s:
+                    if self._entry_basis(s, plan.year) != plan.basis:
+                        return None
+                    if not plan.values:
+                        return []
+                    if stage is not None:
+                        last = conn.execute(sa.select(func.max(table.c.id))).scalar() or 0
+                        conn.exec_driver_sql(f"INSERT INTO entry ({names}) SELECT {names} "
+                                             "FROM temp.jifen_entry_stage ORDER BY rowid")
+                        ids = [int(i) for i in conn.execute(sa.select(table.c.id).where(table.c.id > last)
+                                                            .order_by(table.c.id)).scalars()]
+                    else:
+                        insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+                        ids = [int(i) for i in conn.execute(insert, plan.values).scalars()]
+                    assert len(ids) == len(plan.values)
+                    self._audit_entries(s, plan, ids, undoable)
+            finally:
+                if stage is not None:
+                    with contextlib.suppress(DBAPIError):
+                        conn.execution_options(**dict.fromkeys(WRITE_OPTION, False))
+                        stage.drop(conn, checkfirst=True)
+                        conn.commit()
         return ids
+
+    def _audit_entries(self, s: Session, plan: _EntryPlan, ids: list[int], undoable: bool) -> None:
+        quarter_ids = sorted({v["quarter_id"] for v in plan.values})
+        one_quarter = quarter_ids[0] if len(quarter_ids) == 1 else None
+        if len(ids) == 1:
+            v = plan.values[0]
+            name = next(n for mid, n, _ in plan.basis.members if mid == v["member_id"])
+            self._audit(s, "entry_added", one_quarter, entry=ids[0], member=name, kind=v["kind"],
+                        points=v["points"], item=v["item_code"], note=v["note"])
+            q = s.get(Quarter, one_quarter)
+            if undoable and q is not None and q.state == "meeting":
+                # an item raised at the meeting can be taken back at once
+                self._undo_slot(s, q, "entry", {"entry": ids[0]})
+        else:
+            # One line for the whole batch (an import), not one per row.
+            self._audit(s, "entries_added", one_quarter, year=plan.year, count=len(ids),
+                        first=ids[0], last=ids[-1], quarters=quarter_ids)
 
     def _check_entry(self, scheme: Scheme, quarter: int, name: str, exempt: bool, member_id: int, kind: str,
                      pts: Decimal | None, item: str | None, level: str | None, category: str | None,
