@@ -265,7 +265,7 @@ def _text(value: Any) -> str:
     """A cell as text: a whole-number float (Excel keeps every number as one) without '.0'."""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")

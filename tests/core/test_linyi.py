@@ -106,7 +106,7 @@ def test_no_rounds_gives_no_evaluation_and_total_equals_points():
 
 
 def test_no_rounds_with_negative_points_total_is_floored_at_zero():
-    r = run(SCHEME, [member("a")], [entry("a", "deduction", 100, quarter=1), entry("a", "deduction", 20, quarter=1)])["a"]
+    r = run(SCHEME, [member("a")], deductions("a", 120, quarter=1))["a"]
     # points = 100 - 120 = -20; total = max(0, -20 + 0) = 0
     assert r.points == -20
     assert r.total == 0
