@@ -136,7 +136,7 @@ def points(text: str) -> Decimal:
 
 YEAR = _whole("年度", 1949, 2200)
 MONTH = _whole("月份", 1, 12)
-COPIES = _whole("份数", 1, 1000)
+COPIES = _whole("份数", -(10**9), 10**9)  # how many the ballots allow is theirs to say (1-500)
 
 DB_HELP = "数据库文件或 postgresql:// 地址（默认：环境变量 JIFEN_DB，否则用户数据目录中的 jifen.db）"
 

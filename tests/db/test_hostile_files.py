@@ -371,3 +371,18 @@ def test_the_command_line_refuses_a_bomb_in_one_line_and_writes_nothing(bomb, tm
     assert len(done.stderr.splitlines()) == 1 and "解压后过大" in done.stderr
     assert "Traceback" not in done.stderr
     assert st.members() == []
+
+
+def test_formula_text_exported_to_xlsx_stays_text(tmp_path):
+    import openpyxl
+
+    from exports.forms import Table
+    from exports.sheets import write_table
+
+    link = '=HYPERLINK("http://example.invalid/x","点我")'
+    path = write_table(Table("公示表", ["姓名", "积分"], [[link, 85], ["=1+1", 80.5]]), tmp_path / "公示.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        assert b"<f>" not in zf.read("xl/worksheets/sheet1.xml")  # no formula anywhere in the sheet
+    ws = openpyxl.load_workbook(path).active
+    assert ws is not None
+    assert [(c.value, c.data_type) for c in ws["A"][2:]] == [(link, "s"), ("=1+1", "s")]
