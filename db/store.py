@@ -139,7 +139,7 @@ class Store(RecordOps):
             s.add(slot)
 
     def _branch(self, s: Session) -> Branch:
-        branch = s.exec(select(Branch)).first()
+        branch = s.exec(select(Branch).order_by(col(Branch.id))).first()
         if branch is None:
             raise StoreError("数据库中还没有党支部，请先运行 jifen init")
         return branch
@@ -193,7 +193,7 @@ class Store(RecordOps):
             raise StoreError("请填写党支部名称")
         _scheme_from_text(scheme_text, f"{scheme_id}.toml")  # a bad scheme never reaches the database
         with self._tx() as s:
-            branch = s.exec(select(Branch)).first()
+            branch = s.exec(select(Branch).order_by(col(Branch.id))).first()
             if branch is None:
                 branch = Branch(name=name.strip(), created_at=self.clock())
                 s.add(branch)
@@ -292,6 +292,9 @@ class Store(RecordOps):
     def set_past_result(self, member_id: int, year: int, total: Decimal | None, bottom: bool) -> None:
         with self._tx() as s:
             self._member(s, member_id)
+            sealed = self._past_results_sealed(s, year)
+            if sealed:
+                raise StoreError(f"不能修改{year}年度的结果：{sealed}")
             row = s.exec(select(PastResult).where(PastResult.member_id == member_id, PastResult.year == year)).first()
             row = row or PastResult(member_id=member_id, year=year)
             row.total, row.bottom = total, bottom
@@ -539,7 +542,7 @@ class Store(RecordOps):
     def _quorum(self, s: Session, q: Quarter) -> QuorumStatus:
         mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
         day = (mt.held_at if mt else self.clock()).date().isoformat()
-        members = [m for m in s.exec(select(Member)) if not m.left]
+        members = self._roster(s, q)
         calls = {r.member_id: r for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
         return quorum_of(members, calls, day)
 
@@ -723,7 +726,7 @@ class Store(RecordOps):
         """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
         shows the figures as they stood at that quarter's end)."""
         scheme = self._scheme(s, year)
-        members = [m for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
+        members = self._roster(s, self._quarter(s, year, upto))
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
         # Points come as their text and become Decimals once per distinct value.
         # (sqlmodel's select() is typed for up to four columns; its Select class takes any number.)
@@ -734,16 +737,20 @@ class Store(RecordOps):
                       .join(Quarter).where(Quarter.year == year, Quarter.number <= upto,
                                            col(PointsEntry.status).in_(COUNTED))
                       .order_by(col(PointsEntry.id)))
+        # Only the roster's members are scored: one who has left (before the lock, for a locked
+        # quarter) takes their entries and ratings with them, as they leave the forms.
+        on_roster = {str(m.id) for m in members}
         exact: dict[str, Decimal] = {}
         entries = [Entry(str(mid), kind, qn, month,
                          None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
                          cat, item, level, note, str(eid))
-                   for mid, qn, kind, month, pts, cat, item, level, note, eid in rows]
+                   for mid, qn, kind, month, pts, cat, item, level, note, eid in rows if str(mid) in on_roster]
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
-                for p in s.exec(select(PastResult).where(PastResult.year == year - 1))]
+                for p in s.exec(select(PastResult).where(PastResult.year == year - 1)) if str(p.member_id) in on_roster]
+        ratings = [r for r in self._ratings(s, year, upto) if r.member in on_roster]
         # The store writes "full" or "probationary" only (the imports and the console check them).
         by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, cast("Status", m.status), m.exempt) for m in members),
-                        tuple(entries), tuple(self._ratings(s, year, upto)), tuple(past))
+                        tuple(entries), tuple(ratings), tuple(past))
         return scheme, by
 
     def board(self, year: int, explain: bool = True, upto: int = 4) -> YearResult:
@@ -769,15 +776,19 @@ class Store(RecordOps):
         return out
 
     def members_at(self, year: int, number: int) -> list[dict[str, Any]]:
-        """The members as they were at the lock (or as they are, for an open quarter)."""
-        from db.tables import QuarterMember
-
+        """The members as they were at the lock (or as they are, for a quarter not yet locked)."""
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
-            snap = [json.loads(r.facts) for r in s.exec(select(QuarterMember).where(QuarterMember.quarter_id == q.id))]
-            if snap:
-                return sorted(snap, key=lambda f: f["seq"])
-            return [member_facts(m) for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
+            return [member_facts(m) for m in self._roster(s, self._quarter(s, year, number))]
+
+    def _roster(self, s: Session, q: Quarter) -> list[Member]:
+        """The members of a quarter in roster order: as locked (the snapshot the digest holds),
+        so that no later change to the roster alters a locked quarter's figures or documents;
+        as they are today (not those who left) while the quarter is not locked. The locked ones
+        come back as detached rows built from the snapshot, never written."""
+        snap = [json.loads(r.facts) for r in s.exec(select(QuarterMember).where(QuarterMember.quarter_id == q.id))]
+        if snap:
+            return [Member(branch_id=q.branch_id, left=False, **f) for f in sorted(snap, key=lambda f: f["seq"])]
+        return [m for m in s.exec(select(Member).order_by(col(Member.seq))) if not m.left]
 
     # --- undo -----------------------------------------------------------------------------------
 
@@ -838,7 +849,8 @@ class Store(RecordOps):
         return out
 
     def lock(self, year: int, number: int) -> str:
-        """Lock the quarter: confirm what stands, snapshot the members, write the chained digest."""
+        """Lock the quarter: confirm what stands, snapshot the members, write the chained digest.
+        At the fourth quarter the year's results are written first, so the digest holds them."""
         from db.digest import canonical_quarter, digest_of
 
         with self._tx() as s:
@@ -861,27 +873,47 @@ class Store(RecordOps):
             if slot is not None:
                 s.delete(slot)
             s.flush()
-            previous = s.exec(select(Lock).order_by(col(Lock.id).desc())).first()
-            prev = previous.digest if previous else ""
-            canonical = canonical_quarter(s, q, prev)
-            digest = digest_of(canonical)
-            s.add(Lock(quarter_id=q.id,
-                       locked_at=self.clock(), digest=digest, previous_digest=prev, canonical=canonical))
             if number == 4:
                 self._keep_year_result(s, year)
+                s.flush()
+            previous = s.exec(select(Lock).order_by(col(Lock.id).desc())).first()
+            prev = previous.digest if previous else ""
+            locked_at = self.clock()
+            canonical = canonical_quarter(s, q, prev, locked_at=locked_at)
+            digest = digest_of(canonical)
+            s.add(Lock(quarter_id=q.id, locked_at=locked_at, digest=digest, previous_digest=prev, canonical=canonical))
+            s.flush()  # the lock row first: the database refuses a quarter marked locked without one
             q.state = "locked"
             s.add(q)
             self._audit(s, "locked", q.id, digest=digest, previous=prev)
             return digest
 
     def _keep_year_result(self, s: Session, year: int) -> None:
+        """The year's results for the two-year rules of the next year, kept at the Q4 lock (a
+        result entered by hand for the year is replaced). Not when a quarter of the next year is
+        already locked: that year was scored without them, and its lock holds what it read."""
         from core.engine import score
 
+        if self._past_results_sealed(s, year):
+            return
         scheme, by = self._branch_year(s, year)
+        kept = {p.member_id: p for p in s.exec(select(PastResult).where(PastResult.year == year))}
         for r in score(scheme, by, explain=False).members:
             if r.exempt:
                 continue
-            s.add(PastResult(member_id=int(r.id), year=year, total=r.total, bottom="bottom_ranked" in r.flags))
+            row = kept.get(int(r.id)) or PastResult(member_id=int(r.id), year=year)
+            row.total, row.bottom = r.total, "bottom_ranked" in r.flags
+            s.add(row)
+
+    def _past_results_sealed(self, s: Session, year: int) -> str:
+        """Why the results of `year` may no longer change ("" when they may): its Q4 is locked
+        (the lock wrote them), or a quarter of the next year is (its two-year rules read them)."""
+        for q in s.exec(select(Quarter).where(col(Quarter.year).in_((year, year + 1)), Quarter.state == "locked")):
+            if q.year == year and q.number == 4:
+                return f"{quarter_name(year, 4)}已锁定，{year}年度的结果已随锁定记入数字摘要"
+            if q.year == year + 1:
+                return f"{quarter_name(q.year, q.number)}已锁定，它所依据的{year}年度结果不能再改"
+        return ""
 
     def quarter_rows(self, year: int) -> list[tuple[Quarter, Meeting | None, Lock | None]]:
         """Each quarter of the year with its meeting and lock (the overview's table), in one session."""
@@ -897,12 +929,27 @@ class Store(RecordOps):
             q = self._quarter(s, year, number)
             return s.exec(select(Lock).where(Lock.quarter_id == q.id)).first()
 
-    def verify(self) -> list[str]:
-        """Recompute every locked quarter's digest and the chain; one line per fault."""
-        from db.digest import verify_chain
+    def verify(self, expect: str = "") -> list[str]:
+        """Recompute every locked quarter's digest and the chain; one line per fault. `expect`
+        is a digest (or its first 12+ characters) from a signed minute: some lock must carry it."""
+        from db.digest import expected_digest, verify_chain
 
         with Session(self.engine) as s:
-            return verify_chain(s)
+            return verify_chain(s, expected_digest(expect) if expect else "")
+
+    def anchor(self, expect: str) -> tuple[str, int, int] | None:
+        """Which lock carries the digest from a signed minute: its quarter label, its place in
+        the chain (from 1) and the chain's length; None when none does."""
+        from db.digest import anchor_of, expected_digest
+
+        with Session(self.engine) as s:
+            lock = anchor_of(s, expected_digest(expect))
+            if lock is None:
+                return None
+            ids = list(s.exec(select(Lock.id).order_by(col(Lock.id))))
+            q = s.get(Quarter, lock.quarter_id)
+            label = quarter_label(q.year, q.number) if q else str(lock.quarter_id)
+            return label, ids.index(lock.id) + 1, len(ids)
 
     def audit(self) -> list[AuditLog]:
         with Session(self.engine) as s:

@@ -174,20 +174,21 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
 
     scheme = store.scheme(year)
     board = store.board(year, explain=False)
-    members = [m for m in store.members() if not m.exempt]
+    # The year's members as its fourth quarter was locked (as they are, before that lock).
+    members = [f for f in store.members_at(year, 4) if not f["exempt"]]
     if member:
-        members = [m for m in members if m.name == member]
+        members = [f for f in members if f["name"] == member]
         if not members:
             from db.errors import StoreError
 
             raise StoreError(f"名册中没有需要积分的“{member}”")
     doc = Document("“党员积分制管理”个人清单", author=store.branch_name())
-    for m in members:
+    for f in members:
         doc.add_page()
         doc.title_block("“党员积分制管理”个人清单", f"（{year}年度）")
-        doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{m.name}")
+        doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{f['name']}")
         rows: list[list[Any]] = []
-        for e in store.entries(year, member_id=m.id):
+        for e in store.entries(year, member_id=f["id"]):
             if e.status in ("撤回", "表决未通过", "有异议"):
                 continue
             plus = e.kind == "bonus"
@@ -203,7 +204,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             rows[0][2] = show(scheme.base)
         doc.grid(["序号", "日期", "基础分", "加分事由", "加分分值", "减分事由", "减分分值"], rows,
                  [10, 22, 14, 44, 16, 44, 16])
-        r = board.member(str(m.id))
+        r = board.member(str(f["id"]))
         doc.para(f"积分制分值（积分制分值＝基础分＋加分项－减分项）：{show(r.points)}")
         doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
     return doc.save(out)

@@ -273,9 +273,11 @@ def cmd_items_list(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from db.errors import StoreError
 
+    expect = args.expect or ""
     try:
         store = _store(args)
-        problems = store.verify()
+        problems = store.verify(expect)
+        anchor = store.anchor(expect) if expect else None
         locked = sum(1 for y in store.years() for q in store.quarters(y) if q.state == "locked")
     except StoreError as exc:
         return _refused(exc)
@@ -284,6 +286,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             _err(line)
         return 1
     print(f"核验通过：已锁定 {locked} 个季度，数字摘要链完整")
+    if anchor is not None:
+        label, place, length = anchor
+        later = length - place
+        print(f"与签字会议记录上的摘要相符：它是 {label} 的数字摘要（摘要链第 {place} 个，共 {length} 个）"
+              + ("，是最后一次锁定。" if not later else
+                 f"；其后锁定的 {later} 个季度不在这份摘要的担保之内，请再用最近一次会议记录上的摘要核验。"))
     return 0
 
 

@@ -262,7 +262,7 @@ def test_the_digest_covers_the_record(meeting, sql, changed):
     _locked_with_record(st, ids)
     assert fresh(st).verify() == []
     canonical = json.loads(st.lock_of(YEAR, Q).canonical)
-    assert canonical["format"] == 2 and canonical["votes"][0]["method"] == "无记名投票"
+    assert canonical["format"] == 3 and canonical["votes"][0]["method"] == "无记名投票"
     assert canonical["objections"][0]["raised_by"] == "乙"
     assert canonical["meeting"]["ended_at"] == "2026-03-28T11:00:00"
     con = sqlite3.connect(st.engine.url.database)
@@ -312,5 +312,9 @@ def test_a_quarter_locked_in_the_first_format_still_verifies(meeting):
     assert '"format"' not in old
     con.execute("DROP TRIGGER lock_append_only_update")
     con.execute("UPDATE lock SET canonical = ?, digest = ?", (old, digest_of(old)))
+    # The previous program's audit line gave that lock's digest, as this one does.
+    con.execute("DROP TRIGGER audit_log_append_only_update")
+    con.execute("UPDATE audit_log SET detail = ? WHERE action = 'locked'",
+                (json.dumps({"digest": digest_of(old), "previous": ""}),))
     con.commit()
     assert fresh(st).verify() == []
