@@ -140,7 +140,9 @@ def parse_case(data: Any) -> CaseIn:
 
 
 def parse_case_json(raw: bytes | str) -> CaseIn:
-    """A case from JSON text: parsing and validation in one pass."""
+    """A case from JSON text: parsing and validation in one pass. A UTF-8 BOM (Notepad writes
+    one) is not part of the JSON and is dropped; nesting past the parser's limit is one problem."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
     try:
         return CaseIn.model_validate_json(raw)
     except ValidationError as exc:

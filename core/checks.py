@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from core.branch import BranchYear, Entry
 from core.numbers import show
+from core.scheme import POINTS_PLACES
 
 if TYPE_CHECKING:
     from core.scheme import Item, Scheme
@@ -89,6 +90,32 @@ def check_item(item: Item, entry: Entry) -> list[tuple[str, str, str]]:
     return out
 
 
+_FINEST = Decimal(1).scaleb(-POINTS_PLACES)
+
+
+def written(points: Decimal) -> str:
+    """A number as given, for a message about it: never rounded (show() cannot round 1E+400)."""
+    text = str(points)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def points_problem(points: Decimal, limit: Decimal) -> tuple[str, str] | None:
+    """Why a number cannot be an entry's points, as (English, Chinese): not finite, negative,
+    above the scheme's sane maximum (points.limit) or finer than POINTS_PLACES; None when fine."""
+    shown = written(points)
+    if not points.is_finite():
+        return f"must be a finite number, not {shown}", f"分值应为数字，不是“{shown}”"
+    if points < 0:
+        return "must be >= 0", "分值不能为负数"
+    if points > limit:
+        return (f"must be at most {show(limit)} (the scheme's points.limit), not {shown}",
+                f"分值不能超过{show(limit)}分（积分方案规定的单项上限），不是“{shown}”")
+    if points != points.quantize(_FINEST):
+        return (f"has at most {POINTS_PLACES} decimal places, not {shown}",
+                f"分值最多保留{POINTS_PLACES}位小数，不是“{shown}”")
+    return None
+
+
 _KIND_ZH = {"bonus": "加分", "deduction": "减分", "score": "评分", "veto": "一票否决"}
 
 
@@ -111,8 +138,11 @@ def check_entry(scheme: Scheme, entry: Entry) -> list[tuple[str, str, str]]:
             out.append(("points", "a veto carries no points", "一票否决事项不计分值"))
     elif entry.points is None:
         out.append(("points", "required for a " + kind + " entry", "请填写分值"))
-    elif entry.points < 0:
-        out.append(("points", "must be >= 0", "分值不能为负数"))
+    else:
+        bad = points_problem(entry.points, scheme.points.limit)
+        if bad is not None:
+            # Nothing below may compare or print such a number.
+            return [*out, ("points", *bad)]
     if monthly and kind != "veto" and entry.month is None:
         out.append(("month", "required: this scheme keeps a sheet per month", "本方案按月记分，请填写月份"))
     if kind == "score" and not monthly:

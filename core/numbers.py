@@ -52,6 +52,10 @@ def show(value: Decimal | None) -> str:
     """A figure as the screen and forms print it: 85, 90.42, 0.5."""
     if value is None:
         return "—"
+    if not value.is_finite() or value.adjusted() >= 20:
+        # Refused on entry; one that got in (an old database, a hand edit) is printed, not rounded:
+        # quantize cannot give 1E+400 two places.
+        return str(value)
     text = format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
     # "85.00" -> "85", "84.50" -> "84.5"
     text = text.rstrip("0").rstrip(".") if "." in text else text

@@ -41,6 +41,14 @@ RuleFlag = Literal["excellent_eligible", "probation_at_risk", "commendation_barr
                    "talk_required", "disposal_review"]
 
 
+# The default of points.limit: the most one entry may carry where the scheme says nothing.
+POINTS_LIMIT = Decimal(100)
+# The finest points an entry (or a catalogue value) may carry. The seeds step by 0.5 and 0.1; a
+# third place leaves room (and for the tests of rounding on the reported figure) while 1E-400,
+# 402 characters as decimal text and past the store's 32-character column, is refused.
+POINTS_PLACES = 3
+
+
 class SchemeError(ValueError):
     """A scheme that cannot be used; `problems` holds one line per fault."""
 
@@ -52,7 +60,10 @@ class SchemeError(ValueError):
 def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError("must be a number")
-    return dec(value)
+    number = dec(value)
+    if not number.is_finite():  # TOML has inf and nan
+        raise ValueError("must be a finite number")
+    return number
 
 
 def _share(value: Any) -> Fraction:
@@ -131,6 +142,10 @@ class PointsRule(Cited):
     method: Literal["cumulative", "monthly"]
     base: NonNegative | None = None
     floor: Number | None = None
+    # The most one entry may carry: a sane maximum for items without a range of their own (open
+    # items, categories scored out of their full marks), so a typo such as 1e30 never reaches
+    # the figures. Every catalogue value and category must fit under it.
+    limit: Annotated[Decimal, BeforeValidator(lambda v: _positive(_number(v))), Field(le=10000)] = POINTS_LIMIT
 
 
 class BonusRule(Cited):
@@ -403,6 +418,10 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
         out.append(("bonus.cap", "required when the bonus is a category of its own"))
     if not s.deduction.uncategorised and not s.categories:
         out.append(("deduction.uncategorised", "must be true when the scheme has no categories"))
+    limit = s.points.limit
+    for i, c in enumerate(s.categories):
+        if c.max > limit:
+            out.append((f"categories[{i}].max", f"{c.max} is above points.limit ({limit})"))
 
     ev = s.evaluation
     for label in ev.values:
@@ -462,6 +481,13 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
                 out.append((f"{where}.{given[0]}", "a veto item carries no points"))
         elif len(given) != 1:
             out.append((where, "give exactly one of points, levels, range, choice, max or open = true"))
+        for key in ("points", "max", "range", "choice", "levels"):
+            value = getattr(item, key)
+            values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+            if value is not None and any(v > limit for v in values):
+                out.append((f"{where}.{key}", f"a value is above points.limit ({limit})"))
+            elif value is not None and any(v != v.quantize(Decimal(1).scaleb(-POINTS_PLACES)) for v in values):
+                out.append((f"{where}.{key}", f"points have at most {POINTS_PLACES} decimal places"))
         if item.range is not None and item.range[0] > item.range[1]:
             out.append((f"{where}.range", "the low end is above the high end"))
         elif item.range is not None and item.range[1] <= 0:

@@ -17,20 +17,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from core.branch import Entry, is_kind
+from core.checks import check_entry, points_problem
+from core.problems import capped
+from core.scheme import POINTS_LIMIT
 from db.errors import StoreError
 
 if TYPE_CHECKING:
+    from core.scheme import Scheme
     from db.store import Store
 
 
 class ImportProblems(StoreError):
-    """A file that cannot be imported; `problems` holds one Chinese line per problem."""
+    """A file that cannot be imported; `problems` holds one Chinese line per problem, at most
+    SHOWN of them and then one line counting the rest (a file of 300,000 bad rows is not
+    300,000 lines on the screen)."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
+        self.problems = capped(problems)
+        self.count = len(problems)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,21 @@ class Row:
 _XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: the old binary .xls (and .doc)
 _ZIP_SIGNATURE = b"PK\x03\x04"  # an .xlsx is a zip archive
 
+# Limits on what a file may hold, checked before it is parsed: a hostile file (a zip bomb, a
+# million rows) is refused in seconds with little memory, never handed to the parser. A
+# branch's roster or a year's entries are some thousands of rows at the very most.
+MAX_ROWS = 200_000  # data rows, the header aside
+MAX_FILE_BYTES = 50 * 2**20  # the file as it lies on disk
+MAX_UNPACKED = 50 * 2**20  # an .xlsx: the sum of its parts' declared sizes, unpacked
+MAX_RATIO = 100  # an .xlsx part over 1 MB that unpacks to more than 100 times its packed size
+_RATIO_FLOOR = 2**20  # (Excel's own sheets pack some 5 to 20 times; a bomb hundreds of times)
+_MB = 2**20
+
 
 def read_table(path: str | Path) -> tuple[list[str], list[Row]]:
     """The header and the data rows of a CSV or XLSX file (first sheet), wholly empty rows
     skipped. The first non-empty row is the header. Refuses with ImportProblems anything
-    that is not a readable spreadsheet."""
+    that is not a readable spreadsheet, or is larger than the limits above."""
     path = Path(path)
     name = path.name
     ending = path.suffix.lower()
@@ -61,6 +79,14 @@ def read_table(path: str | Path) -> tuple[list[str], list[Row]]:
     if ending not in (".csv", ".xlsx"):
         raise ImportProblems([f"{name}：只能导入 .xlsx 或 .csv 表格文件，不能导入“{path.suffix or '无扩展名'}”文件"])
     try:
+        import stat
+
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, or a pipe that would block the read forever
+            raise ImportProblems([f"{name}：不是一个普通文件，请选择要导入的表格文件"])
+        if info.st_size > MAX_FILE_BYTES:
+            raise ImportProblems([f"{name}：文件太大（{info.st_size / _MB:.0f} MB），超过导入上限 "
+                                  f"{MAX_FILE_BYTES // _MB} MB，请分成几个文件导入"])
         data = path.read_bytes()
     except FileNotFoundError:
         raise ImportProblems([f"{name}：找不到这个文件（{path}）"]) from None
@@ -70,6 +96,10 @@ def read_table(path: str | Path) -> tuple[list[str], list[Row]]:
         raise ImportProblems([f"{name}：文件是空的，没有表头和数据"])
     raw = _csv_rows(name, data) if ending == ".csv" else _xlsx_rows(name, path, data)
     return _table(name, raw)
+
+
+def _too_many_rows(name: str) -> ImportProblems:
+    return ImportProblems([f"{name}：数据超过 {MAX_ROWS} 行（导入上限），请分成几个文件导入"])
 
 
 def _csv_rows(name: str, data: bytes) -> list[list[Any]]:
@@ -83,16 +113,21 @@ def _csv_rows(name: str, data: bytes) -> list[list[Any]]:
             why = "不是 CSV 文本文件（含有二进制内容），请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
         raise ImportProblems([f"{name}：{why}"])
     text = _decode(name, data)
+    rows: list[list[Any]] = []
     try:
         # newline="" keeps line breaks inside quoted cells, as the csv module requires.
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        for record in csv.reader(io.StringIO(text, newline="")):
+            rows.append(record)
+            if len(rows) > MAX_ROWS + 1:
+                raise _too_many_rows(name)
     except csv.Error as exc:
-        raise ImportProblems([f"{name}：CSV 格式有误，无法读取（{exc}）"]) from None
+        raise ImportProblems([f"{name} 第{len(rows) + 1}行：CSV 格式有误，无法读取（{exc}）"]) from None
+    return rows
 
 
 def _decode(name: str, data: bytes) -> str:
     """UTF-8 (with or without the BOM Excel writes), else GB18030: Excel in China saves
-    "CSV（逗号分隔）" in the system code page, and GB18030 is the superset of GBK/GB2312."""
+    "CSV（逗号分隔）" in the system code page (GBK), and GB18030 is the superset of GBK/GB2312."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8:
@@ -106,16 +141,73 @@ def _decode(name: str, data: bytes) -> str:
                                   "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"]) from None
 
 
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+# A row element, with or without a namespace prefix (<row r="1">, <x:row>); bounded in length so
+# a match never straddles more than the overlap kept between chunks.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?row[\s>/]")
+_OVERLAP = 64
+
+
+def _xlsx_guard(name: str, path: Path) -> None:
+    """Refuse a workbook that would cost too much to parse, from its zip directory and one
+    streamed pass over its sheets, before openpyxl sees it: unpacked size, packing ratio, rows.
+    Python's zipfile never unpacks past a part's declared size, so the sizes summed here bound
+    what openpyxl can read."""
+    import zipfile
+
+    damaged = ImportProblems([f"{name}：无法打开这个 Excel 工作簿，文件可能已损坏，"
+                              "请在 Excel 中打开后重新保存为 .xlsx"])
+    bomb = (f"{name}：这个 Excel 工作簿解压后过大，可能是损坏或恶意构造的文件，无法导入；"
+            "请在 Excel 中打开后重新保存，或另存为 CSV 后再导入")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+            unpacked = sum(p.file_size for p in parts)
+            if unpacked > MAX_UNPACKED:
+                raise ImportProblems([f"{bomb}（解压后 {unpacked / _MB:.0f} MB，上限 {MAX_UNPACKED // _MB} MB）"])
+            for p in parts:
+                if p.file_size > _RATIO_FLOOR and p.file_size > MAX_RATIO * max(p.compress_size, 1):
+                    raise ImportProblems([f"{bomb}（其中一部分压缩了 {p.file_size // max(p.compress_size, 1)} 倍）"])
+            for p in parts:
+                if _SHEET_PART.fullmatch(p.filename):
+                    with zf.open(p) as part:
+                        if _rows_over(part, MAX_ROWS + 1):
+                            raise _too_many_rows(name)
+    except ImportProblems:
+        raise
+    except Exception:  # not a zip, a damaged one, an unsupported packing: all the same to the user
+        raise damaged from None
+
+
+def _rows_over(stream: IO[bytes], limit: int) -> bool:
+    """Whether a sheet's XML holds more than `limit` rows, read in chunks (bounded memory)."""
+    count = 0
+    tail = b""
+    while True:
+        chunk = stream.read(_MB)
+        buf = tail + chunk
+        # Count matches that start before the last _OVERLAP bytes; those after come round again.
+        end = len(buf) if not chunk else max(len(buf) - _OVERLAP, 0)
+        count += sum(1 for m in _ROW_TAG.finditer(buf) if m.start() < end)
+        if count > limit:
+            return True
+        if not chunk:
+            return False
+        tail = buf[end:]
+
+
 def _xlsx_rows(name: str, path: Path, data: bytes) -> list[list[Any]]:
     if data.startswith(_XLS_SIGNATURE):
         raise ImportProblems([f"{name}：这是旧版 Excel（.xls）文件，扩展名却是 .xlsx，"
                               "请在 Excel 中另存为 .xlsx 或 CSV"])
     if not data.startswith(_ZIP_SIGNATURE):
         raise ImportProblems([f"{name}：不是 Excel 工作簿（.xlsx），文件已损坏或是别的文件改了扩展名"])
+    _xlsx_guard(name, path)
     import openpyxl  # here, not at the top: only an XLSX import pays for loading it
 
     try:
-        # data_only: a formula cell gives the value Excel last computed, not its formula.
+        # data_only: a formula cell gives the value Excel last computed, never its formula, and
+        # nothing is ever evaluated; a formula with no saved value reads as an empty cell.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # any failure inside the archive means the same thing to the user
         raise ImportProblems([f"{name}：无法打开这个 Excel 工作簿，文件可能已损坏，"
@@ -126,10 +218,17 @@ def _xlsx_rows(name: str, path: Path, data: bytes) -> list[list[Any]]:
         ws = wb.worksheets[0]
         # Some programs write a wrong sheet size; without it openpyxl reads every row there is.
         ws.reset_dimensions()
+        rows: list[list[Any]] = []
         try:
-            return [list(r) for r in ws.iter_rows(values_only=True)]
+            for r in ws.iter_rows(values_only=True):
+                rows.append(list(r))
+                if len(rows) > MAX_ROWS + 1:  # the guard counted already; this is the backstop
+                    raise _too_many_rows(name)
+        except ImportProblems:
+            raise
         except Exception:  # a corrupt sheet inside a valid archive
             raise ImportProblems([f"{name}：第一个工作表已损坏，无法读取，请在 Excel 中打开后重新保存"]) from None
+        return rows
     finally:
         wb.close()  # read-only mode keeps the file open until closed
 
@@ -166,7 +265,7 @@ def _text(value: Any) -> str:
     """A cell as text: a whole-number float (Excel keeps every number as one) without '.0'."""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
@@ -212,7 +311,9 @@ class _Sheet:
         return _text(self.cell(row, field))
 
     def bad(self, row: Row, field: str, message: str) -> None:
-        self.problems.append(f"{self.name} 第{row.number}行“{self.column[field]}”：{message}")
+        column = self.column.get(field)  # a scheme's check may be about a column the file lacks
+        where = f"“{column}”" if column else ""
+        self.problems.append(f"{self.name} 第{row.number}行{where}：{message}")
 
     def done(self) -> None:
         if self.problems:
@@ -333,8 +434,12 @@ def _month(value: Any, year: int | None) -> int:
     return n
 
 
-def _points(value: Any) -> Decimal:
+def _points(value: Any, limit: Decimal = POINTS_LIMIT) -> Decimal:
+    """Points from a cell: a plain number (a trailing 分 allowed), finite, at most `limit` (the
+    scheme's points.limit) and to two places. A formula's text (=1+1) is text, not a number."""
     shown = _text(value)
+    if len(shown) > 40:
+        raise _Bad(f"“{shown[:20]}…”不是数字")
     try:
         # Decimal from the text, so a float cell's 0.5 stays 0.5 and "5分" reads as 5.
         number = Decimal(shown[:-1] if shown.endswith("分") else shown)
@@ -344,6 +449,9 @@ def _points(value: Any) -> Decimal:
         raise _Bad(f"“{shown}”不是数字")
     if number < 0:
         raise _Bad(f"分值不能为负数（“{shown}”）；减分请在“类型”中写减分，分值写正数")
+    bad = points_problem(number, limit)
+    if bad is not None:
+        raise _Bad(bad[1])
     return number
 
 
@@ -447,15 +555,24 @@ def import_members(store: Store, path: str | Path) -> int:
 
 
 def read_items(path: str | Path, members_by_name: dict[str, int], year: int | None = None,
-               ambiguous: Collection[str] = ()) -> list[dict[str, Any]]:
+               ambiguous: Collection[str] = (), scheme: Scheme | None = None) -> list[dict[str, Any]]:
     """Points entries in a file as rows for Store.add_entries, members found by name.
     Given `year`, a 季度 or 月份 that names a year (2025Q3, 2025-07) must name that one;
-    names in `ambiguous` belong to more than one member and are refused."""
-    return _read_items(path, members_by_name, year, ambiguous)[0]
+    names in `ambiguous` belong to more than one member and are refused. Given `scheme`, each
+    row is also checked against it (core.checks.check_entry, as the store checks it), every
+    problem named by row and column."""
+    return _read_items(path, members_by_name, year, ambiguous, scheme)[0]
+
+
+# The file's column for each field core.checks.check_entry may fault.
+_FIELDS = {"points": "points", "item": "item", "level": "level", "category": "category", "kind": "kind",
+           "month": "month", "member": "name"}
 
 
 def _read_items(path: str | Path, members_by_name: dict[str, int], year: int | None,
-                ambiguous: Collection[str]) -> tuple[list[dict[str, Any]], list[int]]:
+                ambiguous: Collection[str], scheme: Scheme | None = None) -> tuple[list[dict[str, Any]], list[int]]:
+    limit = scheme.points.limit if scheme is not None else POINTS_LIMIT
+    verdicts: dict[tuple, list[tuple[str, str, str]]] = {}  # rows repeat a few shapes: judge each once
     sheet = _Sheet(path)
     for field, header in (("name", "姓名"), ("kind", "类型"), ("points", "分值")):
         if not sheet.find(field, header):
@@ -515,19 +632,29 @@ def _read_items(path: str | Path, members_by_name: dict[str, int], year: int | N
                 sheet.bad(row, "points", "一票否决事项不计分值，请留空")
             else:
                 try:
-                    points = _points(sheet.cell(row, "points"))
+                    points = _points(sheet.cell(row, "points"), limit)
                 except _Bad as exc:
                     sheet.bad(row, "points", str(exc))
         elif kind is not None and kind != "veto":
             sheet.bad(row, "points", f"{kind_text}须填写分值")
 
         if len(sheet.problems) == before:
-            entries.append(dict(quarter=quarter, member_id=member_id, kind=kind, points=points,
-                                item=sheet.text(row, "item") or None, level=sheet.text(row, "level") or None,
-                                category=sheet.text(row, "category") or None, month=month,
-                                note=sheet.text(row, "note"), evidence=sheet.text(row, "evidence"),
-                                status="申报"))
-            numbers.append(row.number)
+            item = sheet.text(row, "item") or None
+            level = sheet.text(row, "level") or None
+            category = sheet.text(row, "category") or None
+            if scheme is not None and kind is not None and is_kind(kind):
+                key = (kind, month is None, points, category, item, level)
+                found = verdicts.get(key)
+                if found is None:
+                    found = verdicts[key] = check_entry(
+                        scheme, Entry(str(member_id), kind, quarter, month, points, category, item, level))
+                for field, _, zh in found:
+                    sheet.bad(row, _FIELDS.get(field, field), zh)
+            if len(sheet.problems) == before:
+                entries.append(dict(quarter=quarter, member_id=member_id, kind=kind, points=points, item=item,
+                                    level=level, category=category, month=month, note=sheet.text(row, "note"),
+                                    evidence=sheet.text(row, "evidence"), status="申报"))
+                numbers.append(row.number)
     sheet.done()
     return entries, numbers
 
@@ -543,6 +670,6 @@ def import_items(store: Store, path: str | Path, year: int) -> int:
         if m.name in by_name:
             ambiguous.add(m.name)
         by_name[m.name] = saved_id(m)
-    rows, numbers = _read_items(path, by_name, year, ambiguous)
+    rows, numbers = _read_items(path, by_name, year, ambiguous, store.scheme(year))
     name = Path(path).name
     return len(store.add_entries(year, rows, where=[f"{name} 第{n}行" for n in numbers]))

@@ -40,6 +40,9 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "") -> Pat
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in table.rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # openpyxl takes text beginning with = for a formula: a
+                cell.data_type = "s"  # name or note is data, never run by the spreadsheet
     for cells in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(table.headings)):
         for cell in cells:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)

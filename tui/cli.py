@@ -9,6 +9,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from core.problems import capped
 from tui.cli_parser import build_parser  # the grammar lives beside; imported here as before
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def cmd_compute(args: argparse.Namespace) -> int:
             raise CaseError([f"scheme: {p}" for p in exc.problems]) from None
         by = checked_branch_year(scheme, case)
     except CaseError as exc:
-        for line in exc.problems:
+        for line in capped(exc.problems):
             _err(line if not line.startswith("not valid JSON") else f"{path}: {line}")
         return 2
     result = score(scheme, by, explain=args.explain)
@@ -69,7 +70,7 @@ def cmd_schemes_show(args: argparse.Namespace) -> int:
     try:
         scheme = resolve_scheme(args.scheme)
     except SchemeError as exc:
-        for line in exc.problems:
+        for line in capped(exc.problems):
             _err(line)
         return 2
     print("\n".join(scheme_lines(scheme)))
@@ -83,7 +84,7 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
     try:
         scheme = read_scheme_file(args.file)
     except SchemeError as exc:
-        for line in exc.problems:
+        for line in capped(exc.problems):
             _err(line)
         return 1
     print(f"{os.path.basename(args.file)}: ok — {scheme.id}, {len(scheme.items)} items")
@@ -125,7 +126,7 @@ def release_writer() -> None:
 
 
 def _refused(exc: Exception) -> int:
-    for line in str(exc).splitlines():
+    for line in capped(str(exc).splitlines()):
         _err(line)
     return 1
 
@@ -166,7 +167,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             from tui.schemefile import read_scheme_file
 
             scheme_id = read_scheme_file(args.scheme).id
-            with open(args.scheme, encoding="utf-8") as fh:
+            with open(args.scheme, encoding="utf-8-sig") as fh:
                 text = fh.read()
         _store(args, create=True, write=True).init_branch(args.branch, scheme_id, text, args.year)
     except (StoreError, SchemeError) as exc:
@@ -281,7 +282,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except StoreError as exc:
         return _refused(exc)
     if problems:
-        for line in problems:
+        for line in capped(problems):
             _err(line)
         return 1
     print(f"核验通过：已锁定 {locked} 个季度，数字摘要链完整")
@@ -356,6 +357,59 @@ def _need(suffix: str, allowed: tuple[str, ...]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `jifen` command. Whatever goes wrong that no command foresaw ends in one Chinese line
+    naming a log file that holds the details, never a traceback; Ctrl+C in "已取消"."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _err("已取消")
+        return 130
+    except Exception as exc:  # the last line of defence: anything a command did not foresee
+        _err(_unexpected(exc, sys.argv[1:] if argv is None else argv))
+        return 1
+    finally:
+        release_writer()
+
+
+_COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify",
+                  "list", "show", "check", "import", "add"}
+
+
+def log_path() -> str:
+    """The log file beside the user's other jifen folders (JIFEN_LOG_DIR overrides the folder)."""
+    folder = os.environ.get("JIFEN_LOG_DIR")
+    if not folder:
+        from platformdirs import user_log_path
+
+        folder = str(user_log_path("jifen", appauthor=False))
+    return os.path.join(folder, "jifen.log")
+
+
+def _unexpected(exc: BaseException, argv: list[str]) -> str:
+    """Write the traceback to the log; the one line to show. The log falls back to the temporary
+    folder when the user's log folder cannot be written."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    words = [w for w in argv if w in _COMMAND_WORDS][:2]
+    what = " ".join(["jifen", *words])
+    detail = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    detail = detail if len(detail) <= 120 else detail[:117] + "..."
+    record = (f"==== {datetime.now().isoformat(timespec='seconds')}  jifen {' '.join(argv)}\n"
+              + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    for path in (log_path(), os.path.join(tempfile.gettempdir(), "jifen.log")):
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(record)
+        except OSError:
+            continue
+        return f"{what} 意外出错，未能完成（{detail}）；详细信息已写入 {path}"
+    return f"{what} 意外出错，未能完成（{detail}）；详细信息也无法写入日志文件"
+
+
+def _main(argv: list[str] | None = None) -> int:
     import signal
 
     from db.errors import StoreError

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 ZH = {
@@ -99,17 +100,43 @@ class ChineseParser(argparse.ArgumentParser):
             super().error(message)
 
 
-def _number(kind: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
+def _whole(kind: str, low: int, high: int) -> Callable[[str], int]:
+    """A whole number between low and high, or a Chinese refusal naming the option."""
+    def parse(text: str) -> int:
         try:
-            return convert(text)
+            value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"应为{kind}，不是“{text}”") from None
+            raise argparse.ArgumentTypeError(f"应为整数，不是“{_said(text)}”") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{kind}应在 {low} 到 {high} 之间，不是“{_said(text)}”")
+        return value
     parse.__name__ = kind
     return parse
 
 
-INT = _number("整数", int)
+def _said(text: str) -> str:
+    """What the user typed, shortened when absurdly long."""
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def points(text: str) -> Decimal:
+    """--points: a finite decimal number (a trailing 分 allowed). The scheme's own bounds (its
+    points.limit, the item's range, three places at most) are the store's check, as for imports."""
+    plain = text.strip().removesuffix("分")
+    try:
+        value = Decimal(plain) if len(plain) <= 40 else Decimal("NaN")
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():  # abc, NaN, inf, -Infinity, an empty string
+        raise argparse.ArgumentTypeError(f"应为数字（如 5 或 0.5），不是“{_said(text)}”")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"分值不能为负数（“{_said(text)}”）；减分请用 --kind 减分，分值写正数")
+    return value
+
+
+YEAR = _whole("年度", 1949, 2200)
+MONTH = _whole("月份", 1, 12)
+COPIES = _whole("份数", -(10**9), 10**9)  # how many the ballots allow is theirs to say (1-500)
 
 DB_HELP = "数据库文件或 postgresql:// 地址（默认：环境变量 JIFEN_DB，否则用户数据目录中的 jifen.db）"
 
@@ -152,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--branch", required=True, metavar="名称", help="党支部名称")
     i.add_argument("--scheme", required=True, metavar="方案编号或文件",
                    help="内置方案编号（见 jifen schemes list）或方案文件")
-    i.add_argument("--year", required=True, type=INT, metavar="年度", help="如 2026")
+    i.add_argument("--year", required=True, type=YEAR, metavar="年度", help="如 2026")
     i.set_defaults(func="init")
 
     mem = sub.add_parser("members", help="党员名册")
@@ -166,18 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
     its = it.add_subparsers(dest="items_command", metavar="操作", title="操作", required=True)
     ii = its.add_parser("import", parents=[db], help="从 CSV 或 XLSX 导入积分事项")
     ii.add_argument("file", metavar="文件")
-    ii.add_argument("--year", required=True, type=INT, metavar="年度", help="如 2026")
+    ii.add_argument("--year", required=True, type=YEAR, metavar="年度", help="如 2026")
     ii.set_defaults(func="items_import")
     ia = its.add_parser("add", parents=[db], help="登记一项积分事项")
     ia.add_argument("--quarter", required=True, metavar="季度", help="如 2026Q3")
     ia.add_argument("--member", required=True, metavar="姓名")
     ia.add_argument("--kind", required=True, metavar="类型",
                     help="加分/减分/评分/一票否决（或 bonus/deduction/score/veto）")
-    ia.add_argument("--points", metavar="分值")
+    ia.add_argument("--points", type=points, metavar="分值", help="如 5 或 0.5")
     ia.add_argument("--item", metavar="编号", help="事项编号，如 J1.1")
     ia.add_argument("--level", metavar="级别", help="县(市)级/市级/省级/…")
     ia.add_argument("--category", metavar="类别")
-    ia.add_argument("--month", type=INT, metavar="月份")
+    ia.add_argument("--month", type=MONTH, metavar="月份")
     ia.add_argument("--note", metavar="事由")
     ia.add_argument("--evidence", metavar="依据材料")
     ia.set_defaults(func="items_add")
@@ -190,9 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("document", choices=["minutes", "publicity", "personal", "ledger", "ballots"], metavar="文件类型",
                     help="minutes 会议记录、publicity 公示表、personal 个人清单、ledger 工作台账、ballots 空白测评票")
     ex.add_argument("--quarter", metavar="季度", help="如 2026Q3")
-    ex.add_argument("--year", type=INT, metavar="年度")
+    ex.add_argument("--year", type=YEAR, metavar="年度")
     ex.add_argument("--member", metavar="姓名", help="只生成这位党员的个人清单")
-    ex.add_argument("--copies", type=INT, default=1, metavar="份数", help="空白测评票的份数")
+    ex.add_argument("--copies", type=COPIES, default=1, metavar="份数", help="空白测评票的份数")
     ex.add_argument("--holidays", metavar="文件", help="补充假日和调休上班日（TOML）；默认在用户配置目录")
     ex.add_argument("--font", metavar="字体文件",
                     help="PDF 用的中文字体（.ttf/.ttc/.otf）；默认：JIFEN_FONT，再找系统字体")

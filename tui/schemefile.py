@@ -12,7 +12,7 @@ def read_scheme_file(path: str) -> Scheme:
     """Read and validate a scheme file; messages name the file by its base name."""
     name = os.path.basename(path)
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:  # Notepad saves UTF-8 with a BOM
             text = fh.read()
     except UnicodeDecodeError:
         raise SchemeError([f"{name}: not UTF-8 text"]) from None

@@ -37,8 +37,15 @@ def test_bonus_is_uncapped():
     assert r.total == 240
 
 
+def deductions(mid: str, total: int, quarter: int) -> list:
+    """Deductions adding up to `total`, none above the scheme's points.limit (100) per entry."""
+    parts = [100] * (total // 100) + ([total % 100] if total % 100 else [])
+    return [entry(mid, "deduction", p, quarter=quarter) for p in parts]
+
+
 def test_points_have_no_floor_and_quarter_figure_can_be_negative():
-    r = run(SCHEME, [member("a")], [entry("a", "bonus", 5, quarter=1), entry("a", "deduction", 150, quarter=2)],
+    r = run(SCHEME, [member("a")], [entry("a", "bonus", 5, quarter=1), entry("a", "deduction", 100, quarter=2),
+                                    entry("a", "deduction", 50, quarter=2)],
             evaluations=[ratings("a", 1, excellent=1)])["a"]
     # Q1 105; Q2 105 - 150 = -45; Q3, Q4 -45
     assert r.quarters == (105, -45, -45, -45)
@@ -48,7 +55,8 @@ def test_points_have_no_floor_and_quarter_figure_can_be_negative():
 
 
 def test_total_floor_at_zero():
-    r = run(SCHEME, [member("a")], [entry("a", "deduction", 250, month=2)],
+    r = run(SCHEME, [member("a")], [entry("a", "deduction", 100, month=2), entry("a", "deduction", 100, month=2),
+                                    entry("a", "deduction", 50, month=2)],
             evaluations=[ratings("a", 1, excellent=1)])["a"]
     # points = 100 - 250 = -150; total = max(0, -150 + 95) = max(0, -55) = 0
     assert r.points == -150
@@ -98,7 +106,7 @@ def test_no_rounds_gives_no_evaluation_and_total_equals_points():
 
 
 def test_no_rounds_with_negative_points_total_is_floored_at_zero():
-    r = run(SCHEME, [member("a")], [entry("a", "deduction", 120, quarter=1)])["a"]
+    r = run(SCHEME, [member("a")], deductions("a", 120, quarter=1))["a"]
     # points = 100 - 120 = -20; total = max(0, -20 + 0) = 0
     assert r.points == -20
     assert r.total == 0
@@ -280,7 +288,7 @@ def test_vetoed_member_without_rounds_is_still_flagged_evaluation_missing():
 
 def test_a_veto_needs_a_talk_even_when_not_bottom():
     res = run(SCHEME, [member("a"), member("b")],
-              [entry("a", "veto", quarter=1), entry("b", "deduction", 250, quarter=1)])
+              [entry("a", "veto", quarter=1), *deductions("b", 250, quarter=1)])
     # a vetoed: 0; b: 100 - 250 = -150 -> total 0. Both 0, both rank 1: nobody is bottom.
     # (Their tie also straddles the one place of the top 20%: both get tie_at_limit, not asserted here.)
     assert (res["a"].total, res["b"].total) == (0, 0)
@@ -291,7 +299,7 @@ def test_a_veto_needs_a_talk_even_when_not_bottom():
 
 def test_veto_with_last_year_bottom_is_up_for_disposal_review():
     res = run(SCHEME, [member("a"), member("b")],
-              [entry("a", "veto", quarter=1), entry("b", "deduction", 250, quarter=1)],
+              [entry("a", "veto", quarter=1), *deductions("b", 250, quarter=1)],
               past=[history("a", 2025, 120, bottom=True), history("b", 2025, 150, bottom=False)])
     # a: vetoed (not bottom: a and b both 0, rank 1) and 2025 bottom -> disposal_review
     assert "bottom_ranked" not in res["a"].flags

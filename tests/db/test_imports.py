@@ -358,9 +358,10 @@ def test_points_that_break_the_catalogue_refuse_the_whole_file(store, roster, tm
         ["刘丽娟", "1", "减分", "K3.1", "", "1", "", ""],
         ["李明", "1", "加分", "J1.4", "", "6", "参加抗洪抢险", ""],  # J1.4: at most 5 each time
     ])
-    with pytest.raises(StoreError) as err:
+    with pytest.raises(ImportProblems) as err:
         import_items(store, path, YEAR)
-    assert str(err.value) == "积分事项.csv 第4行：李明的事项不符合积分方案：事项 J1.4 每次不超过5分，不是6分"
+    # Checked against the scheme while the file is read: the row and the column, every bad row.
+    assert err.value.problems == ["积分事项.csv 第4行“分值”：事项 J1.4 每次不超过5分，不是6分"]
     assert entries(store) == []  # not even the two good rows before it
 
 
