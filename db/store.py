@@ -126,7 +126,8 @@ def _after_commit(s: Session, step: Callable[[], object]) -> None:
 
 
 def _ballot_key(s: Session, q: Quarter) -> tuple[str, int]:
-    return str(cast(Engine, s.get_bind()).url), cast(int, q.id)
+    # The bind is the write engine, or a connection when an import writes on its own one.
+    return str(cast(Engine, s.get_bind()).engine.url), cast(int, q.id)
 
 
 def _rewrite_ballots(s: Session, q: Quarter, new: dict[str, Any]) -> None:
@@ -537,7 +538,10 @@ class Store(RecordOps):
                     points: Decimal | int | str | None = None, item: str | None = None, level: str | None = None,
                     category: str | None = None, month: int | None = None, note: str = "", evidence: str = "",
                     status: str = "申报", entered_by: str = "") -> dict[str, Any]:
-        pts = None if points is None else Decimal(str(points))
+        try:
+            pts = None if points is None else Decimal(str(points).strip())
+        except ArithmeticError:  # decimal.InvalidOperation: text that is no number
+            raise StoreError(f"分值“{points}”不是数字") from None
         if quarter not in quarters:
             raise StoreError(f"没有{quarter_name(year, quarter)}，请先用 jifen init 建立该年度")
         quarter_id, locked = quarters[quarter]

@@ -386,3 +386,18 @@ def test_formula_text_exported_to_xlsx_stays_text(tmp_path):
     ws = openpyxl.load_workbook(path).active
     assert ws is not None
     assert [(c.value, c.data_type) for c in ws["A"][2:]] == [(link, "s"), ("=1+1", "s")]
+
+
+def test_the_store_itself_refuses_points_that_are_no_number(tmp_path):
+    from core.schemes import builtin_text
+    from db.engine import open_engine
+    from db.errors import StoreError
+    from db.store import Store
+
+    st = Store(open_engine(tmp_path / "b.db"))
+    st.init_branch("第一党支部", "xinmi-hospital-2023", builtin_text("xinmi-hospital-2023"), 2026)
+    (mid,) = st.add_members([dict(name="甲", status="full")])
+    for bad in ("abc", "", "1,5"):
+        with pytest.raises(StoreError, match="不是数字"):
+            st.add_entry(2026, 1, mid, "bonus", bad, item="J6.3")
+    assert st.entries(2026) == []
