@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core.quarter import QuarterState
 from db.tables import (
     AgendaNote,
     AuditLog,
@@ -199,11 +200,11 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
                 differs.append("锁定记录本身")
             problems.append(f"{label}：数字摘要不符：{'、'.join(differs) or '内容'}在锁定后被改动"
                             f"（锁定时 {lock.digest[:12]}…，现在 {digest_of(now)[:12]}…）")
-        if q.state != "locked":
+        if q.state != QuarterState.LOCKED:
             problems.append(f"{label}：有锁定记录，但季度未标为已锁定")
     held = {lock.quarter_id: lock for lock in locks}
     for qid, q in sorted(quarters.items(), key=lambda kv: (kv[1].year, kv[1].number)):
-        if q.state == "locked" and qid not in held:
+        if q.state == QuarterState.LOCKED and qid not in held:
             problems.append(f"{_label(q, qid)}：季度标为已锁定，但没有锁定记录（数字摘要）："
                             "锁定记录被删除，或季度未经锁定被直接改为已锁定")
     # The audit log only grows: every lock it recorded must still be there, with the same digest.
@@ -227,7 +228,7 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
     for qid in held:
         if qid not in recorded:
             problems.append(f"{_label(quarters.get(qid), qid)}：锁定记录在审计日志中没有对应的锁定操作")
-    locked_years = {q.year for q in quarters.values() if q.state == "locked"} | {
+    locked_years = {q.year for q in quarters.values() if q.state == QuarterState.LOCKED} | {
         quarters[qid].year for qid in held if qid in quarters}
     schemes = {sy.year: sy for sy in s.exec(select(SchemeYear))}
     for year in sorted(locked_years):

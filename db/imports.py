@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 from core.branch import Entry, is_kind
 from core.checks import check_entry, points_problem
 from core.problems import capped
+from core.quarter import EntryStatus
 from core.scheme import POINTS_LIMIT
 from db.errors import StoreError
 
@@ -653,7 +654,7 @@ def _read_items(path: str | Path, members_by_name: dict[str, int], year: int | N
             if len(sheet.problems) == before:
                 entries.append(dict(quarter=quarter, member_id=member_id, kind=kind, points=points, item=item,
                                     level=level, category=category, month=month, note=sheet.text(row, "note"),
-                                    evidence=sheet.text(row, "evidence"), status="申报"))
+                                    evidence=sheet.text(row, "evidence"), status=EntryStatus.DECLARED))
                 numbers.append(row.number)
     sheet.done()
     return entries, numbers

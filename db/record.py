@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlmodel import Session, select
 
+from core.quarter import EntryStatus, QuarterState
 from db.errors import StoreError
 from db.tables import (
     AgendaNote,
@@ -207,15 +208,16 @@ class RecordOps:
                 for row in s.exec(select(table).where(table.quarter_id == q.id)):
                     s.delete(row)
             confirmed = 0
-            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id, PointsEntry.status == "已确认")):
-                e.status = "申报"
+            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id,
+                                                      PointsEntry.status == EntryStatus.CONFIRMED)):
+                e.status = EntryStatus.DECLARED
                 s.add(e)
                 confirmed += 1
             slot = s.get(UndoSlot, q.id)
             if slot is not None:
                 s.delete(slot)
             s.delete(mt)
-            q.state = "open"
+            q.state = QuarterState.OPEN
             s.add(q)
             self._audit(s, "meeting_cancelled", q.id, held_at=mt.held_at, entries_back_to_declared=confirmed)
 

@@ -30,6 +30,7 @@ from sqlmodel.sql.expression import Select
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status, is_kind
 from core.branch import Member as CoreMember
 from core.labels import RATING_LABELS
+from core.quarter import COUNTED, EntryStatus, QuarterState
 from db.engine import BUSY_TIMEOUT_MS, WRITE_OPTION, write_engine
 from db.errors import StoreError
 from db.record import RecordOps, check_meeting_date, check_vote_method
@@ -60,8 +61,6 @@ if TYPE_CHECKING:
     from core.engine import YearResult
     from core.scheme import Scheme
 
-STATUSES = ("申报", "已确认", "有异议", "表决通过", "表决未通过", "撤回")
-COUNTED = ("申报", "已确认", "表决通过")  # entries that count towards the figures
 ABSENCE_REASONS = ("病假", "事假", "公差", "其他")
 
 
@@ -319,13 +318,13 @@ class Store(RecordOps):
 
     def _open_quarter(self, s: Session, year: int, number: int) -> Quarter:
         q = self._quarter(s, year, number)
-        if q.state == "locked":
+        if q.state == QuarterState.LOCKED:
             raise StoreError(f"{quarter_name(year, number)}已锁定，不能再修改")
         return q
 
     def _meeting_quarter(self, s: Session, year: int, number: int) -> Quarter:
         q = self._open_quarter(s, year, number)
-        if q.state != "meeting":
+        if q.state != QuarterState.MEETING:
             raise StoreError(f"{quarter_name(year, number)}的党员大会还没有开始，请先开始会议")
         return q
 
@@ -372,7 +371,7 @@ class Store(RecordOps):
             s.add(SchemeYear(branch_id=branch.id, year=year, scheme_id=scheme_id, text=scheme_text,
                              sha256=hashlib.sha256(scheme_text.encode()).hexdigest()))
             for n in range(1, 5):
-                s.add(Quarter(branch_id=branch.id, year=year, number=n, state="open"))
+                s.add(Quarter(branch_id=branch.id, year=year, number=n, state=QuarterState.OPEN))
             self._audit(s, "init", branch=name, scheme=scheme_id, year=year)
 
     def branch_name(self) -> str:
@@ -476,7 +475,7 @@ class Store(RecordOps):
 
     def add_entry(self, year: int, number: int, member_id: int, kind: str, points: Decimal | int | str | None = None,
                   *, item: str | None = None, level: str | None = None, category: str | None = None,
-                  month: int | None = None, note: str = "", evidence: str = "", status: str = "申报",
+                  month: int | None = None, note: str = "", evidence: str = "", status: str = EntryStatus.DECLARED,
                   entered_by: str = "") -> int:
         """Record one entry after checking it against the scheme and its catalogue."""
         return self.add_entries(year, [dict(quarter=number, member_id=member_id, kind=kind, points=points, item=item,
@@ -537,7 +536,7 @@ class Store(RecordOps):
                     members: dict[int, tuple[str, bool]], at: datetime, quarter: int, member_id: int, kind: str,
                     points: Decimal | int | str | None = None, item: str | None = None, level: str | None = None,
                     category: str | None = None, month: int | None = None, note: str = "", evidence: str = "",
-                    status: str = "申报", entered_by: str = "") -> dict[str, Any]:
+                    status: str = EntryStatus.DECLARED, entered_by: str = "") -> dict[str, Any]:
         try:
             pts = None if points is None else Decimal(str(points).strip())
         except ArithmeticError:  # decimal.InvalidOperation: text that is no number
@@ -627,7 +626,7 @@ class Store(RecordOps):
             self._audit(s, "entry_added", one_quarter, entry=ids[0], member=name, kind=v["kind"],
                         points=v["points"], item=v["item_code"], note=v["note"])
             q = s.get(Quarter, one_quarter)
-            if undoable and q is not None and q.state == "meeting":
+            if undoable and q is not None and q.state == QuarterState.MEETING:
                 # an item raised at the meeting can be taken back at once
                 self._undo_slot(s, q, "entry", {"entry": ids[0]})
         else:
@@ -638,8 +637,8 @@ class Store(RecordOps):
     def _check_entry(self, scheme: Scheme, quarter: int, name: str, exempt: bool, member_id: int, kind: str,
                      pts: Decimal | None, item: str | None, level: str | None, category: str | None,
                      month: int | None, status: str) -> None:
-        if status not in STATUSES:
-            raise StoreError(f"事项状态“{status}”不对，应为{'/'.join(STATUSES)}")
+        if status not in tuple(EntryStatus):
+            raise StoreError(f"事项状态“{status}”不对，应为{'/'.join(EntryStatus)}")
         if not is_kind(kind):
             raise StoreError(f"事项类别“{kind}”不对")
         if month is not None and Entry.quarter_of(month) != quarter:
@@ -684,7 +683,7 @@ class Store(RecordOps):
             s.add(e)
             extra = also(s, e) if also else {}
             self._audit(s, action, q.id, entry=entry_id, before=before, after=status, **extra)
-            if q.state == "meeting":
+            if q.state == QuarterState.MEETING:
                 self._undo_slot(s, q, "status", {"entry": entry_id, "status": before, **extra})
 
     def contest_entry(self, entry_id: int, raised_by: str, reason: str) -> None:
@@ -702,7 +701,8 @@ class Store(RecordOps):
             s.flush()
             return {"objection": row.id, "raised_by": raised_by, "reason": reason}
 
-        self._set_status(entry_id, "有异议", ("申报", "已确认"), "entry_contested", False, record)
+        self._set_status(entry_id, EntryStatus.CONTESTED, (EntryStatus.DECLARED, EntryStatus.CONFIRMED),
+                         "entry_contested", False, record)
 
     def drop_objection(self, entry_id: int) -> None:
         """撤回异议: the objection is taken back before any vote; the entry stands as 申报.
@@ -717,15 +717,16 @@ class Store(RecordOps):
             s.add(row)
             return {"withdrawn": row.id}
 
-        self._set_status(entry_id, "申报", ("有异议",), "objection_dropped", False, withdraw)
+        self._set_status(entry_id, EntryStatus.DECLARED, (EntryStatus.CONTESTED,), "objection_dropped", False, withdraw)
 
     def confirm_entry(self, entry_id: int) -> None:
         """已确认 at the meeting."""
-        self._set_status(entry_id, "已确认", ("申报",), "entry_confirmed", True)
+        self._set_status(entry_id, EntryStatus.CONFIRMED, (EntryStatus.DECLARED,), "entry_confirmed", True)
 
     def withdraw_entry(self, entry_id: int) -> None:
         """撤回: the member or the branch takes the entry back; it no longer counts."""
-        self._set_status(entry_id, "撤回", ("申报", "已确认", "有异议"), "entry_withdrawn", False)
+        self._set_status(entry_id, EntryStatus.WITHDRAWN,
+                         (EntryStatus.DECLARED, EntryStatus.CONFIRMED, EntryStatus.CONTESTED), "entry_withdrawn", False)
 
     # --- the meeting ------------------------------------------------------------------------------
 
@@ -734,13 +735,13 @@ class Store(RecordOps):
         meeting, is refused unless `confirm_date` says the secretary has confirmed it."""
         with self._tx() as s:
             q = self._open_quarter(s, year, number)
-            if q.state == "meeting":
+            if q.state == QuarterState.MEETING:
                 raise StoreError(f"{quarter_name(year, number)}的党员大会已经开始")
             if not confirm_date:
                 check_meeting_date(s, q, facts.held_at)
             s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
                           recorder=facts.recorder, observers=facts.observers, agenda=facts.agenda))
-            q.state = "meeting"
+            q.state = QuarterState.MEETING
             s.add(q)
             self._audit(s, "meeting_opened", q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
                         recorder=facts.recorder)
@@ -840,7 +841,7 @@ class Store(RecordOps):
             q = s.get(Quarter, e.quarter_id)
             assert q is not None
             self._meeting_quarter(s, q.year, q.number)
-            if e.status != "有异议":
+            if e.status != EntryStatus.CONTESTED:
                 raise StoreError(f"该事项当前为“{e.status}”，只有“有异议”的事项才付诸表决")
             status = self._quorum(s, q)
             if not count_written:
@@ -850,7 +851,7 @@ class Store(RecordOps):
                        written_yes=written_yes, written_no=written_no, written_abstain=written_abstain,
                        expected=status.voting_expected, present=status.voting_present, passed=outcome.passed,
                        rule=outcome.rule, method=method))
-            e.status = "表决通过" if outcome.passed else "表决未通过"
+            e.status = EntryStatus.PASSED if outcome.passed else EntryStatus.REJECTED
             s.add(e)
             self._audit(s, "vote", q.id, entry=entry_id, yes=yes, no=no, abstain=abstain, written_yes=written_yes,
                         written_no=written_no, written_abstain=written_abstain, passed=outcome.passed, method=method)
@@ -1106,16 +1107,16 @@ class Store(RecordOps):
             return self._lock_problems(s, self._quarter(s, year, number))
 
     def _lock_problems(self, s: Session, q: Quarter) -> list[str]:
-        if q.state == "locked":
+        if q.state == QuarterState.LOCKED:
             return [f"{quarter_name(q.year, q.number)}已锁定"]
         mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
-        if mt is None or q.state != "meeting":
+        if mt is None or q.state != QuarterState.MEETING:
             return ["党员大会还没有开始"]
         out = []
         if not self._quorum(s, q).has_quorum:
             out.append("到会有表决权的党员未超过半数，会议不能作出决定")
         contested = [e for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id))
-                     if e.status == "有异议"]
+                     if e.status == EntryStatus.CONTESTED]
         if contested:
             out.append(f"还有{len(contested)}项有异议的事项没有表决")
         if not mt.host.strip():
@@ -1143,8 +1144,9 @@ class Store(RecordOps):
             problems = self._lock_problems(s, q)
             if problems:
                 raise StoreError("不能锁定：" + "；".join(problems))
-            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id, PointsEntry.status == "申报")):
-                e.status = "已确认"
+            for e in s.exec(select(PointsEntry).where(PointsEntry.quarter_id == q.id,
+                                                      PointsEntry.status == EntryStatus.DECLARED)):
+                e.status = EntryStatus.CONFIRMED
                 s.add(e)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
             if mt.ended_at is None:  # the meeting ends at the lock unless the secretary ended it before
@@ -1170,7 +1172,7 @@ class Store(RecordOps):
             digest = digest_of(canonical)
             s.add(Lock(quarter_id=q.id, locked_at=locked_at, digest=digest, previous_digest=prev, canonical=canonical))
             s.flush()  # the lock row first: the database refuses a quarter marked locked without one
-            q.state = "locked"
+            q.state = QuarterState.LOCKED
             s.add(q)
             self._audit(s, "locked", q.id, digest=digest, previous=prev)
             return digest
@@ -1195,7 +1197,8 @@ class Store(RecordOps):
     def _past_results_sealed(self, s: Session, year: int) -> str:
         """Why the results of `year` may no longer change ("" when they may): its Q4 is locked
         (the lock wrote them), or a quarter of the next year is (its two-year rules read them)."""
-        for q in s.exec(select(Quarter).where(col(Quarter.year).in_((year, year + 1)), Quarter.state == "locked")):
+        for q in s.exec(select(Quarter).where(col(Quarter.year).in_((year, year + 1)),
+                                              Quarter.state == QuarterState.LOCKED)):
             if q.year == year and q.number == 4:
                 return f"{quarter_name(year, 4)}已锁定，{year}年度的结果已随锁定记入数字摘要"
             if q.year == year + 1:
@@ -1280,7 +1283,7 @@ def _undo_vote(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     s.delete(v)
     e = s.get(PointsEntry, p["entry"])
     assert e is not None
-    e.status = "有异议"
+    e.status = EntryStatus.CONTESTED
     s.add(e)
     return "已撤销表决结果，事项恢复为“有异议”"
 

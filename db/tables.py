@@ -90,7 +90,7 @@ class Quarter(SQLModel, table=True):
     branch_id: int = Field(foreign_key="branch.id")
     year: int
     number: int  # 1-4
-    state: str = "open"  # open | meeting | locked
+    state: str = "open"  # a core.quarter.QuarterState, kept as its text: open | meeting | locked
 
 
 class PointsEntry(SQLModel, table=True):
@@ -108,7 +108,7 @@ class PointsEntry(SQLModel, table=True):
     points: Decimal | None = _decimal()
     note: str = ""
     evidence: str = ""
-    status: str = "申报"  # 申报 已确认 有异议 表决通过 表决未通过 撤回
+    status: str = "申报"  # a core.quarter.EntryStatus, kept as its text
     entered_at: datetime = Field(sa_type=sa.DateTime)
     entered_by: str = ""
 

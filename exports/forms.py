@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.labels import RATING_LABELS
 from core.numbers import show
+from core.quarter import EntryStatus, QuarterState
 from db.store import Store, quarter_name
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def ledger_table(store: Store, year: int) -> Table:
     """工作台账: the year's figures, quarter by quarter, for the committee's check."""
     scheme = store.scheme(year)
     board = store.board(year, explain=False)
-    last = max((q.number for q in store.quarters(year) if q.state != "open"), default=4)
+    last = max((q.number for q in store.quarters(year) if q.state != QuarterState.OPEN), default=4)
     facts = {f["id"]: f for f in store.members_at(year, last)}
     day = _meeting_day(store, year, last)
     headings = ["序号", "党员姓名", "性别", "年龄", "职务", "一季度", "二季度", "三季度", "四季度", "基础分",
@@ -189,7 +190,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
         doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{f['name']}")
         rows: list[list[Any]] = []
         for e in store.entries(year, member_id=f["id"]):
-            if e.status in ("撤回", "表决未通过", "有异议"):
+            if e.status in (EntryStatus.WITHDRAWN, EntryStatus.REJECTED, EntryStatus.CONTESTED):
                 continue
             plus = e.kind == "bonus"
             reason = e.note

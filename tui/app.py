@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
+from core.quarter import QuarterState
 from db.errors import StoreError
 from tui.collector import CHECK_EVERY, Collector
 from tui.messages import MeetingChanged
@@ -126,11 +127,11 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         if today.year in years:
             here = (today.month - 1) // 3 + 1
             for q in self.store.quarters(today.year):
-                if q.number >= here and q.state != "locked":
+                if q.number >= here and q.state != QuarterState.LOCKED:
                     return today.year, q.number
         year = years[-1]
         for q in self.store.quarters(year):
-            if q.state != "locked":
+            if q.state != QuarterState.LOCKED:
                 return year, q.number
         return year, 4
 

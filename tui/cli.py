@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from core.problems import capped
+from core.quarter import QuarterState
 from tui.cli_parser import build_parser  # the grammar lives beside; imported here as before
 
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store = _store(args)
         problems = store.verify(expect)
         anchor = store.anchor(expect) if expect else None
-        locked = sum(1 for y in store.years() for q in store.quarters(y) if q.state == "locked")
+        locked = sum(1 for y in store.years() for q in store.quarters(y) if q.state == QuarterState.LOCKED)
     except StoreError as exc:
         return _refused(exc)
     if problems:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from core.quarter import QuarterState
 from tui.messages import MeetingChanged
 from tui.safety import SafeHandlers
 
@@ -70,7 +71,8 @@ def reset_table(table: DataTable, *columns: str) -> None:
     table.clear()
 
 
-STATE_LABELS = {"open": "未开会", "meeting": "会议进行中", "locked": "已锁定（只读）"}
+STATE_LABELS: dict[str, str] = {QuarterState.OPEN: "未开会", QuarterState.MEETING: "会议进行中",
+                                QuarterState.LOCKED: "已锁定（只读）"}
 
 
 class MeetingScreen(SafeHandlers, Screen):
@@ -106,9 +108,10 @@ class MeetingScreen(SafeHandlers, Screen):
     def editable(self) -> bool:
         """Whether the meeting is on; otherwise say why nothing can be changed."""
         state = self.japp.state
-        if state == "meeting":
+        if state == QuarterState.MEETING:
             return True
-        self.notify("本季度已锁定，只能查看" if state == "locked" else "会议尚未开始：请在概况页按 O 开始会议",
+        self.notify("本季度已锁定，只能查看" if state == QuarterState.LOCKED
+                    else "会议尚未开始：请在概况页按 O 开始会议",
                     severity="warning")
         return False
 
@@ -130,7 +133,7 @@ class MeetingScreen(SafeHandlers, Screen):
         if app.ready:
             state = STATE_LABELS.get(app.state, app.state)
             title.update(f"{held} {self.TITLE_TEXT}  ·  {app.store.branch_name()}  ·  {app.quarter_title}  ·  {state}")
-            title.set_class(app.state == "locked" or bool(held), "locked")
+            title.set_class(app.state == QuarterState.LOCKED or bool(held), "locked")
         else:
             title.update(f"{held} {self.TITLE_TEXT}")
         self.redraw()

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Digits, Static
 from core.engine import YearResult
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
+from core.quarter import EntryStatus
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_key, reset_table
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
@@ -50,7 +51,7 @@ class BoardScreen(MeetingScreen):
         # Entries still 申报 count in the figures but are not final: say so on the row.
         self.pending = {}
         for e in app.store.entries(app.year):
-            if e.status == "申报":
+            if e.status == EntryStatus.DECLARED:
                 self.pending.setdefault(str(e.member_id), []).append(e.kind)
         for m in order:
             quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4

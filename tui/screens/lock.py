@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
+from core.quarter import EntryStatus, QuarterState
 from tui.screens.base import MeetingScreen
 from tui.screens.forms import ConfirmDialog
 
@@ -40,8 +41,8 @@ class LockScreen(MeetingScreen):
         q = store.quorum(app.year, app.number)
         mt = store.meeting(app.year, app.number)
         entries = store.entries(app.year, app.number)
-        contested = sum(1 for e in entries if e.status == "有异议")
-        declared = sum(1 for e in entries if e.status == "申报")
+        contested = sum(1 for e in entries if e.status == EntryStatus.CONTESTED)
+        declared = sum(1 for e in entries if e.status == EntryStatus.DECLARED)
         summary = store.ballot_summary(app.year, app.number)
         board = store.board(app.year, explain=False)
         rated = sum(1 for m in board.members if m.evaluation is not None)
@@ -182,7 +183,7 @@ class LockScreen(MeetingScreen):
         if self.locking:
             self.notify("正在锁定并生成文件，请稍候……", timeout=3)
             return
-        if not app.ready or app.state == "locked":
+        if not app.ready or app.state == QuarterState.LOCKED:
             self.notify("本季度已锁定", severity="warning")
             return
         problems = app.store.lock_problems(app.year, app.number)
@@ -199,7 +200,7 @@ class LockScreen(MeetingScreen):
             self.run_worker(partial(self._lock_and_write, app.year, app.number), thread=True, group="lock",
                             exit_on_error=False)
 
-        declared = sum(1 for e in app.store.entries(app.year, app.number) if e.status == "申报")
+        declared = sum(1 for e in app.store.entries(app.year, app.number) if e.status == EntryStatus.DECLARED)
         detail = "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"
         if declared:
             detail += f"\n尚有 {declared} 项“申报”事项，将一并视为党员大会已确认。"

@@ -10,12 +10,13 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
+from core.quarter import EntryStatus, QuarterState
 from db.tables import Member, saved_id
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table
 from tui.screens.record import Said, WhoWhatDialog, present_names
 from tui.screens.vote import VoteDialog
 
-PENDING = "申报"  # not yet confirmed at the meeting: shown as pending, never as final
+PENDING = EntryStatus.DECLARED  # not yet confirmed at the meeting: shown as pending, never as final
 
 
 class MembersScreen(MeetingScreen):
@@ -113,7 +114,7 @@ class MembersScreen(MeetingScreen):
                           item.cite or item.reading if item else "自定事项", key=str(e.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-        contested = sum(1 for e in store.entries(app.year, app.number) if e.status == "有异议")
+        contested = sum(1 for e in store.entries(app.year, app.number) if e.status == EntryStatus.CONTESTED)
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
             + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
@@ -138,7 +139,7 @@ class MembersScreen(MeetingScreen):
         members = self._members()
         contested: dict[int, int] = {}
         for e in app.store.entries(app.year, app.number):
-            if e.status == "有异议":
+            if e.status == EntryStatus.CONTESTED:
                 contested.setdefault(e.member_id, saved_id(e))
         if not contested:
             self.notify("本季度没有待表决的事项")
@@ -183,11 +184,11 @@ class MembersScreen(MeetingScreen):
             return
         entry, row = found
         app = self.japp
-        if row[3] == "有异议":
+        if row[3] == EntryStatus.CONTESTED:
             if app.attempt(app.store.drop_objection, entry):
                 self.notify("异议已撤回，事项恢复为“申报”")
             return
-        if row[3] not in ("申报（待确认）", "已确认"):
+        if row[3] not in ("申报（待确认）", EntryStatus.CONFIRMED):
             self.notify(f"该事项当前为“{row[3]}”，不能提出异议", severity="warning", markup=False)
             return
         roster = [m.name for m in app.store.members()]
@@ -211,10 +212,10 @@ class MembersScreen(MeetingScreen):
         if found is None:
             return
         entry, row = found
-        if self.japp.state != "meeting":
+        if self.japp.state != QuarterState.MEETING:
             self.editable()
             return
-        if row[3] != "有异议":
+        if row[3] != EntryStatus.CONTESTED:
             self.notify(f"该事项当前为“{row[3]}”，只有“有异议”的事项才付诸表决；先按 C 提出异议", severity="warning",
                         markup=False)
             return

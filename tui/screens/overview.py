@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
+from core.quarter import QuarterState
 from db.store import MeetingFacts
 from tui.screens.base import STATE_LABELS, MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import ConfirmDialog, FactsForm, MeetingFactsDialog
@@ -56,7 +57,7 @@ class OverviewScreen(MeetingScreen):
         reset_table(table, "季度", "状态", "会议日期", "数字摘要")
         rows = store.quarter_rows(app.year)
         for q, mt, lock in rows:
-            lock = lock if q.state == "locked" else None
+            lock = lock if q.state == QuarterState.LOCKED else None
             mark = "▶ " if q.number == app.number else "  "
             add_plain_row(table, f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
                           mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:12] + "…" if lock else "—")
@@ -75,7 +76,8 @@ class OverviewScreen(MeetingScreen):
                          f"列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
             step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；"
-                        "E 修改会议信息，A 议题记录，M 散会" if state == "meeting" else "本季度已锁定，只能查看")
+                        "E 修改会议信息，A 议题记录，M 散会" if state == QuarterState.MEETING
+                        else "本季度已锁定，只能查看")
 
     def action_quarter(self, delta: int) -> None:
         """Choose the quarter to work on (a locked one is shown read-only)."""
@@ -101,7 +103,7 @@ class OverviewScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        if app.state != "open":
+        if app.state != QuarterState.OPEN:
             self.notify("本季度的会议已经开始或已锁定", severity="warning")
             return
 
@@ -148,7 +150,7 @@ class OverviewScreen(MeetingScreen):
     def action_edit_facts(self) -> None:
         app = self.japp
         mt = app.store.meeting(app.year, app.number) if app.ready else None
-        if mt is None or app.state != "meeting":
+        if mt is None or app.state != QuarterState.MEETING:
             self.notify("会议进行中才能修改会议信息", severity="warning")
             return
         values = {"held_at": mt.held_at.strftime("%Y-%m-%d %H:%M"), "place": mt.place, "host": mt.host,
@@ -173,7 +175,7 @@ class OverviewScreen(MeetingScreen):
 
     def _meeting_on(self) -> bool:
         app = self.japp
-        if not app.ready or app.state != "meeting":
+        if not app.ready or app.state != QuarterState.MEETING:
             self.notify("会议进行中才能这样做", severity="warning")
             return False
         return True

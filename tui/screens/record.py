@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, Static
 
+from core.quarter import QuarterState
 from tui.safety import SafeHandlers
 from tui.screens.base import add_plain_row, reset_table
 from tui.screens.forms import FormDialog
@@ -178,7 +179,7 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
         self.query_one("#agenda-notes", Static).update("\n".join(lines) or "本议题尚无记录")
 
     def _editable(self) -> bool:
-        if self.japp.state != "meeting":
+        if self.japp.state != QuarterState.MEETING:
             self.notify("会议进行中才能记录", severity="warning")
             return False
         if not self._item():

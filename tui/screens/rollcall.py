@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from core.labels import STATUS_LABELS
+from core.quarter import QuarterState
 from db.tables import Member
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, reset_table
 from tui.screens.forms import Absence, AbsenceDialog, quorum_text
@@ -34,10 +35,10 @@ class RollCallScreen(MeetingScreen):
         store = app.store
         q = store.quorum(app.year, app.number)
         banner = self.query_one("#quorum-banner", Static)
-        if app.state == "open":
+        if app.state == QuarterState.OPEN:
             banner.update("会议尚未开始：请在概况页按 O 开始会议")
             banner.set_classes("banner warn")
-        elif app.state == "locked":
+        elif app.state == QuarterState.LOCKED:
             banner.update("本季度已锁定：以下为锁定时的签到记录")
             banner.set_classes("banner warn")
         else:
