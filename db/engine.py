@@ -126,7 +126,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # Deleted content is overwritten with zeros, in the page and in pages put on the free list:
     # an undone ballot, or a ballot's old place before its quarter was rewritten, leaves nothing
-    # readable in the file (db.store, "Ballot secrecy").
+    # readable in the file (db.secrecy).
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 

@@ -2,7 +2,8 @@
 notes (发言要点, 不同意见, 决议), the end of the meeting, and taking back a meeting opened by
 mistake. Each operation is one transaction; a refusal is a StoreError that changes nothing.
 
-`RecordOps` is mixed into db.store.Store and uses its plumbing (_tx, _audit, _undo_slot).
+`RecordOps` is mixed into db.store.Store and uses its plumbing (_tx, _audit, _undo_slot);
+the undo of its actions is in db.undo.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -220,33 +221,3 @@ class RecordOps:
             q.state = QuarterState.OPEN
             s.add(q)
             self._audit(s, "meeting_cancelled", q.id, held_at=mt.held_at, entries_back_to_declared=confirmed)
-
-    # --- undo of the record's actions ----------------------------------------------------------
-
-    UNDO: ClassVar[dict[str, Any]] = {}
-
-
-def _undo_agenda_note(s: Session, q: Quarter, p: dict[str, Any]) -> str:
-    if "added" in p:
-        note = s.get(AgendaNote, p["added"])
-        if note is not None:
-            s.delete(note)
-        return "已撤销刚记下的会议记录"
-    s.add(AgendaNote(quarter_id=q.id, **p["removed"]))
-    return "已恢复删去的会议记录"
-
-
-def _undo_resolution(s: Session, q: Quarter, p: dict[str, Any]) -> str:
-    row = s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id, AgendaNote.item == p["item"],
-                                          AgendaNote.kind == "resolution")).first()
-    if p["before"] is None:
-        if row is not None:
-            s.delete(row)
-    else:
-        row = row or AgendaNote(quarter_id=q.id, item=p["item"], kind="resolution", text="")
-        row.text = p["before"]
-        s.add(row)
-    return f"已撤销第{p['item']}项议题决议的修改"
-
-
-RecordOps.UNDO = {"agenda_note": _undo_agenda_note, "resolution": _undo_resolution}

@@ -162,7 +162,7 @@ class Ballot(SQLModel, table=True):
     No rowid, no time, nothing naming a person; the order of entry is kept out of the files by
     the store, not by this table alone: every ballot's transaction writes its quarter's ballots
     again in key order, the WAL is emptied after it, freed bytes are zeroed, and undo goes by
-    content (db/store.py, "Ballot secrecy")."""
+    content (db/secrecy.py)."""
 
     __table_args__ = ({"sqlite_with_rowid": False},)
     id: str = Field(primary_key=True)
