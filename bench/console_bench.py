@@ -207,6 +207,7 @@ async def meeting_keys(db: Path) -> tuple[int, int]:
 
 def sixty(path: Path) -> None:
     """60 members, 40 entries each in today's quarter (the one the console opens on), the meeting open."""
+    from core.quarter import QuarterRef
     from core.schemes import builtin_text
     from db.engine import open_engine
     from db.store import MeetingFacts, Store
@@ -218,9 +219,9 @@ def sixty(path: Path) -> None:
     ids = st.add_members([dict(name=f"党员{i:02d}", status="full") for i in range(60)])
     st.add_entries(year, [dict(quarter=q, member_id=m, kind="bonus", points=2, item="J6.3") for m in ids
                           for _ in range(40)])
-    st.open_meeting(year, q, MeetingFacts(now.replace(hour=14, minute=30), "活动室", "甲", "乙"))
+    st.open_meeting(QuarterRef(year, q), MeetingFacts(now.replace(hour=14, minute=30), "活动室", "甲", "乙"))
     for m in ids:
-        st.roll_call(year, q, m, True)
+        st.roll_call(QuarterRef(year, q), m, True)
     st.engine.dispose()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.quarter import QuarterRef  # noqa: E402
 from core.schemes import builtin, builtin_text  # noqa: E402
 from db.engine import open_engine  # noqa: E402
 from db.store import MeetingFacts, Store  # noqa: E402
@@ -40,9 +41,9 @@ def branch(path: Path, members: int = 60, per_member: int = 40) -> tuple[Store, 
             item = rng.choice(items)
             rows.append(dict(quarter=4, member_id=mid, kind=item.kind, points=item.points, item=item.code))
     st.add_entries(2026, rows)
-    st.open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室", "甲", "乙"))
+    st.open_meeting(QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室", "甲", "乙"))
     for mid in ids:
-        st.roll_call(2026, 4, mid, True)
+        st.roll_call(QuarterRef(2026, 4), mid, True)
     return st, ids
 
 
@@ -54,7 +55,7 @@ def main(ballots: int = 60) -> None:
         for _ in range(ballots):
             marks = {mid: rng.choice(LABELS) for mid in ids}
             t0 = time.perf_counter()
-            st.add_ballot(2026, 4, marks)
+            st.add_ballot(QuarterRef(2026, 4), marks)
             t1 = time.perf_counter()
             st.board(2026)
             t2 = time.perf_counter()
@@ -62,7 +63,7 @@ def main(ballots: int = 60) -> None:
             board.append(t2 - t1)
             both.append(t2 - t0)
         t0 = time.perf_counter()
-        st.lock(2026, 4)
+        st.lock(QuarterRef(2026, 4))
         lock = time.perf_counter() - t0
         t0 = time.perf_counter()
         problems = st.verify()

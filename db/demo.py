@@ -26,6 +26,7 @@ from core.demo import (
     YEAR,
     demo_branch_year,
 )
+from core.quarter import QuarterRef
 from core.schemes import builtin, builtin_text
 from db.engine import database_url, is_url, open_engine, shown_url
 from db.errors import StoreError
@@ -90,18 +91,19 @@ def _at(when: datetime) -> Callable[[], datetime]:
 
 def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list[int]) -> None:
     store.clock = lambda: MEETING_DAYS[q]
-    store.open_meeting(YEAR, q, MeetingFacts(MEETING_DAYS[q], PLACE, HOST, RECORDER, OBSERVERS, "\n".join(AGENDA)))
+    store.open_meeting(QuarterRef(YEAR, q), MeetingFacts(MEETING_DAYS[q], PLACE, HOST, RECORDER, OBSERVERS,
+                                                         "\n".join(AGENDA)))
     for m in store.members():
         if m.meeting_exempt:
             continue
         away = ABSENT[q].get(m.name)
         if away:
-            store.roll_call(YEAR, q, saved_id(m), False, away[0], away[1])
+            store.roll_call(QuarterRef(YEAR, q), saved_id(m), False, away[0], away[1])
         else:
-            store.roll_call(YEAR, q, saved_id(m), True)
+            store.roll_call(QuarterRef(YEAR, q), saved_id(m), True)
     # One contested entry passes, one fails, at every meeting.
     passing, failing = entry_ids[1], entry_ids[4]
-    quorum = store.quorum(YEAR, q)
+    quorum = store.quorum(QuarterRef(YEAR, q))
     (who1, why1), (who2, why2) = OBJECTIONS[q]
     store.contest_entry(passing, who1, why1)
     store.vote(passing, quorum.voting_present - 3, 2, 1, method=VOTE_METHODS[0])
@@ -112,10 +114,10 @@ def _hold_meeting(store: Store, q: int, by_name: dict[str, int], entry_ids: list
             store.confirm_entry(entry_id)
     for item, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
         for speaker, points in speeches:
-            store.add_agenda_note(YEAR, q, item, "speech", points, speaker)
+            store.add_agenda_note(QuarterRef(YEAR, q), item, "speech", points, speaker)
         if item == 2:
-            store.add_agenda_note(YEAR, q, item, "dissent", DISSENT[1], DISSENT[0])
-        store.set_resolution(YEAR, q, item, resolution)
-    ended = store.end_meeting(YEAR, q, MEETING_DAYS[q] + timedelta(minutes=MEETING_LENGTH_MINUTES[q - 1]))
+            store.add_agenda_note(QuarterRef(YEAR, q), item, "dissent", DISSENT[1], DISSENT[0])
+        store.set_resolution(QuarterRef(YEAR, q), item, resolution)
+    ended = store.end_meeting(QuarterRef(YEAR, q), MEETING_DAYS[q] + timedelta(minutes=MEETING_LENGTH_MINUTES[q - 1]))
     store.clock = lambda: ended  # the quarter is locked as the meeting closes
-    store.lock(YEAR, q)
+    store.lock(QuarterRef(YEAR, q))

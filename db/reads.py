@@ -23,7 +23,7 @@ from sqlmodel.sql.expression import Select
 
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status
 from core.branch import Member as CoreMember
-from core.quarter import COUNTED, EntryStatus, QuarterState
+from core.quarter import COUNTED, EntryStatus, QuarterRef, QuarterState
 from db.errors import StoreError
 from db.tables import (
     AuditLog,
@@ -57,23 +57,6 @@ def scheme_from_text(text: str, name: str) -> Scheme:
     return parse_scheme(text, name)
 
 
-def quarter_name(year: int, number: int) -> str:
-    """2026年第四季度, as the screens and the minutes say it."""
-    return f"{year}年第{'一二三四'[number - 1]}季度"
-
-
-def quarter_label(year: int, number: int) -> str:
-    return f"{year}Q{number}"
-
-
-def parse_quarter(label: str) -> tuple[int, int]:
-    """'2026Q3' -> (2026, 3)."""
-    text = label.strip().upper()
-    if len(text) == 6 and text[4] == "Q" and text[:4].isdigit() and text[5] in "1234":
-        return int(text[:4]), int(text[5])
-    raise StoreError(f"季度“{label}”的写法不对，应写成 2026Q3 这样")
-
-
 class StoreReads:
     """The reads of one database; db.store.Store adds the writes."""
 
@@ -88,22 +71,22 @@ class StoreReads:
             raise StoreError("数据库中还没有党支部，请先运行 jifen init")
         return branch
 
-    def _quarter(self, s: Session, year: int, number: int) -> Quarter:
-        q = s.exec(select(Quarter).where(Quarter.year == year, Quarter.number == number)).first()
+    def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter:
+        q = s.exec(select(Quarter).where(Quarter.year == quarter.year, Quarter.number == quarter.number)).first()
         if q is None:
-            raise StoreError(f"没有{quarter_name(year, number)}，请先用 jifen init 建立该年度")
+            raise StoreError(f"没有{quarter.name}，请先用 jifen init 建立该年度")
         return q
 
-    def _open_quarter(self, s: Session, year: int, number: int) -> Quarter:
-        q = self._quarter(s, year, number)
+    def _open_quarter(self, s: Session, quarter: QuarterRef) -> Quarter:
+        q = self._quarter(s, quarter)
         if q.state == QuarterState.LOCKED:
-            raise StoreError(f"{quarter_name(year, number)}已锁定，不能再修改")
+            raise StoreError(f"{quarter.name}已锁定，不能再修改")
         return q
 
-    def _meeting_quarter(self, s: Session, year: int, number: int) -> Quarter:
-        q = self._open_quarter(s, year, number)
+    def _meeting_quarter(self, s: Session, quarter: QuarterRef) -> Quarter:
+        q = self._open_quarter(s, quarter)
         if q.state != QuarterState.MEETING:
-            raise StoreError(f"{quarter_name(year, number)}的党员大会还没有开始，请先开始会议")
+            raise StoreError(f"{quarter.name}的党员大会还没有开始，请先开始会议")
         return q
 
     def _member(self, s: Session, member_id: int) -> Member:
@@ -150,9 +133,9 @@ class StoreReads:
         with Session(self.engine) as s:
             return list(s.exec(select(Quarter).where(Quarter.year == year).order_by(col(Quarter.number))))
 
-    def quarter(self, year: int, number: int) -> Quarter:
+    def quarter(self, quarter: QuarterRef) -> Quarter:
         with Session(self.engine) as s:
-            return self._quarter(s, year, number)
+            return self._quarter(s, quarter)
 
     def quarter_rows(self, year: int) -> list[tuple[Quarter, Meeting | None, Lock | None]]:
         """Each quarter of the year with its meeting and lock (the overview's table), in one session."""
@@ -173,10 +156,10 @@ class StoreReads:
         """Who appears on a ballot: members on the roster who are not exempt."""
         return [m for m in self.members() if not m.exempt]
 
-    def members_at(self, year: int, number: int) -> list[dict[str, Any]]:
+    def members_at(self, quarter: QuarterRef) -> list[dict[str, Any]]:
         """The members as they were at the lock (or as they are, for a quarter not yet locked)."""
         with Session(self.engine) as s:
-            return [member_facts(m) for m in self._roster(s, self._quarter(s, year, number))]
+            return [member_facts(m) for m in self._roster(s, self._quarter(s, quarter))]
 
     def _roster(self, s: Session, q: Quarter) -> list[Member]:
         """The members of a quarter in roster order: as locked (the snapshot the digest holds),
@@ -190,29 +173,32 @@ class StoreReads:
 
     # --- entries and the meeting --------------------------------------------------------------
 
-    def entries(self, year: int, number: int | None = None, member_id: int | None = None) -> list[PointsEntry]:
+    def entries(self, period: int | QuarterRef, member_id: int | None = None) -> list[PointsEntry]:
+        """The entries of a year (`period` an int) or of one quarter, in the order entered."""
         with Session(self.engine) as s:
-            q = select(PointsEntry).join(Quarter).where(Quarter.year == year)
-            if number is not None:
-                q = q.where(Quarter.number == number)
+            if isinstance(period, QuarterRef):
+                q = select(PointsEntry).join(Quarter).where(Quarter.year == period.year,
+                                                            Quarter.number == period.number)
+            else:
+                q = select(PointsEntry).join(Quarter).where(Quarter.year == period)
             if member_id is not None:
                 q = q.where(PointsEntry.member_id == member_id)
             return list(s.exec(q.order_by(col(PointsEntry.id))))
 
-    def meeting(self, year: int, number: int) -> Meeting | None:
+    def meeting(self, quarter: QuarterRef) -> Meeting | None:
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
 
-    def roll_calls(self, year: int, number: int) -> dict[int, RollCall]:
+    def roll_calls(self, quarter: QuarterRef) -> dict[int, RollCall]:
         """The roll call so far, by member id."""
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return {r.member_id: r for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
 
-    def quorum(self, year: int, number: int) -> QuorumStatus:
+    def quorum(self, quarter: QuarterRef) -> QuorumStatus:
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return self._quorum(s, q)
 
     def _quorum(self, s: Session, q: Quarter) -> QuorumStatus:
@@ -222,30 +208,30 @@ class StoreReads:
         calls = {r.member_id: r for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
         return quorum_of(members, calls, day)
 
-    def votes(self, year: int, number: int) -> list[Vote]:
+    def votes(self, quarter: QuarterRef) -> list[Vote]:
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return list(s.exec(select(Vote).where(Vote.quarter_id == q.id).order_by(col(Vote.id))))
 
-    def last_action(self, year: int, number: int) -> str | None:
+    def last_action(self, quarter: QuarterRef) -> str | None:
         with Session(self.engine) as s:
-            slot = s.get(UndoSlot, self._quarter(s, year, number).id)
+            slot = s.get(UndoSlot, self._quarter(s, quarter).id)
             return None if slot is None else slot.action
 
     # --- democratic evaluation: counts only ---------------------------------------------------
 
-    def tally(self, year: int, number: int, member_id: int, round: int = 1) -> dict[str, int]:
+    def tally(self, quarter: QuarterRef, member_id: int, round: int = 1) -> dict[str, int]:
         """The counts entered directly for a member (not those from ballots)."""
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return {t.rating: t.count for t in s.exec(select(Tally).where(
                 Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
 
-    def ballot_summary(self, year: int, number: int, round: int = 1) -> dict[str, int]:
+    def ballot_summary(self, quarter: QuarterRef, round: int = 1) -> dict[str, int]:
         """发出 / 收回 / 有效 / 无效 / 空白 for a round; never the content of a single ballot.
         A blank ballot is void when the scheme says so (the built-in schemes do)."""
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
             issued = s.exec(select(BallotCount)
                             .where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
@@ -254,10 +240,10 @@ class StoreReads:
             return {"issued": issued.issued if issued else 0, "returned": len(ballots),
                     "valid": len(ballots) - void, "void": void, "blank": blank}
 
-    def void_reasons(self, year: int, number: int, round: int = 1) -> dict[str, int]:
+    def void_reasons(self, quarter: QuarterRef, round: int = 1) -> dict[str, int]:
         """How many void ballots for each reason (counts only)."""
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             out: dict[str, int] = {}
             for reason in s.exec(select(Ballot.void).where(Ballot.quarter_id == q.id, Ballot.round == round,
                                                            Ballot.void != "")):
@@ -278,11 +264,11 @@ class StoreReads:
             c[rating] = c.get(rating, 0) + n
         return [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items())]
 
-    def ratings_of_quarter(self, year: int, number: int) -> dict[int, dict[int, dict[str, int]]]:
+    def ratings_of_quarter(self, quarter: QuarterRef) -> dict[int, dict[int, dict[str, int]]]:
         """Rating counts collected at one quarter's meeting: round -> member id -> counts."""
         out: dict[int, dict[int, dict[str, int]]] = {}
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id == q.id)):
                 for mid, label in json.loads(marks).items():
                     c = out.setdefault(rnd, {}).setdefault(int(mid), {})
@@ -302,7 +288,7 @@ class StoreReads:
         """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
         shows the figures as they stood at that quarter's end)."""
         scheme = self._scheme(s, year)
-        members = self._roster(s, self._quarter(s, year, upto))
+        members = self._roster(s, self._quarter(s, QuarterRef(year, upto)))
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
         # Points come as their text and become Decimals once per distinct value.
         # (sqlmodel's select() is typed for up to four columns; its Select class takes any number.)
@@ -339,14 +325,14 @@ class StoreReads:
 
     # --- lock and verify ----------------------------------------------------------------------
 
-    def lock_problems(self, year: int, number: int) -> list[str]:
+    def lock_problems(self, quarter: QuarterRef) -> list[str]:
         """What stands between the quarter and its lock (empty when it may be locked)."""
         with Session(self.engine) as s:
-            return self._lock_problems(s, self._quarter(s, year, number))
+            return self._lock_problems(s, self._quarter(s, quarter))
 
     def _lock_problems(self, s: Session, q: Quarter) -> list[str]:
         if q.state == QuarterState.LOCKED:
-            return [f"{quarter_name(q.year, q.number)}已锁定"]
+            return [f"{QuarterRef(q.year, q.number).name}已锁定"]
         mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).first()
         if mt is None or q.state != QuarterState.MEETING:
             return ["党员大会还没有开始"]
@@ -372,9 +358,9 @@ class StoreReads:
                            "请核对发出票数，或清除本轮测评票后重新测评")
         return out
 
-    def lock_of(self, year: int, number: int) -> Lock | None:
+    def lock_of(self, quarter: QuarterRef) -> Lock | None:
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return s.exec(select(Lock).where(Lock.quarter_id == q.id)).first()
 
     def verify(self, expect: str = "") -> list[str]:
@@ -396,7 +382,7 @@ class StoreReads:
                 return None
             ids = list(s.exec(select(Lock.id).order_by(col(Lock.id))))
             q = s.get(Quarter, lock.quarter_id)
-            label = quarter_label(q.year, q.number) if q else str(lock.quarter_id)
+            label = QuarterRef(q.year, q.number).label if q else str(lock.quarter_id)
             return label, ids.index(lock.id) + 1, len(ids)
 
     def audit(self) -> list[AuditLog]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from core.quarter import EntryStatus, QuarterState
+from core.quarter import EntryStatus, QuarterRef, QuarterState
 from db.errors import StoreError
 from db.tables import (
     AgendaNote,
@@ -38,10 +38,6 @@ VOTE_METHODS = ("举手", "无记名投票")
 NOTE_KINDS = {"speech": "发言", "dissent": "不同意见", "resolution": "决议"}
 
 
-def _qname(q: Quarter) -> str:
-    return f"{q.year}年第{'一二三四'[q.number - 1]}季度"
-
-
 def check_vote_method(method: str) -> None:
     if method not in VOTE_METHODS:
         raise StoreError(f"表决方式“{method}”不对，应为{'或'.join(VOTE_METHODS)}")
@@ -54,13 +50,15 @@ def meeting_date_problems(s: Session, q: Quarter, held_at: datetime) -> list[str
     start = date(q.year, first_month, 1)
     end = date(q.year + 1, 1, 1) if q.number == 4 else date(q.year, first_month + 3, 1)
     if not start <= held_at.date() < end:
-        out.append(f"会议日期 {held_at:%Y-%m-%d} 不在{_qname(q)}（{first_month}月至{first_month + 2}月）内")
+        out.append(f"会议日期 {held_at:%Y-%m-%d} 不在{QuarterRef(q.year, q.number).name}"
+                   f"（{first_month}月至{first_month + 2}月）内")
     earlier = s.exec(select(Meeting, Quarter).join(Quarter).where(
         (Quarter.year < q.year) | ((Quarter.year == q.year) & (Quarter.number < q.number)))).all()
     if earlier:
         mt, prev = max(earlier, key=lambda pair: pair[0].held_at)
         if held_at < mt.held_at:
-            out.append(f"会议日期 {held_at:%Y-%m-%d} 早于上一次会议（{_qname(prev)}，{mt.held_at:%Y-%m-%d}）")
+            out.append(f"会议日期 {held_at:%Y-%m-%d} 早于上一次会议"
+                       f"（{QuarterRef(prev.year, prev.number).name}，{mt.held_at:%Y-%m-%d}）")
     return out
 
 
@@ -80,31 +78,31 @@ class RecordOps:
         def _tx(self) -> AbstractContextManager[Session]: ...
         def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
         def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None: ...
-        def _quarter(self, s: Session, year: int, number: int) -> Quarter: ...
-        def _meeting_quarter(self, s: Session, year: int, number: int) -> Quarter: ...
+        def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
+        def _meeting_quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
 
     # --- reading --------------------------------------------------------------------------------
 
-    def meeting_date_problems(self, year: int, number: int, held_at: datetime) -> list[str]:
+    def meeting_date_problems(self, quarter: QuarterRef, held_at: datetime) -> list[str]:
         with Session(self.engine) as s:
-            return meeting_date_problems(s, self._quarter(s, year, number), held_at)
+            return meeting_date_problems(s, self._quarter(s, quarter), held_at)
 
-    def objections(self, year: int, number: int) -> list[Objection]:
+    def objections(self, quarter: QuarterRef) -> list[Objection]:
         """Every objection of the quarter, withdrawn ones included, in the order raised."""
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return list(s.exec(select(Objection).where(Objection.quarter_id == q.id).order_by(Objection.id)))
 
-    def agenda_notes(self, year: int, number: int) -> list[AgendaNote]:
+    def agenda_notes(self, quarter: QuarterRef) -> list[AgendaNote]:
         with Session(self.engine) as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             return list(s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id)
                                .order_by(AgendaNote.item, AgendaNote.id)))
 
-    def cancel_problem(self, year: int, number: int) -> str:
+    def cancel_problem(self, quarter: QuarterRef) -> str:
         """Why the meeting can no longer be cancelled, or "" when it can."""
         with Session(self.engine) as s:
-            return self._cancel_problem(s, self._meeting_quarter(s, year, number))
+            return self._cancel_problem(s, self._meeting_quarter(s, quarter))
 
     def _cancel_problem(self, s: Session, q: Quarter) -> str:
         if s.exec(select(Vote.id).where(Vote.quarter_id == q.id)).first() is not None:
@@ -123,7 +121,7 @@ class RecordOps:
             raise StoreError(f"没有第{item}项议题（本次会议共{len(items)}项）")
         return items[item - 1]
 
-    def add_agenda_note(self, year: int, number: int, item: int, kind: str, text: str,
+    def add_agenda_note(self, quarter: QuarterRef, item: int, kind: str, text: str,
                         speaker: str = "") -> int:
         """发言 (speaker and points) or 不同意见 (whose and what) under an agenda item; several
         per item, in the order typed. The 决议 goes through set_resolution."""
@@ -135,7 +133,7 @@ class RecordOps:
         if not text:
             raise StoreError(f"请写明{NOTE_KINDS[kind]}的内容")
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             what = self._agenda_item(s, q, item)
             note = AgendaNote(quarter_id=q.id, item=item, kind=kind, speaker=speaker, text=text)
             s.add(note)
@@ -144,11 +142,11 @@ class RecordOps:
             self._undo_slot(s, q, "agenda_note", {"added": note.id})
             return note.id  # type: ignore[return-value]
 
-    def set_resolution(self, year: int, number: int, item: int, text: str) -> None:
+    def set_resolution(self, quarter: QuarterRef, item: int, text: str) -> None:
         """决议 of an agenda item: one per item, replaced when set again; empty text removes it."""
         text = text.strip()
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             what = self._agenda_item(s, q, item)
             row = s.exec(select(AgendaNote).where(AgendaNote.quarter_id == q.id, AgendaNote.item == item,
                                                   AgendaNote.kind == "resolution")).first()
@@ -172,7 +170,7 @@ class RecordOps:
                 raise StoreError(f"没有编号为 {note_id} 的会议记录")
             q = s.get(Quarter, note.quarter_id)
             assert q is not None
-            self._meeting_quarter(s, q.year, q.number)
+            self._meeting_quarter(s, QuarterRef(q.year, q.number))
             kept = {"item": note.item, "kind": note.kind, "speaker": note.speaker, "text": note.text}
             s.delete(note)
             self._audit(s, "agenda_note_removed", q.id, **kept)
@@ -180,10 +178,10 @@ class RecordOps:
 
     # --- the end of the meeting, or its cancelling ---------------------------------------------
 
-    def end_meeting(self, year: int, number: int, at: datetime | None = None) -> datetime:
+    def end_meeting(self, quarter: QuarterRef, at: datetime | None = None) -> datetime:
         """散会: record when the meeting ended (now unless given); may be set again until the lock."""
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
             ended = (at or self.clock()).replace(second=0, microsecond=0)
             if ended < mt.held_at:
@@ -195,12 +193,12 @@ class RecordOps:
             self._undo_slot(s, q, "facts", {"ended_at": before.isoformat() if before else None})
             return ended
 
-    def cancel_meeting(self, year: int, number: int) -> None:
+    def cancel_meeting(self, quarter: QuarterRef) -> None:
         """取消会议: a meeting opened by mistake goes back to not held, until the first vote or
         ballot. Its roll call, notes and ballot count go; entries it confirmed stand as 申报
         again. Objections stay: they belong to the entries and may be raised before a meeting."""
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             problem = self._cancel_problem(s, q)
             if problem:
                 raise StoreError(problem)

@@ -30,10 +30,10 @@ from sqlmodel.sql.expression import Select
 
 from core.branch import Entry, is_kind
 from core.labels import RATING_LABELS
-from core.quarter import EntryStatus, QuarterState
+from core.quarter import EntryStatus, QuarterRef, QuarterState
 from db.engine import WRITE_OPTION, write_engine
 from db.errors import StoreError
-from db.reads import StoreReads, member_facts, parse_quarter, quarter_label, quarter_name, scheme_from_text
+from db.reads import StoreReads, member_facts, scheme_from_text
 from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.refusals import BUSY, CHANGED, refusal_of
 from db.secrecy import LAST_BALLOT, after_commit, ballot_key, rewrite_ballots, scrub_ballot_traces
@@ -65,8 +65,7 @@ if TYPE_CHECKING:
     from core.scheme import Scheme
 
 # What other modules import from here (the reads and refusals live in their own modules).
-__all__ = ["ABSENCE_REASONS", "BUSY", "CHANGED", "SESSION", "MeetingFacts", "Store", "now", "parse_quarter",
-           "quarter_label", "quarter_name", "refusal_of"]
+__all__ = ["ABSENCE_REASONS", "BUSY", "CHANGED", "SESSION", "MeetingFacts", "Store", "now", "refusal_of"]
 
 
 ABSENCE_REASONS = ("病假", "事假", "公差", "其他")
@@ -258,14 +257,15 @@ class Store(StoreReads, RecordOps):
 
     # --- entries ------------------------------------------------------------------------------
 
-    def add_entry(self, year: int, number: int, member_id: int, kind: str, points: Decimal | int | str | None = None,
+    def add_entry(self, quarter: QuarterRef, member_id: int, kind: str, points: Decimal | int | str | None = None,
                   *, item: str | None = None, level: str | None = None, category: str | None = None,
                   month: int | None = None, note: str = "", evidence: str = "", status: str = EntryStatus.DECLARED,
                   entered_by: str = "") -> int:
         """Record one entry after checking it against the scheme and its catalogue."""
-        return self.add_entries(year, [dict(quarter=number, member_id=member_id, kind=kind, points=points, item=item,
-                                            level=level, category=category, month=month, note=note,
-                                            evidence=evidence, status=status, entered_by=entered_by)],
+        return self.add_entries(quarter.year, [dict(quarter=quarter.number, member_id=member_id, kind=kind,
+                                                    points=points, item=item, level=level, category=category,
+                                                    month=month, note=note, evidence=evidence, status=status,
+                                                    entered_by=entered_by)],
                                 undoable=True)[0]
 
     def add_entries(self, year: int, rows: list[dict[str, Any]], where: list[str] | None = None,
@@ -327,10 +327,10 @@ class Store(StoreReads, RecordOps):
         except ArithmeticError:  # decimal.InvalidOperation: text that is no number
             raise StoreError(f"分值“{points}”不是数字") from None
         if quarter not in quarters:
-            raise StoreError(f"没有{quarter_name(year, quarter)}，请先用 jifen init 建立该年度")
+            raise StoreError(f"没有{QuarterRef(year, quarter).name}，请先用 jifen init 建立该年度")
         quarter_id, locked = quarters[quarter]
         if locked:
-            raise StoreError(f"{quarter_name(year, quarter)}已锁定，不能再修改")
+            raise StoreError(f"{QuarterRef(year, quarter).name}已锁定，不能再修改")
         if member_id not in members:
             raise StoreError(f"没有编号为 {member_id} 的党员")
         name, exempt = members[member_id]
@@ -449,9 +449,9 @@ class Store(StoreReads, RecordOps):
             q = s.get(Quarter, e.quarter_id)
             assert q is not None
             if needs_meeting:
-                self._meeting_quarter(s, q.year, q.number)
+                self._meeting_quarter(s, QuarterRef(q.year, q.number))
             else:
-                self._open_quarter(s, q.year, q.number)
+                self._open_quarter(s, QuarterRef(q.year, q.number))
             if e.status not in allowed_from:
                 raise StoreError(f"该事项当前为“{e.status}”，不能改为“{status}”")
             before = e.status
@@ -506,13 +506,13 @@ class Store(StoreReads, RecordOps):
 
     # --- the meeting --------------------------------------------------------------------------
 
-    def open_meeting(self, year: int, number: int, facts: MeetingFacts, confirm_date: bool = False) -> None:
+    def open_meeting(self, quarter: QuarterRef, facts: MeetingFacts, confirm_date: bool = False) -> None:
         """Open the quarter's meeting. A date outside the quarter, or before the previous
         meeting, is refused unless `confirm_date` says the secretary has confirmed it."""
         with self._tx() as s:
-            q = self._open_quarter(s, year, number)
+            q = self._open_quarter(s, quarter)
             if q.state == QuarterState.MEETING:
-                raise StoreError(f"{quarter_name(year, number)}的党员大会已经开始")
+                raise StoreError(f"{quarter.name}的党员大会已经开始")
             if not confirm_date:
                 check_meeting_date(s, q, facts.held_at)
             s.add(Meeting(quarter_id=q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
@@ -522,12 +522,12 @@ class Store(StoreReads, RecordOps):
             self._audit(s, "meeting_opened", q.id, held_at=facts.held_at, place=facts.place, host=facts.host,
                         recorder=facts.recorder)
 
-    def set_meeting_facts(self, year: int, number: int, confirm_date: bool = False,
+    def set_meeting_facts(self, quarter: QuarterRef, confirm_date: bool = False,
                           **changes: str | datetime | None) -> None:
         """Change the meeting's facts; a new date is checked as at the opening (`confirm_date`),
         the end may not come before the start, and an agenda item that holds notes stays."""
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             mt = s.exec(select(Meeting).where(Meeting.quarter_id == q.id)).one()
             allowed = ("held_at", "place", "host", "recorder", "observers", "agenda", "ended_at")
             before = {}
@@ -550,13 +550,13 @@ class Store(StoreReads, RecordOps):
             self._undo_slot(s, q, "facts", {k: v.isoformat() if isinstance(v, datetime) else v
                                             for k, v in before.items()})
 
-    def roll_call(self, year: int, number: int, member_id: int, present: bool, reason: str = "",
+    def roll_call(self, quarter: QuarterRef, member_id: int, present: bool, reason: str = "",
                   opinion: str = "") -> None:
         """签到: present, or absent with a reason (病假/事假/公差/其他) and any written opinion."""
         if not present and reason not in ABSENCE_REASONS:
             raise StoreError(f"请注明缺席原因（{'/'.join(ABSENCE_REASONS)}）")
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             m = self._member(s, member_id)
             if m.meeting_exempt:
                 raise StoreError(f"{m.name}经批准免于参加党员大会，不需签到")
@@ -568,10 +568,10 @@ class Store(StoreReads, RecordOps):
             self._audit(s, "roll_call", q.id, member=m.name, present=present, reason=row.reason)
             self._undo_slot(s, q, "roll_call", {"member": member_id, "before": before})
 
-    def roll_call_rest(self, year: int, number: int) -> int:
+    def roll_call_rest(self, quarter: QuarterRef) -> int:
         """Everyone not yet called is present: one action, undone as one. The number marked."""
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             called = {r.member_id for r in s.exec(select(RollCall).where(RollCall.quarter_id == q.id))}
             rest = [m for m in s.exec(select(Member).order_by(col(Member.seq)))
                     if not m.left and not m.meeting_exempt and m.id not in called]
@@ -593,7 +593,7 @@ class Store(StoreReads, RecordOps):
                 raise StoreError(f"没有编号为 {entry_id} 的积分事项")
             q = s.get(Quarter, e.quarter_id)
             assert q is not None
-            self._meeting_quarter(s, q.year, q.number)
+            self._meeting_quarter(s, QuarterRef(q.year, q.number))
             if e.status != EntryStatus.CONTESTED:
                 raise StoreError(f"该事项当前为“{e.status}”，只有“有异议”的事项才付诸表决")
             status = self._quorum(s, q)
@@ -613,7 +613,7 @@ class Store(StoreReads, RecordOps):
 
     # --- democratic evaluation ----------------------------------------------------------------
 
-    def add_ballot(self, year: int, number: int, marks: dict[int, str] | None, round: int = 1,
+    def add_ballot(self, quarter: QuarterRef, marks: dict[int, str] | None, round: int = 1,
                    void: str = "") -> str:
         """One paper ballot as it came: ratings for the names marked on it (a name left
         unmarked is not rated on it), or None when nothing is marked. The scheme's ballot
@@ -624,7 +624,7 @@ class Store(StoreReads, RecordOps):
 
         void = void.strip()
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             self._check_round(s, q, round)
             graded = [m for m in s.exec(select(Member)) if not m.left and not m.exempt]
             if marks:
@@ -656,7 +656,7 @@ class Store(StoreReads, RecordOps):
         if not 1 <= round <= rounds:
             raise StoreError(f"本方案每年民主评议{rounds}轮，没有第{round}轮")
 
-    def set_tally(self, year: int, number: int, member_id: int, counts: dict[str, int], round: int = 1) -> None:
+    def set_tally(self, quarter: QuarterRef, member_id: int, counts: dict[str, int], round: int = 1) -> None:
         """Direct entry of a member's rating counts for a round (instead of ballot by ballot)."""
         for label, n in counts.items():
             if label not in RATING_LABELS:
@@ -664,7 +664,7 @@ class Store(StoreReads, RecordOps):
             if not isinstance(n, int) or n < 0:
                 raise StoreError(f"“{label}”的票数应为不小于0的整数")
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             self._check_round(s, q, round)
             m = self._member(s, member_id)
             if m.exempt:
@@ -688,11 +688,11 @@ class Store(StoreReads, RecordOps):
             self._audit(s, "tally_set", q.id, member=m.name, round=round, counts=counts)
             self._undo_slot(s, q, "tally", {"member": member_id, "round": round, "before": before})
 
-    def set_ballots_issued(self, year: int, number: int, issued: int, round: int = 1) -> None:
+    def set_ballots_issued(self, quarter: QuarterRef, issued: int, round: int = 1) -> None:
         if issued < 0:
             raise StoreError("发出票数不能为负数")
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             self._check_round(s, q, round)
             row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
             before = None if row is None else row.issued
@@ -704,10 +704,10 @@ class Store(StoreReads, RecordOps):
 
     # --- undo ---------------------------------------------------------------------------------
 
-    def undo(self, year: int, number: int) -> str:
+    def undo(self, quarter: QuarterRef) -> str:
         """Take back the last meeting action; returns what was undone, in Chinese."""
         with self._tx() as s:
-            q = self._meeting_quarter(s, year, number)
+            q = self._meeting_quarter(s, quarter)
             slot = s.get(UndoSlot, q.id)
             if slot is None:
                 raise StoreError("没有可以撤销的操作")
@@ -722,13 +722,13 @@ class Store(StoreReads, RecordOps):
 
     # --- lock ---------------------------------------------------------------------------------
 
-    def lock(self, year: int, number: int) -> str:
+    def lock(self, quarter: QuarterRef) -> str:
         """Lock the quarter: confirm what stands, snapshot the members, write the chained digest.
         At the fourth quarter the year's results are written first, so the digest holds them."""
         from db.digest import canonical_quarter, digest_of
 
         with self._tx() as s:
-            q = self._quarter(s, year, number)
+            q = self._quarter(s, quarter)
             problems = self._lock_problems(s, q)
             if problems:
                 raise StoreError("不能锁定：" + "；".join(problems))
@@ -750,8 +750,8 @@ class Store(StoreReads, RecordOps):
             key = ballot_key(s, q)
             after_commit(s, lambda: LAST_BALLOT.pop(key, None))
             s.flush()
-            if number == 4:
-                self._keep_year_result(s, year)
+            if quarter.number == 4:
+                self._keep_year_result(s, quarter.year)
                 s.flush()
             previous = s.exec(select(Lock).order_by(col(Lock.id).desc())).first()
             prev = previous.digest if previous else ""
@@ -788,7 +788,7 @@ class Store(StoreReads, RecordOps):
         for q in s.exec(select(Quarter).where(col(Quarter.year).in_((year, year + 1)),
                                               Quarter.state == QuarterState.LOCKED)):
             if q.year == year and q.number == 4:
-                return f"{quarter_name(year, 4)}已锁定，{year}年度的结果已随锁定记入数字摘要"
+                return f"{QuarterRef(year, 4).name}已锁定，{year}年度的结果已随锁定记入数字摘要"
             if q.year == year + 1:
-                return f"{quarter_name(q.year, q.number)}已锁定，它所依据的{year}年度结果不能再改"
+                return f"{QuarterRef(q.year, q.number).name}已锁定，它所依据的{year}年度结果不能再改"
         return ""

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.labels import RATING_LABELS
 from core.numbers import show
-from core.quarter import EntryStatus, QuarterState
-from db.store import Store, quarter_name
+from core.quarter import EntryStatus, QuarterRef, QuarterState
+from db.store import Store
 
 if TYPE_CHECKING:
     from exports.document import Document
@@ -38,7 +38,7 @@ class Table:
 
 
 def _meeting_day(store: Store, year: int, number: int) -> date:
-    mt = store.meeting(year, number)
+    mt = store.meeting(QuarterRef(year, number))
     return mt.held_at.date() if mt else store.clock().date()
 
 
@@ -48,7 +48,7 @@ def publicity_table(store: Store, year: int, number: int | None = None) -> Table
     scheme = store.scheme(year)
     upto = number or 4
     board = store.board(year, explain=False, upto=upto)
-    facts = {f["id"]: f for f in store.members_at(year, upto)}
+    facts = {f["id"]: f for f in store.members_at(QuarterRef(year, upto))}
     day = _meeting_day(store, year, upto)
     blend = scheme.evaluation.blend != "none"
     headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分",
@@ -81,7 +81,7 @@ def ledger_table(store: Store, year: int) -> Table:
     scheme = store.scheme(year)
     board = store.board(year, explain=False)
     last = max((q.number for q in store.quarters(year) if q.state != QuarterState.OPEN), default=4)
-    facts = {f["id"]: f for f in store.members_at(year, last)}
+    facts = {f["id"]: f for f in store.members_at(QuarterRef(year, last))}
     day = _meeting_day(store, year, last)
     headings = ["序号", "党员姓名", "性别", "年龄", "职务", "一季度", "二季度", "三季度", "四季度", "基础分",
                 scheme.bonus.label, scheme.deduction.label, "合计", "总分", "名次"]
@@ -127,7 +127,7 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
     doc = Document(table.title, author=store.branch_name())
     doc.add_page()
     doc.title_block(table.title)
-    _form_head(doc, store, quarter_name(year, number) if number else f"{year}年度", day)
+    _form_head(doc, store, QuarterRef(year, number).name if number else f"{year}年度", day)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
     p = scheme.process
@@ -176,7 +176,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
     scheme = store.scheme(year)
     board = store.board(year, explain=False)
     # The year's members as its fourth quarter was locked (as they are, before that lock).
-    members = [f for f in store.members_at(year, 4) if not f["exempt"]]
+    members = [f for f in store.members_at(QuarterRef(year, 4)) if not f["exempt"]]
     if member:
         members = [f for f in members if f["name"] == member]
         if not members:

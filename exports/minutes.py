@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.labels import FLAG_LABELS, KIND_LABELS, RATING_LABELS
 from core.numbers import show
-from db.store import Store, quarter_name
+from core.quarter import QuarterRef
+from db.store import Store
 
 if TYPE_CHECKING:
     from core.engine import YearResult
@@ -20,7 +21,7 @@ def _absence(name: str, reason: str, opinion: str) -> str:
 
 def _agenda_record(doc, store: Store, year: int, number: int, agenda: list[str]) -> None:
     """Under each agenda item: 发言要点, 不同意见 and the 决议, as the recorder took them down."""
-    notes = store.agenda_notes(year, number)
+    notes = store.agenda_notes(QuarterRef(year, number))
     if not notes:
         doc.para("（各项议题未记录发言要点和决议。）", size=10)
         return
@@ -47,9 +48,9 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
 
     branch = store.branch_name()
     scheme = store.scheme(year)
-    qname = quarter_name(year, number)
-    meeting = store.meeting(year, number)
-    facts = {f["id"]: f for f in store.members_at(year, number)}
+    qname = QuarterRef(year, number).name
+    meeting = store.meeting(QuarterRef(year, number))
+    facts = {f["id"]: f for f in store.members_at(QuarterRef(year, number))}
     doc = Document(f"{branch}党员大会会议记录（{qname}）", author=branch)
     doc.add_page()
     doc.title_block(f"{branch}党员大会会议记录", f"（{qname}）")
@@ -58,7 +59,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
         doc.para(f"{qname}党员大会尚未召开。")
         return doc.save(out)
 
-    q = store.quorum(year, number)
+    q = store.quorum(QuarterRef(year, number))
     absent = "、".join(_absence(a.name, a.reason, a.opinion) for a in q.absentees) or "无"
     excused = [f["name"] for f in facts.values() if f["meeting_exempt"]]
     if meeting.ended_at is None:
@@ -102,10 +103,10 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
              [12, 30, 24, 24, 24, 24, 18])
 
     # --- contested entries ------------------------------------------------------------------------
-    votes = store.votes(year, number)
-    entries = {e.id: e for e in store.entries(year, number)}
+    votes = store.votes(QuarterRef(year, number))
+    entries = {e.id: e for e in store.entries(QuarterRef(year, number))}
     objections: dict[int, list] = {}
-    for o in store.objections(year, number):
+    for o in store.objections(QuarterRef(year, number)):
         objections.setdefault(o.entry_id, []).append(o)
     doc.heading("二、有异议事项的表决")
     if not votes:
@@ -146,14 +147,14 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
                          size=10)
 
     # --- democratic evaluation --------------------------------------------------------------------
-    ratings = store.ratings_of_quarter(year, number)
+    ratings = store.ratings_of_quarter(QuarterRef(year, number))
     doc.heading("三、民主评议")
     if not ratings:
         doc.para("本次会议未进行民主评议。")
     for rnd in sorted(ratings):
-        s = store.ballot_summary(year, number, rnd)
+        s = store.ballot_summary(QuarterRef(year, number), rnd)
         head = f"第{rnd}轮：" if scheme.evaluation.rounds > 1 else ""
-        reasons = store.void_reasons(year, number, rnd)
+        reasons = store.void_reasons(QuarterRef(year, number), rnd)
         why = "（" + "；".join(f"{r}{n}张" for r, n in reasons.items()) + "）" if reasons else ""
         doc.para(f"{head}发出测评票{s['issued'] or '（未登记）'}张，收回{s['returned']}张，"
                  f"有效{s['valid']}张，无效{s['void']}张{why}，空白{s['blank']}张。无效票计入收回票数，不计入评定。")
@@ -176,7 +177,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     _consequences(doc, board, facts)
 
     # --- the lock ---------------------------------------------------------------------------------
-    lock = store.lock_of(year, number)
+    lock = store.lock_of(QuarterRef(year, number))
     doc.heading("四、数字摘要")
     if lock is None:
         doc.para("本季度尚未锁定。")

@@ -19,7 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
-from core.quarter import QuarterState
+from core.quarter import QuarterRef, QuarterState
 from db.errors import StoreError
 from tui.collector import CHECK_EVERY, Collector
 from tui.messages import MeetingChanged
@@ -141,12 +141,17 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         return self.year > 0
 
     @property
+    def quarter(self) -> QuarterRef:
+        """The quarter on screen (year and number are what the quarter keys change)."""
+        return QuarterRef(self.year, self.number)
+
+    @property
     def state(self) -> str:
-        return self.store.quarter(self.year, self.number).state if self.ready else ""
+        return self.store.quarter(self.quarter).state if self.ready else ""
 
     @property
     def quarter_title(self) -> str:
-        return f"{self.year}年第{'一二三四'[self.number - 1]}季度" if self.ready else ""
+        return self.quarter.name if self.ready else ""
 
     # --- modes -----------------------------------------------------------------------------------
 
@@ -260,6 +265,6 @@ class JifenApp(SafeHandlers, Failures, App[None]):
     def action_undo(self) -> None:
         if not self.ready:
             return
-        done = self.attempt(self.store.undo, self.year, self.number)
+        done = self.attempt(self.store.undo, self.quarter)
         if done:
             self.notify(str(done.value), title="撤销", markup=False)

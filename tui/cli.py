@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from core.problems import capped
-from core.quarter import QuarterState
+from core.quarter import QuarterRef, QuarterState
 from tui.cli_parser import build_parser  # the grammar lives beside; imported here as before
 
 if TYPE_CHECKING:
@@ -233,15 +233,24 @@ def _member_id(store: Store, name: str) -> int:
     return saved_id(found[0])
 
 
+def _parse_quarter(label: str) -> QuarterRef:
+    """'2026Q3' as a quarter, or the refusal in Chinese."""
+    from db.errors import StoreError
+
+    try:
+        return QuarterRef.parse(label)
+    except ValueError:
+        raise StoreError(f"季度“{label}”的写法不对，应写成 2026Q3 这样") from None
+
+
 def cmd_items_add(args: argparse.Namespace) -> int:
     from db.errors import StoreError
-    from db.store import parse_quarter
 
     kinds = {"加分": "bonus", "减分": "deduction", "评分": "score", "一票否决": "veto"}
     try:
         store = _store(args, write=True)
-        year, number = parse_quarter(args.quarter)
-        entry_id = store.add_entry(year, number, _member_id(store, args.member), kinds.get(args.kind, args.kind),
+        quarter = _parse_quarter(args.quarter)
+        entry_id = store.add_entry(quarter, _member_id(store, args.member), kinds.get(args.kind, args.kind),
                                    args.points, item=args.item, level=args.level, category=args.category,
                                    month=args.month, note=args.note or "", evidence=args.evidence or "")
     except StoreError as exc:
@@ -254,14 +263,13 @@ def cmd_items_list(args: argparse.Namespace) -> int:
     from core.labels import KIND_LABELS
     from core.numbers import show
     from db.errors import StoreError
-    from db.store import parse_quarter
 
     try:
         store = _store(args)
-        year, number = parse_quarter(args.quarter)
+        quarter = _parse_quarter(args.quarter)
         member = _member_id(store, args.member) if args.member else None
         names = {m.id: m.name for m in store.members(include_left=True)}
-        rows = store.entries(year, number, member)
+        rows = store.entries(quarter, member)
     except StoreError as exc:
         return _refused(exc)
     for e in rows:
@@ -298,7 +306,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from db.errors import StoreError
-    from db.store import parse_quarter
     from exports.fonts import FontMissing
 
     out = args.out
@@ -310,7 +317,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         store = _store(args)
         year = number = None
         if args.quarter:
-            year, number = parse_quarter(args.quarter)
+            q = _parse_quarter(args.quarter)
+            year, number = q.year, q.number
         elif args.year:
             year = args.year
         else:

@@ -43,6 +43,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.engine import open_engine
 from db.store import MeetingFacts, Store
@@ -158,9 +159,9 @@ def new_meeting(target: str) -> Meeting:
     st = Store(open_engine(target), "书记")
     st.init_branch("第一党支部", SCHEME, builtin_text(SCHEME), 2026)
     ids = st.add_members([dict(name=f"党员{i:02d}", status="full") for i in range(MEMBERS)])
-    st.open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室", "甲", "乙"))
+    st.open_meeting(QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室", "甲", "乙"))
     for mid in ids:
-        st.roll_call(2026, 4, mid, True)
+        st.roll_call(QuarterRef(2026, 4), mid, True)
     st.engine.dispose()
     return Meeting(target, ids)
 
@@ -171,13 +172,13 @@ def enter(st: Store, ids: list[int], kept: list[list[str]], undone: list[list[st
     Returns the ids the undone ballots had (read between entering and undoing)."""
     gone = []
     for k, labels in enumerate(kept):
-        st.add_ballot(2026, 4, dict(zip(ids, labels, strict=True)))
+        st.add_ballot(QuarterRef(2026, 4), dict(zip(ids, labels, strict=True)))
         done(f"k {k}")
         if k in UNDO_AFTER:
             before = ballot_ids()
-            st.add_ballot(2026, 4, dict(zip(ids, undone[UNDO_AFTER.index(k)], strict=True)))
+            st.add_ballot(QuarterRef(2026, 4), dict(zip(ids, undone[UNDO_AFTER.index(k)], strict=True)))
             gone.append("".join(ballot_ids() - before))
-            assert st.undo(2026, 4) == "已撤销最后录入的一张测评票"
+            assert st.undo(QuarterRef(2026, 4)) == "已撤销最后录入的一张测评票"
             done(f"u {k}")
     return gone
 
@@ -349,7 +350,7 @@ def test_the_files_with_the_console_open_do_not_tell_the_order(db_target, tmp_pa
     attack(db_target, tmp_path / "seen", meeting, kept, undone)
     if "://" not in db_target:  # the WAL is emptied after each ballot: it keeps no history of commits
         assert Path(f"{db_target}-wal").stat().st_size == 0
-    assert st.ballot_summary(2026, 4)["returned"] == KEPT
+    assert st.ballot_summary(QuarterRef(2026, 4))["returned"] == KEPT
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -361,7 +362,7 @@ def test_the_files_after_a_kill_mid_entry_do_not_tell_the_order(db_target, tmp_p
     # marks are what the attack looks for.
     undone = [("", marks_text(meeting.member_ids, labels)) for labels in extra]
     attack(db_target, tmp_path / "seen", meeting, kept, undone)
-    assert Store(open_engine(db_target)).ballot_summary(2026, 4)["returned"] >= KEPT
+    assert Store(open_engine(db_target)).ballot_summary(QuarterRef(2026, 4))["returned"] >= KEPT
 
 
 def test_a_reader_holding_a_snapshot_delays_the_clean_up_only_until_the_next_ballot(db_target):
@@ -382,7 +383,7 @@ def test_a_reader_holding_a_snapshot_delays_the_clean_up_only_until_the_next_bal
         with psycopg.connect(db_target) as c:
             return c.execute("SELECT pg_relation_filenode('ballot')").fetchone()[0]
 
-    st.add_ballot(2026, 4, dict(zip(meeting.member_ids, kept[0], strict=True)))
+    st.add_ballot(QuarterRef(2026, 4), dict(zip(meeting.member_ids, kept[0], strict=True)))
     first = remains()
     if pg:
         import psycopg
@@ -394,7 +395,7 @@ def test_a_reader_holding_a_snapshot_delays_the_clean_up_only_until_the_next_bal
         reader.execute("BEGIN")
         reader.execute("SELECT COUNT(*) FROM ballot").fetchone()  # its snapshot pins the WAL
     t0 = time.perf_counter()
-    st.add_ballot(2026, 4, dict(zip(meeting.member_ids, kept[1], strict=True)))
+    st.add_ballot(QuarterRef(2026, 4), dict(zip(meeting.member_ids, kept[1], strict=True)))
     assert time.perf_counter() - t0 < 2  # it waited for the reader a fifth of a second, not the busy timeout
     blocked = remains()
     if pg:
@@ -404,9 +405,9 @@ def test_a_reader_holding_a_snapshot_delays_the_clean_up_only_until_the_next_bal
         assert first == 0 < blocked  # the WAL keeps the commit while the reader reads
         reader.execute("ROLLBACK")
     reader.close()
-    st.add_ballot(2026, 4, dict(zip(meeting.member_ids, kept[2], strict=True)))
+    st.add_ballot(QuarterRef(2026, 4), dict(zip(meeting.member_ids, kept[2], strict=True)))
     assert remains() != blocked and (pg or remains() == 0)
-    assert st.ballot_summary(2026, 4)["returned"] == 3
+    assert st.ballot_summary(QuarterRef(2026, 4))["returned"] == 3
 
 
 def test_undo_takes_back_one_ballot_by_what_it_said(db_target):
@@ -416,15 +417,15 @@ def test_undo_takes_back_one_ballot_by_what_it_said(db_target):
     same, other = contents(2, 6)
     st = Store(open_engine(db_target), "书记")
     for labels in (same, other, same):
-        st.add_ballot(2026, 4, dict(zip(meeting.member_ids, labels, strict=True)))
-    assert st.ballot_summary(2026, 4)["returned"] == 3
+        st.add_ballot(QuarterRef(2026, 4), dict(zip(meeting.member_ids, labels, strict=True)))
+    assert st.ballot_summary(QuarterRef(2026, 4))["returned"] == 3
     with Session(st.engine) as s:
         payload = json.loads(s.exec(select(UndoSlot)).one().payload)
         assert set(payload) == {"ballot", "session"} and len(payload["ballot"]) == 16
         assert payload["ballot"] not in {b.id for b in s.exec(select(Ballot))}
-    assert st.undo(2026, 4) == "已撤销最后录入的一张测评票"
-    assert st.ballot_summary(2026, 4)["returned"] == 2 and st.last_action(2026, 4) is None
+    assert st.undo(QuarterRef(2026, 4)) == "已撤销最后录入的一张测评票"
+    assert st.ballot_summary(QuarterRef(2026, 4))["returned"] == 2 and st.last_action(QuarterRef(2026, 4)) is None
     # What is left is one of each: member by member, `same`'s rating once and `other`'s once.
-    counts = st.ratings_of_quarter(2026, 4)[1]
+    counts = st.ratings_of_quarter(QuarterRef(2026, 4))[1]
     for mid, a, b in zip(meeting.member_ids, same, other, strict=True):
         assert counts[mid] == ({a: 2} if a == b else {a: 1, b: 1})

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.digest import verify_chain
 from db.engine import open_engine
@@ -54,30 +55,30 @@ def build(target: str) -> Branch:
     st.update_member(ids["辛"], left=True)  # left before the lock: not in its snapshot
     for name, total in (("甲", "96"), ("乙", "88.5"), ("丙", None)):
         st.set_past_result(ids[name], 2025, None if total is None else Decimal(total), name == "乙")
-    contested = st.add_entry(2026, 1, ids["甲"], "bonus", 2, item="J6.3")
-    other = st.add_entry(2026, 1, ids["乙"], "deduction", 1, item="K3.1")
-    plain = st.add_entry(2026, 1, ids["丙"], "bonus", 2, item="J6.3")
-    st.open_meeting(2026, 1, MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙", "列席人",
+    contested = st.add_entry(QuarterRef(2026, 1), ids["甲"], "bonus", 2, item="J6.3")
+    other = st.add_entry(QuarterRef(2026, 1), ids["乙"], "deduction", 1, item="K3.1")
+    plain = st.add_entry(QuarterRef(2026, 1), ids["丙"], "bonus", 2, item="J6.3")
+    st.open_meeting(QuarterRef(2026, 1), MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙", "列席人",
                                           "通报积分\n表决异议"))
     for name in names:
-        st.roll_call(2026, 1, ids[name], name != "己", "" if name != "己" else "病假", "")
+        st.roll_call(QuarterRef(2026, 1), ids[name], name != "己", "" if name != "己" else "病假", "")
     st.contest_entry(contested, "乙", "证明材料不全")
     st.vote(contested, 4, 1, 0, method="无记名投票")
-    st.add_agenda_note(2026, 1, 1, "speech", "本季度积分情况良好", "甲")
-    st.add_agenda_note(2026, 1, 2, "dissent", "加分理由不足", "乙")
-    st.set_resolution(2026, 1, 2, "通过")
-    st.set_ballots_issued(2026, 1, 9)
+    st.add_agenda_note(QuarterRef(2026, 1), 1, "speech", "本季度积分情况良好", "甲")
+    st.add_agenda_note(QuarterRef(2026, 1), 2, "dissent", "加分理由不足", "乙")
+    st.set_resolution(QuarterRef(2026, 1), 2, "通过")
+    st.set_ballots_issued(QuarterRef(2026, 1), 9)
     graded = [ids[n] for n in names] + [ids["庚"]]
     for label in ("优秀", "合格", "合格"):
-        st.add_ballot(2026, 1, dict.fromkeys(graded, label))
-    st.add_ballot(2026, 1, None)  # a blank one
-    st.set_tally(2026, 1, ids["丁"], {"合格": 2, "优秀": 1})
-    st.lock(2026, 1)
-    st.add_entry(2026, 4, ids["丁"], "bonus", 2, item="J6.3")
-    st.open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 18, 14, 30), "活动室", "甲", "乙"))
+        st.add_ballot(QuarterRef(2026, 1), dict.fromkeys(graded, label))
+    st.add_ballot(QuarterRef(2026, 1), None)  # a blank one
+    st.set_tally(QuarterRef(2026, 1), ids["丁"], {"合格": 2, "优秀": 1})
+    st.lock(QuarterRef(2026, 1))
+    st.add_entry(QuarterRef(2026, 4), ids["丁"], "bonus", 2, item="J6.3")
+    st.open_meeting(QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 18, 14, 30), "活动室", "甲", "乙"))
     for name in names:
-        st.roll_call(2026, 4, ids[name], True)
-    st.lock(2026, 4)
+        st.roll_call(QuarterRef(2026, 4), ids[name], True)
+    st.lock(QuarterRef(2026, 4))
     return Branch(st, ids, plain, contested, other)
 
 
@@ -304,8 +305,8 @@ def test_the_q4_lock_holds_the_year_results_it_wrote_and_every_lock_the_past_yea
     import json
 
     st = branch.store
-    q1 = json.loads(st.lock_of(2026, 1).canonical)
-    q4 = json.loads(st.lock_of(2026, 4).canonical)
+    q1 = json.loads(st.lock_of(QuarterRef(2026, 1)).canonical)
+    q4 = json.loads(st.lock_of(QuarterRef(2026, 4)).canonical)
     assert q1["format"] == q4["format"] == 3
     ids = branch.ids
     past = [{"member": ids["甲"], "total": "96", "bottom": False},
@@ -334,8 +335,8 @@ def test_a_lock_of_the_previous_format_still_verifies(branch):
         with Session(bind=conn) as s:
             prev = ""
             for number, fmt in ((1, 2), (4, 3)):
-                q = s.get(Quarter, st.quarter(2026, number).id)
-                locked_at = st.lock_of(2026, number).locked_at
+                q = s.get(Quarter, st.quarter(QuarterRef(2026, number)).id)
+                locked_at = st.lock_of(QuarterRef(2026, number)).locked_at
                 text = canonical_quarter(s, q, prev, fmt=fmt, locked_at=locked_at)
                 assert json.loads(text)["format"] == fmt and ("past_results" in json.loads(text)) == (fmt == 3)
                 conn.execute(sa.text("UPDATE \"lock\" SET canonical = :c, digest = :d, previous_digest = :p "
@@ -344,7 +345,7 @@ def test_a_lock_of_the_previous_format_still_verifies(branch):
                              dict(d=json.dumps({"digest": digest_of(text), "previous": prev}), q=q.id))
                 prev = digest_of(text)
     assert st.verify() == []
-    assert json.loads(st.lock_of(2026, 1).canonical)["format"] == 2
+    assert json.loads(st.lock_of(QuarterRef(2026, 1)).canonical)["format"] == 2
     # And format 2 still takes the stored fingerprint, format 3 the text: a scheme edit shows in both.
     commit(branch, "UPDATE scheme_year SET text = replace(text, 'base = 80', 'base = 60')")
     faults = st.verify()
@@ -375,7 +376,7 @@ def test_verify_reports_a_quarter_marked_locked_without_its_lock(branch, db_targ
 
 
 def test_verify_reports_a_deleted_last_lock(branch, db_target):
-    digest = branch.store.lock_of(2026, 4).digest
+    digest = branch.store.lock_of(QuarterRef(2026, 4)).digest
     commit(branch, "DELETE FROM \"lock\" WHERE id = (SELECT max(id) FROM \"lock\")")
     commit(branch, "UPDATE quarter SET state = 'meeting' WHERE year = 2026 AND number = 4")
     done = verify(db_target)
@@ -390,7 +391,7 @@ def test_verify_reports_a_deleted_last_lock(branch, db_target):
 
 def test_verify_expect_passes_on_the_digest_of_the_signed_minute_and_fails_on_another(branch, db_target):
     st = branch.store
-    d1, d4 = st.lock_of(2026, 1).digest, st.lock_of(2026, 4).digest
+    d1, d4 = st.lock_of(QuarterRef(2026, 1)).digest, st.lock_of(QuarterRef(2026, 4)).digest
     head = verify(db_target, "--expect", d4)
     assert head.returncode == 0, head.stderr
     assert head.stdout.splitlines()[-1] == ("与签字会议记录上的摘要相符：它是 2026Q4 的数字摘要"
@@ -419,7 +420,7 @@ def test_a_whole_rechained_history_passes_verify_but_not_the_signed_digest(branc
     from db.tables import Lock, Quarter
 
     st = branch.store
-    signed = st.lock_of(2026, 4).digest
+    signed = st.lock_of(QuarterRef(2026, 4)).digest
     with st.engine.begin() as conn:
         drop_guards(conn)
         conn.exec_driver_sql(f"UPDATE entry SET points = '9' WHERE id = {branch.plain}")

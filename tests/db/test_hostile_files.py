@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.engine import open_engine
 from db.imports import MAX_ROWS, ImportProblems, import_items, import_members, read_table
@@ -39,7 +40,7 @@ def store(db_target) -> Store:
 
 def written(store: Store) -> tuple[int, int]:
     """What the store holds: members and entries (counted before and after every refusal)."""
-    return len(store.members()), sum(len(store.entries(YEAR, q)) for q in (1, 2, 3, 4))
+    return len(store.members()), sum(len(store.entries(QuarterRef(YEAR, q))) for q in (1, 2, 3, 4))
 
 
 def refused(store: Store, path: Path, items: bool = True) -> list[str]:
@@ -334,7 +335,7 @@ def test_excel_csv_in_every_encoding_it_writes_is_read(store, tmp_path, encoding
         with pytest.raises(UnicodeDecodeError):
             data.decode("utf-8")
     assert import_items(store, path, YEAR) == 1
-    assert [(e.points, e.note) for e in store.entries(YEAR, 1)] == [(5, "获评先进")]
+    assert [(e.points, e.note) for e in store.entries(QuarterRef(YEAR, 1))] == [(5, "获评先进")]
 
 
 def test_a_bom_header_is_found(tmp_path):
@@ -399,5 +400,5 @@ def test_the_store_itself_refuses_points_that_are_no_number(tmp_path):
     (mid,) = st.add_members([dict(name="甲", status="full")])
     for bad in ("abc", "", "1,5"):
         with pytest.raises(StoreError, match="不是数字"):
-            st.add_entry(2026, 1, mid, "bonus", bad, item="J6.3")
+            st.add_entry(QuarterRef(2026, 1), mid, "bonus", bad, item="J6.3")
     assert st.entries(2026) == []

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.engine import open_engine
 from db.errors import StoreError
@@ -317,7 +318,7 @@ def entries(store: Store) -> list[tuple]:
     out = []
     for q in range(1, 5):
         out += [(e.member_id, q, e.kind, e.points, e.item_code, e.level, e.note, e.evidence, e.status)
-                for e in store.entries(YEAR, q)]
+                for e in store.entries(QuarterRef(YEAR, q))]
     return out
 
 
@@ -347,9 +348,9 @@ def test_entries_by_month_from_xlsx(store, roster, tmp_path):
         ["李明", "11月", "加分", "J3.2", 2, "两次无偿献血"],
     ])
     assert import_items(store, path, YEAR) == 2
-    assert [(e.member_id, e.month, e.points) for e in store.entries(YEAR, 2)] == [
+    assert [(e.member_id, e.month, e.points) for e in store.entries(QuarterRef(YEAR, 2))] == [
         (roster["王建国"], 5, Decimal("0.5"))]
-    assert [(e.member_id, e.month, e.points) for e in store.entries(YEAR, 4)] == [(roster["李明"], 11, 2)]
+    assert [(e.member_id, e.month, e.points) for e in store.entries(QuarterRef(YEAR, 4))] == [(roster["李明"], 11, 2)]
 
 
 def test_points_that_break_the_catalogue_refuse_the_whole_file(store, roster, tmp_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.engine import open_engine
 from db.errors import StoreError
@@ -35,11 +36,12 @@ def new_store(path: Path, n: int = 5) -> tuple[Store, list[int]]:
 
 
 def hold_and_lock(st: Store, ids: list[int], q: int) -> str:
-    st.add_entry(2026, q, ids[0], "bonus", 2, item="J6.3")
-    st.open_meeting(2026, q, MeetingFacts(datetime(2026, q * 3, 20, 14, 30), "活动室", "甲", "乙", "列席人", "议题"))
+    st.add_entry(QuarterRef(2026, q), ids[0], "bonus", 2, item="J6.3")
+    st.open_meeting(QuarterRef(2026, q), MeetingFacts(datetime(2026, q * 3, 20, 14, 30), "活动室", "甲", "乙", "列席人",
+                                                      "议题"))
     for i in ids:
-        st.roll_call(2026, q, i, True)
-    return st.lock(2026, q)
+        st.roll_call(QuarterRef(2026, q), i, True)
+    return st.lock(QuarterRef(2026, q))
 
 
 def test_every_connection_gets_wal_full_sync_and_foreign_keys(tmp_path):
@@ -94,7 +96,7 @@ def test_locks_chain_their_digests(tmp_path):
     st, ids = new_store(tmp_path / "b.db")
     d1 = hold_and_lock(st, ids, 1)
     d2 = hold_and_lock(st, ids, 2)
-    l1, l2 = st.lock_of(2026, 1), st.lock_of(2026, 2)
+    l1, l2 = st.lock_of(QuarterRef(2026, 1)), st.lock_of(QuarterRef(2026, 2))
     assert len(d1) == len(d2) == 64 and d1 != d2
     assert l1.previous_digest == "" and l2.previous_digest == d1
     assert st.verify() == []
@@ -143,20 +145,21 @@ KILLED_MEETING = textwrap.dedent('''
     import sys, time
     from datetime import datetime
     from db.engine import open_engine
+    from core.quarter import QuarterRef
     from db.store import Store, MeetingFacts
     st = Store(open_engine(sys.argv[1]), "书记")
     done = open(sys.argv[2], "a", buffering=1)
     ids = [m.id for m in st.members()]
-    st.open_meeting(2026, 1, MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙"))
+    st.open_meeting(QuarterRef(2026, 1), MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙"))
     done.write("open\\n")
     for i in ids:
-        st.roll_call(2026, 1, i, True)
+        st.roll_call(QuarterRef(2026, 1), i, True)
         done.write(f"roll {i}\\n")
     st.contest_entry(int(sys.argv[3]), "甲", "证明材料不全")
     done.write("contest\\n")
     k = 0
     while True:  # ballots until killed
-        st.add_ballot(2026, 1, {i: "合格" for i in ids})
+        st.add_ballot(QuarterRef(2026, 1), {i: "合格" for i in ids})
         k += 1
         done.write(f"ballot {k}\\n")
         time.sleep(0.01)
@@ -167,7 +170,7 @@ KILLED_MEETING = textwrap.dedent('''
 def test_a_process_killed_mid_meeting_loses_nothing_committed_and_the_meeting_resumes(tmp_path):
     path = tmp_path / "b.db"
     st, ids = new_store(path, n=8)
-    entry = st.add_entry(2026, 1, ids[0], "deduction", 1, item="K3.1")
+    entry = st.add_entry(QuarterRef(2026, 1), ids[0], "deduction", 1, item="K3.1")
     log = tmp_path / "done.txt"
     script = tmp_path / "meeting.py"
     script.write_text(KILLED_MEETING, encoding="utf-8")
@@ -186,29 +189,29 @@ def test_a_process_killed_mid_meeting_loses_nothing_committed_and_the_meeting_re
 
     # Reopen as the console would after the power came back.
     again = Store(open_engine(path), "书记")
-    assert again.quarter(2026, 1).state == "meeting"
-    q = again.quorum(2026, 1)
+    assert again.quarter(QuarterRef(2026, 1)).state == "meeting"
+    q = again.quorum(QuarterRef(2026, 1))
     assert q.present == 8 and q.has_quorum
-    assert [e.status for e in again.entries(2026, 1)] == ["有异议"]
-    summary = again.ballot_summary(2026, 1)
+    assert [e.status for e in again.entries(QuarterRef(2026, 1))] == ["有异议"]
+    summary = again.ballot_summary(QuarterRef(2026, 1))
     # Every ballot reported done is there; at most one more was committed before its line was written.
     assert ballots_done <= summary["returned"] <= ballots_done + 1
     # The meeting carries on where it was: vote, lock, verify.
     assert again.vote(entry, 6, 1, 1).passed
-    again.lock(2026, 1)
+    again.lock(QuarterRef(2026, 1))
     assert again.verify() == []
 
 
 def test_ratings_cannot_be_traced_to_a_rater_from_the_database(tmp_path):
     path = tmp_path / "b.db"
     st, ids = new_store(path, n=6)
-    st.open_meeting(2026, 1, MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙"))
+    st.open_meeting(QuarterRef(2026, 1), MeetingFacts(datetime(2026, 3, 27, 14, 30), "活动室", "甲", "乙"))
     for i in ids:
-        st.roll_call(2026, 1, i, True)
+        st.roll_call(QuarterRef(2026, 1), i, True)
     # Six ballots in a known order: ballot k rates member ids[0] with the k-th label.
     order = ["优秀", "合格", "基本合格", "不合格", "优秀", "合格"]
     for label in order:
-        st.add_ballot(2026, 1, {i: (label if i == ids[0] else "合格") for i in ids})
+        st.add_ballot(QuarterRef(2026, 1), {i: (label if i == ids[0] else "合格") for i in ids})
     con = sqlite3.connect(path)
     # The ballot table holds nothing but a random id, the quarter, the round and the marks.
     columns = [row[1] for row in con.execute("PRAGMA table_info(ballot)")]
@@ -235,10 +238,10 @@ def test_ratings_cannot_be_traced_to_a_rater_from_the_database(tmp_path):
     slots = con.execute("SELECT payload FROM undo_slot").fetchall()
     assert len(slots) == 1
     assert not any(bid in slots[0][0] for bid in ids_in_storage)
-    st.lock(2026, 1)
+    st.lock(QuarterRef(2026, 1))
     assert con.execute("SELECT COUNT(*) FROM undo_slot").fetchone() == (0,)
     # And the digest covers counts, not ballots.
-    canonical = json.loads(st.lock_of(2026, 1).canonical)
+    canonical = json.loads(st.lock_of(QuarterRef(2026, 1)).canonical)
     assert canonical["ratings"]["1"][str(ids[0])] == {"优秀": 2, "合格": 2, "基本合格": 1, "不合格": 1}
     assert canonical["ballots"] == {"1": {"returned": 6, "blank": 0}}
 
@@ -263,18 +266,18 @@ def test_demo_command_builds_the_hospital_branch(tmp_path):
         st.update_member(luo.id, exempt=True)
     assert [q.state for q in st.quarters(2026)] == ["locked", "locked", "locked", "open"]
     for q in (1, 2, 3):
-        mt = st.meeting(2026, q)
+        mt = st.meeting(QuarterRef(2026, q))
         assert mt.host and mt.recorder and mt.observers and mt.place
-        quorum = st.quorum(2026, q)
+        quorum = st.quorum(QuarterRef(2026, q))
         # 24 on the roll less 罗志刚 = 23 expected; 2 away (core ABSENT), 21 present
         assert (quorum.expected, quorum.present, quorum.absent) == (23, 21, 2) and quorum.has_quorum
-        assert st.entries(2026, q, member_id=luo.id) == []  # away all year: nothing recorded
-        assert [v.passed for v in st.votes(2026, q)] == [True, False]
-    assert any(a.reason == "病假" for a in st.quorum(2026, 3).absentees)
-    q4 = st.entries(2026, 4)
+        assert st.entries(QuarterRef(2026, q), member_id=luo.id) == []  # away all year: nothing recorded
+        assert [v.passed for v in st.votes(QuarterRef(2026, q))] == [True, False]
+    assert any(a.reason == "病假" for a in st.quorum(QuarterRef(2026, 3)).absentees)
+    q4 = st.entries(QuarterRef(2026, 4))
     assert sum(e.status == "有异议" for e in q4) == 3
     assert all(e.item_code and st.scheme(2026).item(e.item_code) for e in q4)
-    assert st.ballot_summary(2026, 4)["returned"] == 0
+    assert st.ballot_summary(QuarterRef(2026, 4))["returned"] == 0
     assert st.verify() == []
     # A second run onto the same file is refused, the file untouched.
     again = subprocess.run([str(JIFEN), "demo", "--db", str(path), "--no-tui"], capture_output=True, text=True)

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.engine import open_engine
 from db.errors import StoreError
@@ -52,39 +53,40 @@ def new_store(tmp_path, scheme: str = SCHEME) -> Store:
 def deduction(st: Store, member_id: int, points: int = 5) -> int:
     """K1.1 (5 points) or K3.1 (1 point), in February (2026Q1)."""
     item = {5: "K1.1", 1: "K3.1"}[points]
-    return st.add_entry(YEAR, Q, member_id, "deduction", points, item=item, month=2)
+    return st.add_entry(QuarterRef(YEAR, Q), member_id, "deduction", points, item=item, month=2)
 
 
 def attend(st: Store, present: list[int], absent: dict[int, str] | None = None,
            reason: str = "病假") -> None:
     """Roll call: `present` present; `absent` absent with the given written opinion ('' for none)."""
     for mid in present:
-        st.roll_call(YEAR, Q, mid, True)
+        st.roll_call(QuarterRef(YEAR, Q), mid, True)
     for mid, opinion in (absent or {}).items():
-        st.roll_call(YEAR, Q, mid, False, reason, opinion)
+        st.roll_call(QuarterRef(YEAR, Q), mid, False, reason, opinion)
 
 
 def snapshot(st: Store, number: int = Q) -> dict[str, Any]:
     """Everything a meeting action may change, in comparable form (the audit log apart)."""
     with Session(st.engine) as s:
-        qid = st.quarter(YEAR, number).id
+        qid = st.quarter(QuarterRef(YEAR, number)).id
         roll = sorted((r.member_id, r.present, r.reason, r.opinion)
                       for r in s.exec(select(RollCall).where(RollCall.quarter_id == qid)))
         ballots = sorted((b.round, b.marks, b.void) for b in s.exec(select(Ballot).where(Ballot.quarter_id == qid)))
         # a tally row holding 0 counts for nothing (the board and the digest skip it)
         tallies = sorted((t.round, t.member_id, t.rating, t.count)
                          for t in s.exec(select(Tally).where(Tally.quarter_id == qid)) if t.count)
-    mt = st.meeting(YEAR, number)
-    qs = st.quorum(YEAR, number)
+    here = QuarterRef(YEAR, number)
+    mt = st.meeting(here)
+    qs = st.quorum(here)
     board = st.board(YEAR, explain=False)
     return {
-        "state": st.quarter(YEAR, number).state,
+        "state": st.quarter(here).state,
         "entries": [(e.id, e.member_id, e.kind, e.item_code, str(e.points), e.status)
-                    for e in st.entries(YEAR, number)],
+                    for e in st.entries(here)],
         "votes": [(v.entry_id, v.yes, v.no, v.abstain, v.written_yes, v.written_no, v.written_abstain,
-                   v.expected, v.present, v.passed, v.rule, v.method) for v in st.votes(YEAR, number)],
-        "objections": [(o.id, o.entry_id, o.raised_by, o.reason, o.withdrawn) for o in st.objections(YEAR, number)],
-        "agenda_notes": [(n.id, n.item, n.kind, n.speaker, n.text) for n in st.agenda_notes(YEAR, number)],
+                   v.expected, v.present, v.passed, v.rule, v.method) for v in st.votes(here)],
+        "objections": [(o.id, o.entry_id, o.raised_by, o.reason, o.withdrawn) for o in st.objections(here)],
+        "agenda_notes": [(n.id, n.item, n.kind, n.speaker, n.text) for n in st.agenda_notes(here)],
         "roll_call": roll,
         "quorum": (qs.expected, qs.present, qs.absent, qs.uncalled, qs.voting_expected, qs.voting_present,
                    qs.written_opinions),
@@ -92,7 +94,7 @@ def snapshot(st: Store, number: int = Q) -> dict[str, Any]:
                                             mt.ended_at),
         "ballots": ballots,
         "tallies": tallies,
-        "ballot_summary": st.ballot_summary(YEAR, number),
+        "ballot_summary": st.ballot_summary(here),
         "board": [(m.id, m.total, m.points, m.evaluation, m.grade) for m in board.members],
     }
 
@@ -112,12 +114,12 @@ def audit_len(st: Store) -> int:
 def assert_refused_unchanged(st: Store, action: Callable[[], Any], match: str | None = None) -> StoreError:
     """The action raises StoreError and leaves the snapshot and the audit log exactly as they were."""
     before, log = snapshot(st), audit_len(st)
-    slot = st.last_action(YEAR, Q)
+    slot = st.last_action(QuarterRef(YEAR, Q))
     with pytest.raises(StoreError, match=match) as info:
         action()
     assert snapshot(st) == before
     assert audit_len(st) == log
-    assert st.last_action(YEAR, Q) == slot
+    assert st.last_action(QuarterRef(YEAR, Q)) == slot
     return info.value
 
 
@@ -160,7 +162,7 @@ def branch(store: Store) -> Branch:
 @pytest.fixture
 def meeting(branch: Branch) -> Branch:
     """The meeting opened with host and recorder; nobody called yet."""
-    branch.st.open_meeting(YEAR, Q, facts())
+    branch.st.open_meeting(QuarterRef(YEAR, Q), facts())
     return branch
 
 
@@ -178,11 +180,11 @@ def six_present(meeting: Branch) -> Branch:
 
 def test_open_meeting_moves_quarter_to_meeting(branch: Branch):
     st = branch.st
-    assert st.quarter(YEAR, Q).state == "open"
-    assert st.meeting(YEAR, Q) is None
-    st.open_meeting(YEAR, Q, facts())
-    assert st.quarter(YEAR, Q).state == "meeting"
-    mt = st.meeting(YEAR, Q)
+    assert st.quarter(QuarterRef(YEAR, Q)).state == "open"
+    assert st.meeting(QuarterRef(YEAR, Q)) is None
+    st.open_meeting(QuarterRef(YEAR, Q), facts())
+    assert st.quarter(QuarterRef(YEAR, Q)).state == "meeting"
+    mt = st.meeting(QuarterRef(YEAR, Q))
     assert (mt.held_at, mt.host, mt.recorder) == (MEETING_DAY, "张书记", "李委员")
     # the other quarters are untouched
     assert [q.state for q in st.quarters(YEAR)] == ["meeting", "open", "open", "open"]
@@ -190,33 +192,33 @@ def test_open_meeting_moves_quarter_to_meeting(branch: Branch):
 
 def test_open_meeting_twice_is_refused(meeting: Branch):
     st = meeting.st
-    assert_refused_unchanged(st, lambda: st.open_meeting(YEAR, Q, facts(host="王五")), "已经开始")
-    assert st.meeting(YEAR, Q).host == "张书记"
+    assert_refused_unchanged(st, lambda: st.open_meeting(QuarterRef(YEAR, Q), facts(host="王五")), "已经开始")
+    assert st.meeting(QuarterRef(YEAR, Q)).host == "张书记"
 
 
 def test_roll_call_before_the_meeting_is_refused(branch: Branch):
     st = branch.st
     log = audit_len(st)
     with pytest.raises(StoreError, match="还没有开始"):
-        st.roll_call(YEAR, Q, branch.v[0], True)
-    assert st.quarter(YEAR, Q).state == "open"
-    assert st.quorum(YEAR, Q).uncalled == 12  # 应到 12, none called
+        st.roll_call(QuarterRef(YEAR, Q), branch.v[0], True)
+    assert st.quarter(QuarterRef(YEAR, Q)).state == "open"
+    assert st.quorum(QuarterRef(YEAR, Q)).uncalled == 12  # 应到 12, none called
     assert audit_len(st) == log
 
 
 @pytest.mark.parametrize("reason", ["", "出差", "病"])
 def test_roll_call_absent_without_a_valid_reason_is_refused(meeting: Branch, reason: str):
     st = meeting.st
-    assert_refused_unchanged(st, lambda: st.roll_call(YEAR, Q, meeting.v[0], False, reason, "同意"),
+    assert_refused_unchanged(st, lambda: st.roll_call(QuarterRef(YEAR, Q), meeting.v[0], False, reason, "同意"),
                              "缺席原因")
-    assert st.quorum(YEAR, Q).absent == 0
+    assert st.quorum(QuarterRef(YEAR, Q)).absent == 0
 
 
 @pytest.mark.parametrize("reason", ["病假", "事假", "公差", "其他"])
 def test_roll_call_absent_with_each_reason_is_recorded(meeting: Branch, reason: str):
     st = meeting.st
-    st.roll_call(YEAR, Q, meeting.v[0], False, reason, "同意")
-    qs = st.quorum(YEAR, Q)
+    st.roll_call(QuarterRef(YEAR, Q), meeting.v[0], False, reason, "同意")
+    qs = st.quorum(QuarterRef(YEAR, Q))
     # 应到 12: 1 absent, 11 uncalled; v0 is voting and left an opinion
     assert (qs.expected, qs.present, qs.absent, qs.uncalled, qs.written_opinions) == (12, 0, 1, 11, 1)
     assert [(a.id, a.reason, a.opinion) for a in qs.absentees] == [(meeting.v[0], reason, "同意")]
@@ -247,7 +249,7 @@ def mixed(store: Store) -> dict[str, int]:
         dict(name="察看当日满", status="full", suspended_from="2025-03-28", suspended_until="2026-03-28"),
     ]
     ids = store.add_members(rows)
-    store.open_meeting(YEAR, Q, facts())
+    store.open_meeting(QuarterRef(YEAR, Q), facts())
     return {r["name"]: i for r, i in zip(rows, ids, strict=True)}
 
 
@@ -257,8 +259,8 @@ def test_quorum_counts_who_should_attend_and_who_votes(store: Store, mixed: dict
            {m["甲4"]: "", m["察看已满"]: "同意"}, reason="事假")
     # A member excused from the meeting is not called at all.
     with pytest.raises(StoreError, match="免于参加党员大会"):
-        store.roll_call(YEAR, Q, m["免会"], True)
-    qs = store.quorum(YEAR, Q)
+        store.roll_call(QuarterRef(YEAR, Q), m["免会"], True)
+    qs = store.quorum(QuarterRef(YEAR, Q))
     # 应到: 11 members - 免会 = 10.
     # 实到 among 应到: 甲1 甲2 甲3 预备 察看未满 察看中 察看当日满 = 7.
     # 缺席: 甲4, 察看已满 = 2; not called: 察看后起 = 1.
@@ -270,8 +272,8 @@ def test_quorum_counts_who_should_attend_and_who_votes(store: Store, mixed: dict
     assert not qs.has_quorum
     assert qs.needed == 4
     # half + 1: 察看后起 arrives -> 4 × 2 = 8 > 6
-    store.roll_call(YEAR, Q, m["察看后起"], True)
-    qs = store.quorum(YEAR, Q)
+    store.roll_call(QuarterRef(YEAR, Q), m["察看后起"], True)
+    qs = store.quorum(QuarterRef(YEAR, Q))
     assert (qs.expected, qs.present, qs.uncalled, qs.voting_expected, qs.voting_present) == (10, 8, 0, 6, 4)
     assert qs.has_quorum
 
@@ -280,7 +282,7 @@ def test_probationary_and_suspended_present_do_not_make_a_quorum(store: Store, m
     m = mixed
     # 2 voting present (甲1 甲2) + probationary + two suspended: voting 2 of 6 -> 4 > 6 is false
     attend(store, [m["甲1"], m["甲2"], m["预备"], m["察看未满"], m["察看中"]])
-    qs = store.quorum(YEAR, Q)
+    qs = store.quorum(QuarterRef(YEAR, Q))
     assert (qs.present, qs.voting_present, qs.voting_expected) == (5, 2, 6)
     assert not qs.has_quorum
 
@@ -295,9 +297,9 @@ def test_probationary_and_suspended_present_do_not_make_a_quorum(store: Store, m
 ])
 def test_quorum_is_more_than_half(store: Store, voting: int, present: int, quorate: bool):
     ids = store.add_members([dict(name=f"党员{i}", status="full") for i in range(voting)])
-    store.open_meeting(YEAR, Q, facts())
+    store.open_meeting(QuarterRef(YEAR, Q), facts())
     attend(store, ids[:present], dict.fromkeys(ids[present:], ""))
-    qs = store.quorum(YEAR, Q)
+    qs = store.quorum(QuarterRef(YEAR, Q))
     assert (qs.voting_expected, qs.voting_present, qs.has_quorum) == (voting, present, quorate)
 
 
@@ -308,12 +310,12 @@ def test_vote_refused_without_quorum(meeting: Branch):
     st, v = meeting.st, meeting.v
     # 5 of 10 voting present (plus the probationary and the suspended): 10 > 10 is false
     attend(st, [*v[:5], meeting.p, meeting.s], dict.fromkeys(v[5:], "同意"))
-    assert not st.quorum(YEAR, Q).has_quorum
+    assert not st.quorum(QuarterRef(YEAR, Q)).has_quorum
     assert_refused_unchanged(st, lambda: st.vote(meeting.entry, 5, 0, 0), "未超过半数")
     # written opinions do not make up a quorum either
     assert_refused_unchanged(st, lambda: st.vote(meeting.entry, 5, 0, 0, count_written=True, written_yes=5),
                              "未超过半数")
-    assert st.entries(YEAR, Q)[0].status == "有异议"
+    assert st.entries(QuarterRef(YEAR, Q))[0].status == "有异议"
 
 
 @pytest.mark.parametrize("yes, no, abstain", [
@@ -324,7 +326,7 @@ def test_vote_refused_without_quorum(meeting: Branch):
 def test_vote_refused_when_more_votes_than_voting_members_present(six_present: Branch, yes, no, abstain):
     st = six_present.st
     # 8 present in all, but only 6 with a vote: the probationary and the suspended cannot vote
-    assert st.quorum(YEAR, Q).present == 8
+    assert st.quorum(QuarterRef(YEAR, Q)).present == 8
     assert_refused_unchanged(st, lambda: st.vote(six_present.entry, yes, no, abstain), "超过到会有表决权")
 
 
@@ -354,7 +356,7 @@ def test_vote_refused_a_second_time(six_present: Branch):
     st = six_present.st
     st.vote(six_present.entry, 6, 0, 0)  # 表决通过
     assert_refused_unchanged(st, lambda: st.vote(six_present.entry, 0, 6, 0), "有异议")
-    assert len(st.votes(YEAR, Q)) == 1
+    assert len(st.votes(QuarterRef(YEAR, Q))) == 1
 
 
 def test_vote_refused_on_an_unknown_entry(six_present: Branch):
@@ -367,8 +369,8 @@ def test_vote_refused_before_the_meeting(branch: Branch):
     log = audit_len(st)
     with pytest.raises(StoreError, match="还没有开始"):
         st.vote(branch.entry, 6, 0, 0)
-    assert st.votes(YEAR, Q) == []
-    assert st.entries(YEAR, Q)[0].status == "有异议"
+    assert st.votes(QuarterRef(YEAR, Q)) == []
+    assert st.entries(QuarterRef(YEAR, Q))[0].status == "有异议"
     assert audit_len(st) == log
 
 
@@ -382,10 +384,10 @@ def test_pass_rule_counts_voting_members_who_should_attend_not_present(six_prese
     out = st.vote(six_present.entry, 5, 1, 0)
     assert (out.passed, out.yes, out.needed) == (False, 5, 6)
     assert "应到会有表决权的党员10人" in out.rule and "至少6票" in out.rule and "未通过" in out.rule
-    [vote] = st.votes(YEAR, Q)
+    [vote] = st.votes(QuarterRef(YEAR, Q))
     assert (vote.yes, vote.no, vote.abstain, vote.expected, vote.present, vote.passed) == (5, 1, 0, 10, 6, False)
     assert vote.rule == out.rule
-    assert st.entries(YEAR, Q)[0].status == "表决未通过"
+    assert st.entries(QuarterRef(YEAR, Q))[0].status == "表决未通过"
 
 
 def test_pass_rule_yes_six_of_ten_passes(six_present: Branch):
@@ -394,9 +396,9 @@ def test_pass_rule_yes_six_of_ten_passes(six_present: Branch):
     out = st.vote(six_present.entry, 6, 0, 0)
     assert (out.passed, out.yes, out.needed) == (True, 6, 6)
     assert "通过" in out.rule and "未通过" not in out.rule
-    [vote] = st.votes(YEAR, Q)
+    [vote] = st.votes(QuarterRef(YEAR, Q))
     assert (vote.expected, vote.present, vote.passed) == (10, 6, True)
-    assert st.entries(YEAR, Q)[0].status == "表决通过"
+    assert st.entries(QuarterRef(YEAR, Q))[0].status == "表决通过"
 
 
 @pytest.mark.parametrize("voting, present, yes, passed, needed", [
@@ -413,12 +415,12 @@ def test_pass_rule_table(store: Store, voting, present, yes, passed, needed):
                             + [dict(name="预备", status="probationary")])
     entry = deduction(store, ids[0])
     store.contest_entry(entry, "张三", "材料不全")
-    store.open_meeting(YEAR, Q, facts())
+    store.open_meeting(QuarterRef(YEAR, Q), facts())
     attend(store, [*ids[:present], ids[-1]], dict.fromkeys(ids[present:voting], ""))
     out = store.vote(entry, yes, present - yes, 0)
     assert (out.passed, out.needed) == (passed, needed)
     assert f"应到会有表决权的党员{voting}人" in out.rule
-    [v] = store.votes(YEAR, Q)
+    [v] = store.votes(QuarterRef(YEAR, Q))
     assert (v.expected, v.present, v.passed) == (voting, present, passed)
 
 
@@ -429,14 +431,14 @@ def test_written_yes_can_carry_a_vote_that_fails_on_the_floor(six_present: Branc
     st = six_present.st
     # 6 present: yes 5 no 1 fails alone (10 > 10 false). v6 and v7 left opinions: 2 allowed.
     # Counting one written yes: 5 + 1 = 6, 12 > 10 -> 通过.
-    assert st.quorum(YEAR, Q).written_opinions == 2
+    assert st.quorum(QuarterRef(YEAR, Q)).written_opinions == 2
     out = st.vote(six_present.entry, 5, 1, 0, count_written=True, written_yes=1)
     assert (out.passed, out.yes, out.needed) == (True, 6, 6)
     assert "书面赞成1份" in out.rule and "赞成5票" in out.rule
-    [vote] = st.votes(YEAR, Q)
+    [vote] = st.votes(QuarterRef(YEAR, Q))
     assert (vote.yes, vote.no, vote.written_yes, vote.written_no, vote.written_abstain, vote.passed) == \
         (5, 1, 1, 0, 0, True)
-    assert st.entries(YEAR, Q)[0].status == "表决通过"
+    assert st.entries(QuarterRef(YEAR, Q))[0].status == "表决通过"
     # the passed deduction now counts: 80 - 5 = 75
     assert total_of(st, six_present.v[0]) == Decimal("75")
 
@@ -447,7 +449,7 @@ def test_written_opinions_ignored_unless_the_meeting_counts_them(six_present: Br
     out = st.vote(six_present.entry, 5, 1, 0, written_yes=2)
     assert (out.passed, out.yes) == (False, 5)
     assert "书面" not in out.rule
-    [vote] = st.votes(YEAR, Q)
+    [vote] = st.votes(QuarterRef(YEAR, Q))
     assert (vote.written_yes, vote.written_no, vote.written_abstain) == (0, 0, 0)
     assert total_of(st, six_present.v[0]) == Decimal("80")
 
@@ -467,7 +469,7 @@ def test_written_opinions_of_non_voters_do_not_count(meeting: Branch):
     # v0..v5 present, v6 absent with an opinion, v7..v9 absent without; the probationary and the
     # suspended absent WITH opinions: they have no vote, so written opinions allowed = 1.
     attend(st, v[:6], {v[6]: "同意", v[7]: "", v[8]: "", v[9]: "", meeting.p: "同意", meeting.s: "同意"})
-    qs = st.quorum(YEAR, Q)
+    qs = st.quorum(QuarterRef(YEAR, Q))
     assert (qs.absent, qs.written_opinions, qs.voting_present) == (6, 1, 6)
     assert_refused_unchanged(st, lambda: st.vote(meeting.entry, 5, 1, 0, count_written=True, written_yes=2),
                              "书面意见")
@@ -479,8 +481,8 @@ def test_written_opinions_of_non_voters_do_not_count(meeting: Branch):
 def test_written_opinion_of_an_absent_member_who_later_arrives_no_longer_counts(six_present: Branch):
     st = six_present.st
     # v6 arrives: present 7, his opinion is cleared; only v7's remains -> 1
-    st.roll_call(YEAR, Q, six_present.v[6], True)
-    qs = st.quorum(YEAR, Q)
+    st.roll_call(QuarterRef(YEAR, Q), six_present.v[6], True)
+    qs = st.quorum(QuarterRef(YEAR, Q))
     assert (qs.voting_present, qs.written_opinions) == (7, 1)
     assert_refused_unchanged(st, lambda: st.vote(six_present.entry, 4, 1, 0, count_written=True, written_yes=2),
                              "书面意见")
@@ -510,7 +512,7 @@ def test_board_counts_an_entry_by_its_status(six_present: Branch):
     st.contest_entry(e3, "张三", "材料不全")
     st.withdraw_entry(e3)
     assert (total_of(st, v[2]), total_of(st, v[3])) == (Decimal("80"), Decimal("80"))
-    status = {e.id: e.status for e in st.entries(YEAR, Q)}
+    status = {e.id: e.status for e in st.entries(QuarterRef(YEAR, Q))}
     assert status == {six_present.entry: "表决通过", e1: "表决未通过", e2: "撤回", e3: "撤回"}
     # 撤回 cannot be contested back into play
     assert_refused_unchanged(st, lambda: st.contest_entry(e2, "张三", "材料不全"), "撤回")
@@ -540,7 +542,7 @@ def ev(tmp_path) -> Ev:
                              dict(name="丙", status="probationary"),
                              dict(name="丁", status="full", exempt=True, exempt_reason="长期病休"),
                              dict(name="戊", status="full", meeting_exempt=True)])
-    store.open_meeting(YEAR, Q, facts())
+    store.open_meeting(QuarterRef(YEAR, Q), facts())
     return Ev(store, *ids)
 
 
@@ -550,13 +552,13 @@ def test_graded_members_exclude_the_exempt(ev: Ev):
 
 def test_ballots_and_tallies_make_the_evaluation(ev: Ev):
     st = ev.st
-    st.set_ballots_issued(YEAR, Q, 6)
-    st.add_ballot(YEAR, Q, {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
-    st.add_ballot(YEAR, Q, {ev.a: "合格", ev.b: "基本合格", ev.c: "不合格", ev.e: "合格"})
-    st.add_ballot(YEAR, Q, None)
-    st.add_ballot(YEAR, Q, {ev.a: "优秀", ev.b: "合格", ev.c: "基本合格", ev.e: "不合格"})
+    st.set_ballots_issued(QuarterRef(YEAR, Q), 6)
+    st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
+    st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "合格", ev.b: "基本合格", ev.c: "不合格", ev.e: "合格"})
+    st.add_ballot(QuarterRef(YEAR, Q), None)
+    st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "优秀", ev.b: "合格", ev.c: "基本合格", ev.e: "不合格"})
     # 发出 6, 收回 4, 有效 3, 空白 1
-    assert st.ballot_summary(YEAR, Q) == {"issued": 6, "returned": 4, "valid": 3, "void": 1, "blank": 1}
+    assert st.ballot_summary(QuarterRef(YEAR, Q)) == {"issued": 6, "returned": 4, "valid": 3, "void": 1, "blank": 1}
     # 甲: 优秀 合格 优秀 -> (95 + 85 + 95) / 3 = 275 / 3 = 91.666… -> 91.67
     # 乙: 合格 基本合格 合格 -> (85 + 70 + 85) / 3 = 80
     # 丙: 合格 不合格 基本合格 -> (85 + 50 + 70) / 3 = 205 / 3 = 68.333… -> 68.33
@@ -568,14 +570,14 @@ def test_ballots_and_tallies_make_the_evaluation(ev: Ev):
     assert evaluation_of(st, ev.d) is None  # exempt
     # direct tally for 甲: 优秀 1, 合格 1, 不合格 1 on top of the ballots:
     # 优秀 3, 合格 2, 不合格 1 -> (285 + 170 + 50) / 6 = 505 / 6 = 84.1666… -> 84.17
-    st.set_tally(YEAR, Q, ev.a, {"优秀": 1, "合格": 1, "不合格": 1})
+    st.set_tally(QuarterRef(YEAR, Q), ev.a, {"优秀": 1, "合格": 1, "不合格": 1})
     assert evaluation_of(st, ev.a) == Decimal("84.17")
     # replacing the tally (not adding): 基本合格 2 -> 优秀 2, 合格 1, 基本合格 2
     # -> (190 + 85 + 140) / 5 = 415 / 5 = 83
-    st.set_tally(YEAR, Q, ev.a, {"基本合格": 2})
+    st.set_tally(QuarterRef(YEAR, Q), ev.a, {"基本合格": 2})
     assert evaluation_of(st, ev.a) == Decimal("83.00")
     # the tallies are not ballots: the summary is unchanged
-    assert st.ballot_summary(YEAR, Q) == {"issued": 6, "returned": 4, "valid": 3, "void": 1, "blank": 1}
+    assert st.ballot_summary(QuarterRef(YEAR, Q)) == {"issued": 6, "returned": 4, "valid": 3, "void": 1, "blank": 1}
     # jsit reports the evaluation apart: the totals stay at the base of 100
     assert total_of(st, ev.a) == Decimal("100") and total_of(st, ev.c) == Decimal("100")
 
@@ -583,17 +585,17 @@ def test_ballots_and_tallies_make_the_evaluation(ev: Ev):
 def test_tally_only_evaluation(ev: Ev):
     st = ev.st
     # 乙 by tally alone: 优秀 2, 合格 5, 基本合格 2, 不合格 1 -> (190 + 425 + 140 + 50) / 10 = 805 / 10 = 80.5
-    st.set_tally(YEAR, Q, ev.b, {"优秀": 2, "合格": 5, "基本合格": 2, "不合格": 1})
+    st.set_tally(QuarterRef(YEAR, Q), ev.b, {"优秀": 2, "合格": 5, "基本合格": 2, "不合格": 1})
     assert evaluation_of(st, ev.b) == Decimal("80.50")
     assert evaluation_of(st, ev.a) is None
-    assert st.ballot_summary(YEAR, Q) == {"issued": 0, "returned": 0, "valid": 0, "void": 0, "blank": 0}
+    assert st.ballot_summary(QuarterRef(YEAR, Q)) == {"issued": 0, "returned": 0, "valid": 0, "void": 0, "blank": 0}
 
 
 # A partial ballot is no longer refused: a name left unmarked is not rated on it (tests/db/test_record.py).
 @pytest.mark.parametrize("case", ["unknown_label", "exempt_member", "no_such_member", "empty_label"])
 def test_bad_ballots_are_refused_and_change_nothing(ev: Ev, case: str):
     st = ev.st
-    st.add_ballot(YEAR, Q, {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
+    st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
     full = {ev.a: "合格", ev.b: "合格", ev.c: "合格", ev.e: "合格"}
     marks, match = {
         "unknown_label": ({**full, ev.b: "良好"}, "良好"),
@@ -601,39 +603,39 @@ def test_bad_ballots_are_refused_and_change_nothing(ev: Ev, case: str):
         "no_such_member": ({**full, 999: "合格"}, "不在本次测评名单"),
         "empty_label": ({**full, ev.c: ""}, "不是测评等次"),
     }[case]
-    assert_refused_unchanged(st, lambda: st.add_ballot(YEAR, Q, marks), match)
-    assert st.ballot_summary(YEAR, Q) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
-    assert st.last_action(YEAR, Q) == "ballot"
+    assert_refused_unchanged(st, lambda: st.add_ballot(QuarterRef(YEAR, Q), marks), match)
+    assert st.ballot_summary(QuarterRef(YEAR, Q)) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
+    assert st.last_action(QuarterRef(YEAR, Q)) == "ballot"
 
 
 def test_set_tally_for_an_exempt_member_is_refused(ev: Ev):
     st = ev.st
-    assert_refused_unchanged(st, lambda: st.set_tally(YEAR, Q, ev.d, {"优秀": 3}), "免于积分管理")
+    assert_refused_unchanged(st, lambda: st.set_tally(QuarterRef(YEAR, Q), ev.d, {"优秀": 3}), "免于积分管理")
     assert evaluation_of(st, ev.d) is None
 
 
 @pytest.mark.parametrize("counts, match", [({"良好": 1}, "良好"), ({"优秀": -1}, "不小于0"), ({"优秀": 1.5}, "整数")])
 def test_set_tally_with_bad_counts_is_refused(ev: Ev, counts, match):
     st = ev.st
-    assert_refused_unchanged(st, lambda: st.set_tally(YEAR, Q, ev.a, counts), match)
+    assert_refused_unchanged(st, lambda: st.set_tally(QuarterRef(YEAR, Q), ev.a, counts), match)
 
 
 @pytest.mark.parametrize("rnd", [0, 2, 3])
 def test_a_round_beyond_the_schemes_rounds_is_refused(ev: Ev, rnd: int):
     st = ev.st  # xinmi: one round a year
     full = {ev.a: "合格", ev.b: "合格", ev.c: "合格", ev.e: "合格"}
-    assert_refused_unchanged(st, lambda: st.add_ballot(YEAR, Q, full, round=rnd), "没有第")
-    assert_refused_unchanged(st, lambda: st.add_ballot(YEAR, Q, None, round=rnd), "没有第")
-    assert_refused_unchanged(st, lambda: st.set_tally(YEAR, Q, ev.a, {"优秀": 1}, round=rnd), "没有第")
+    assert_refused_unchanged(st, lambda: st.add_ballot(QuarterRef(YEAR, Q), full, round=rnd), "没有第")
+    assert_refused_unchanged(st, lambda: st.add_ballot(QuarterRef(YEAR, Q), None, round=rnd), "没有第")
+    assert_refused_unchanged(st, lambda: st.set_tally(QuarterRef(YEAR, Q), ev.a, {"优秀": 1}, round=rnd), "没有第")
 
 
 def test_ballot_before_the_meeting_is_refused(store: Store):
     a = store.add_members([dict(name="甲", status="full")])[0]
     with pytest.raises(StoreError, match="还没有开始"):
-        store.add_ballot(YEAR, Q, {a: "优秀"})
+        store.add_ballot(QuarterRef(YEAR, Q), {a: "优秀"})
     with pytest.raises(StoreError, match="还没有开始"):
-        store.set_tally(YEAR, Q, a, {"优秀": 1})
-    assert store.ballot_summary(YEAR, Q)["returned"] == 0
+        store.set_tally(QuarterRef(YEAR, Q), a, {"优秀": 1})
+    assert store.ballot_summary(QuarterRef(YEAR, Q))["returned"] == 0
 
 
 # --- undo ---------------------------------------------------------------------------------------
@@ -645,42 +647,42 @@ def check_undo(st: Store, action: Callable[[], Any]) -> None:
     before, log = snapshot(st), audit_len(st)
     action()
     assert snapshot(st) != before  # the action did change something
-    said = st.undo(YEAR, Q)
+    said = st.undo(QuarterRef(YEAR, Q))
     assert said.startswith("已撤销")
     assert snapshot(st) == before
     assert audit_len(st) == log + 2
     assert st.audit()[-1].action == "undo"
-    assert st.last_action(YEAR, Q) is None
+    assert st.last_action(QuarterRef(YEAR, Q)) is None
     with pytest.raises(StoreError, match="没有可以撤销的操作"):
-        st.undo(YEAR, Q)
+        st.undo(QuarterRef(YEAR, Q))
     assert snapshot(st) == before
 
 
 def test_undo_with_nothing_to_undo_is_refused(meeting: Branch):
     st = meeting.st
-    assert st.last_action(YEAR, Q) is None
-    assert_refused_unchanged(st, lambda: st.undo(YEAR, Q), "没有可以撤销的操作")
+    assert st.last_action(QuarterRef(YEAR, Q)) is None
+    assert_refused_unchanged(st, lambda: st.undo(QuarterRef(YEAR, Q)), "没有可以撤销的操作")
 
 
 def test_undo_before_the_meeting_is_refused(branch: Branch):
     with pytest.raises(StoreError, match="还没有开始"):
-        branch.st.undo(YEAR, Q)
-    assert branch.st.entries(YEAR, Q)[0].status == "有异议"
+        branch.st.undo(QuarterRef(YEAR, Q))
+    assert branch.st.entries(QuarterRef(YEAR, Q))[0].status == "有异议"
 
 
 def test_undo_a_first_roll_call(six_present: Branch):
     st = six_present.st
     new = st.add_members([dict(name="迟到者", status="full")])[0]
     # 11 voting expected now; undo the call of the newcomer: he is uncalled again
-    check_undo(st, lambda: st.roll_call(YEAR, Q, new, False, "公差", "同意"))
-    assert st.quorum(YEAR, Q).uncalled == 1
+    check_undo(st, lambda: st.roll_call(QuarterRef(YEAR, Q), new, False, "公差", "同意"))
+    assert st.quorum(QuarterRef(YEAR, Q)).uncalled == 1
 
 
 def test_undo_a_changed_roll_call(six_present: Branch):
     st, v6 = six_present.st, six_present.v[6]
     # v6 was absent (病假, opinion 同意扣分): he arrives, then the call is undone
-    check_undo(st, lambda: st.roll_call(YEAR, Q, v6, True))
-    qs = st.quorum(YEAR, Q)
+    check_undo(st, lambda: st.roll_call(QuarterRef(YEAR, Q), v6, True))
+    qs = st.quorum(QuarterRef(YEAR, Q))
     assert (qs.voting_present, qs.written_opinions) == (6, 2)
     assert [(a.reason, a.opinion) for a in qs.absentees if a.id == v6] == [("病假", "同意扣分")]
 
@@ -689,7 +691,7 @@ def test_undo_a_contest_during_the_meeting(six_present: Branch):
     st = six_present.st
     e = deduction(st, six_present.v[1])  # 申报, counts: 75
     check_undo(st, lambda: st.contest_entry(e, "张三", "材料不全"))
-    assert st.entries(YEAR, Q)[-1].status == "申报"
+    assert st.entries(QuarterRef(YEAR, Q))[-1].status == "申报"
     assert total_of(st, six_present.v[1]) == Decimal("75")
 
 
@@ -698,7 +700,7 @@ def test_undo_a_confirm_and_a_withdraw(six_present: Branch):
     e = deduction(st, six_present.v[1])
     check_undo(st, lambda: st.confirm_entry(e))
     check_undo(st, lambda: st.withdraw_entry(six_present.entry))
-    assert [x.status for x in st.entries(YEAR, Q)] == ["有异议", "申报"]
+    assert [x.status for x in st.entries(QuarterRef(YEAR, Q))] == ["有异议", "申报"]
 
 
 @pytest.mark.parametrize("yes", [6, 5])
@@ -706,8 +708,8 @@ def test_undo_a_vote(six_present: Branch, yes: int):
     st = six_present.st
     # passed (6) or failed (5): the Vote row goes and the entry is 有异议 again (80)
     check_undo(st, lambda: st.vote(six_present.entry, yes, 0, 0))
-    assert st.votes(YEAR, Q) == []
-    assert st.entries(YEAR, Q)[0].status == "有异议"
+    assert st.votes(QuarterRef(YEAR, Q)) == []
+    assert st.entries(QuarterRef(YEAR, Q))[0].status == "有异议"
     assert total_of(st, six_present.v[0]) == Decimal("80")
     # and the entry can be voted again
     assert st.vote(six_present.entry, 6, 0, 0).passed
@@ -715,75 +717,77 @@ def test_undo_a_vote(six_present: Branch, yes: int):
 
 def test_undo_a_ballot(ev: Ev):
     st = ev.st
-    st.add_ballot(YEAR, Q, {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
+    st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
     # undo the second ballot only: 甲 stays at 95 from the first
-    check_undo(st, lambda: st.add_ballot(YEAR, Q, {ev.a: "不合格", ev.b: "合格", ev.c: "合格", ev.e: "合格"}))
+    check_undo(st, lambda: st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "不合格", ev.b: "合格", ev.c: "合格",
+                                                               ev.e: "合格"}))
     assert evaluation_of(st, ev.a) == Decimal("95.00")
-    assert st.ballot_summary(YEAR, Q) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
+    assert st.ballot_summary(QuarterRef(YEAR, Q)) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
 
 
 def test_undo_a_blank_ballot(ev: Ev):
     st = ev.st
-    check_undo(st, lambda: st.add_ballot(YEAR, Q, None))
-    assert st.ballot_summary(YEAR, Q)["returned"] == 0
+    check_undo(st, lambda: st.add_ballot(QuarterRef(YEAR, Q), None))
+    assert st.ballot_summary(QuarterRef(YEAR, Q))["returned"] == 0
 
 
 def test_undo_a_first_tally(ev: Ev):
     st = ev.st
-    check_undo(st, lambda: st.set_tally(YEAR, Q, ev.a, {"优秀": 3, "合格": 1}))
+    check_undo(st, lambda: st.set_tally(QuarterRef(YEAR, Q), ev.a, {"优秀": 3, "合格": 1}))
     assert evaluation_of(st, ev.a) is None
 
 
 def test_undo_a_changed_tally(ev: Ev):
     st = ev.st
-    st.set_tally(YEAR, Q, ev.a, {"优秀": 1, "合格": 1})  # (95 + 85) / 2 = 90
-    check_undo(st, lambda: st.set_tally(YEAR, Q, ev.a, {"不合格": 4}))
+    st.set_tally(QuarterRef(YEAR, Q), ev.a, {"优秀": 1, "合格": 1})  # (95 + 85) / 2 = 90
+    check_undo(st, lambda: st.set_tally(QuarterRef(YEAR, Q), ev.a, {"不合格": 4}))
     assert evaluation_of(st, ev.a) == Decimal("90.00")
 
 
 def test_undo_meeting_facts(meeting: Branch):
     st = meeting.st
-    check_undo(st, lambda: st.set_meeting_facts(YEAR, Q, host="王五", recorder="", observers="上级党委联系人"))
-    mt = st.meeting(YEAR, Q)
+    check_undo(st, lambda: st.set_meeting_facts(QuarterRef(YEAR, Q), host="王五", recorder="",
+                                                observers="上级党委联系人"))
+    mt = st.meeting(QuarterRef(YEAR, Q))
     assert (mt.host, mt.recorder, mt.observers) == ("张书记", "李委员", "")
 
 
 def test_undo_is_one_level_only(six_present: Branch):
     st, v = six_present.st, six_present.v
     # two actions: roll call of v8 (absent -> present), then the vote; undo takes back the vote only
-    st.roll_call(YEAR, Q, v[8], True)
+    st.roll_call(QuarterRef(YEAR, Q), v[8], True)
     after_call = snapshot(st)
     st.vote(six_present.entry, 7, 0, 0)
-    st.undo(YEAR, Q)
+    st.undo(QuarterRef(YEAR, Q))
     assert snapshot(st) == after_call
-    assert_refused_unchanged(st, lambda: st.undo(YEAR, Q), "没有可以撤销的操作")
-    assert st.quorum(YEAR, Q).voting_present == 7
+    assert_refused_unchanged(st, lambda: st.undo(QuarterRef(YEAR, Q)), "没有可以撤销的操作")
+    assert st.quorum(QuarterRef(YEAR, Q)).voting_present == 7
 
 
 def test_refused_action_keeps_the_undo_slot(six_present: Branch):
     st = six_present.st
-    st.roll_call(YEAR, Q, six_present.v[8], True)  # voting present 7
+    st.roll_call(QuarterRef(YEAR, Q), six_present.v[8], True)  # voting present 7
     with pytest.raises(StoreError):
         st.vote(six_present.entry, 8, 0, 0)  # 8 > 7
-    assert st.last_action(YEAR, Q) == "roll_call"
-    st.undo(YEAR, Q)
-    assert st.quorum(YEAR, Q).voting_present == 6
+    assert st.last_action(QuarterRef(YEAR, Q)) == "roll_call"
+    st.undo(QuarterRef(YEAR, Q))
+    assert st.quorum(QuarterRef(YEAR, Q)).voting_present == 6
 
 
 # --- the lock -----------------------------------------------------------------------------------
 
 
 def assert_lock_refused(st: Store, *reasons: str) -> None:
-    problems = st.lock_problems(YEAR, Q)
+    problems = st.lock_problems(QuarterRef(YEAR, Q))
     for r in reasons:
         assert any(r in p for p in problems), (r, problems)
     assert len(problems) == len(reasons), problems
-    assert st.lock_of(YEAR, Q) is None
-    err = assert_refused_unchanged(st, lambda: st.lock(YEAR, Q), "不能锁定")
+    assert st.lock_of(QuarterRef(YEAR, Q)) is None
+    err = assert_refused_unchanged(st, lambda: st.lock(QuarterRef(YEAR, Q)), "不能锁定")
     for p in problems:
         assert p in str(err)
-    assert st.quarter(YEAR, Q).state == "meeting"
-    assert st.lock_of(YEAR, Q) is None
+    assert st.quarter(QuarterRef(YEAR, Q)).state == "meeting"
+    assert st.lock_of(QuarterRef(YEAR, Q)) is None
 
 
 def test_lock_refused_without_quorum(meeting: Branch):
@@ -814,7 +818,7 @@ def test_lock_refused_with_an_undecided_contested_entry(six_present: Branch):
 ])
 def test_lock_refused_without_host_or_recorder(branch: Branch, host, recorder, reasons):
     st, v = branch.st, branch.v
-    st.open_meeting(YEAR, Q, facts(host=host, recorder=recorder))
+    st.open_meeting(QuarterRef(YEAR, Q), facts(host=host, recorder=recorder))
     attend(st, v, {})
     st.vote(branch.entry, 10, 0, 0)
     assert_lock_refused(st, *reasons)
@@ -822,10 +826,10 @@ def test_lock_refused_without_host_or_recorder(branch: Branch, host, recorder, r
 
 def test_lock_refused_before_the_meeting(branch: Branch):
     st = branch.st
-    assert st.lock_problems(YEAR, Q) == ["党员大会还没有开始"]
+    assert st.lock_problems(QuarterRef(YEAR, Q)) == ["党员大会还没有开始"]
     with pytest.raises(StoreError, match="党员大会还没有开始"):
-        st.lock(YEAR, Q)
-    assert st.quarter(YEAR, Q).state == "open"
+        st.lock(QuarterRef(YEAR, Q))
+    assert st.quarter(QuarterRef(YEAR, Q)).state == "open"
 
 
 @pytest.fixture
@@ -838,10 +842,10 @@ def locked(six_present: Branch) -> Branch:
     withdrawn = deduction(st, v[2], 5)
     st.withdraw_entry(withdrawn)
     graded = {m.id: "合格" for m in st.graded_members(YEAR)}
-    st.add_ballot(YEAR, Q, graded)
+    st.add_ballot(QuarterRef(YEAR, Q), graded)
     six_present.extra.update(declared=declared, withdrawn=withdrawn)
-    assert st.lock_problems(YEAR, Q) == []
-    six_present.extra["digest"] = st.lock(YEAR, Q)
+    assert st.lock_problems(QuarterRef(YEAR, Q)) == []
+    six_present.extra["digest"] = st.lock(QuarterRef(YEAR, Q))
     return six_present
 
 
@@ -849,38 +853,38 @@ def test_good_lock(locked: Branch):
     st, v = locked.st, locked.v
     digest = locked.extra["digest"]
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
-    assert st.quarter(YEAR, Q).state == "locked"
-    assert st.lock_of(YEAR, Q).digest == digest
-    status = {e.id: e.status for e in st.entries(YEAR, Q)}
+    assert st.quarter(QuarterRef(YEAR, Q)).state == "locked"
+    assert st.lock_of(QuarterRef(YEAR, Q)).digest == digest
+    status = {e.id: e.status for e in st.entries(QuarterRef(YEAR, Q))}
     # 申报 -> 已确认; 表决通过 and 撤回 stay
     assert status == {locked.entry: "表决通过", locked.extra["declared"]: "已确认",
                       locked.extra["withdrawn"]: "撤回"}
     # v0: 80 - 5 = 75; v1: 80 - 1 = 79; v2: withdrawn -> 80
     assert (total_of(st, v[0]), total_of(st, v[1]), total_of(st, v[2])) == \
         (Decimal("75"), Decimal("79"), Decimal("80"))
-    assert st.last_action(YEAR, Q) is None
-    assert st.lock_problems(YEAR, Q) == [f"{YEAR}年第一季度已锁定"]
+    assert st.last_action(QuarterRef(YEAR, Q)) is None
+    assert st.lock_problems(QuarterRef(YEAR, Q)) == [f"{YEAR}年第一季度已锁定"]
     assert st.verify() == []
     assert st.audit()[-1].action == "locked"
 
 
 LOCKED_OPS: dict[str, Callable[[Branch], Any]] = {
     "add_entry": lambda b: deduction(b.st, b.v[3]),
-    "roll_call_present": lambda b: b.st.roll_call(YEAR, Q, b.v[8], True),
-    "roll_call_absent": lambda b: b.st.roll_call(YEAR, Q, b.v[0], False, "病假"),
+    "roll_call_present": lambda b: b.st.roll_call(QuarterRef(YEAR, Q), b.v[8], True),
+    "roll_call_absent": lambda b: b.st.roll_call(QuarterRef(YEAR, Q), b.v[0], False, "病假"),
     "vote": lambda b: b.st.vote(b.entry, 0, 6, 0),
     "vote_declared": lambda b: b.st.vote(b.extra["declared"], 6, 0, 0),
-    "add_ballot": lambda b: b.st.add_ballot(YEAR, Q, {m.id: "优秀" for m in b.st.graded_members(YEAR)}),
-    "add_blank_ballot": lambda b: b.st.add_ballot(YEAR, Q, None),
-    "set_tally": lambda b: b.st.set_tally(YEAR, Q, b.v[0], {"优秀": 5}),
-    "set_ballots_issued": lambda b: b.st.set_ballots_issued(YEAR, Q, 9),
-    "undo": lambda b: b.st.undo(YEAR, Q),
+    "add_ballot": lambda b: b.st.add_ballot(QuarterRef(YEAR, Q), {m.id: "优秀" for m in b.st.graded_members(YEAR)}),
+    "add_blank_ballot": lambda b: b.st.add_ballot(QuarterRef(YEAR, Q), None),
+    "set_tally": lambda b: b.st.set_tally(QuarterRef(YEAR, Q), b.v[0], {"优秀": 5}),
+    "set_ballots_issued": lambda b: b.st.set_ballots_issued(QuarterRef(YEAR, Q), 9),
+    "undo": lambda b: b.st.undo(QuarterRef(YEAR, Q)),
     "contest_entry": lambda b: b.st.contest_entry(b.extra["declared"], "张三", "材料不全"),
     "confirm_entry": lambda b: b.st.confirm_entry(b.extra["declared"]),
     "withdraw_entry": lambda b: b.st.withdraw_entry(b.extra["declared"]),
-    "set_meeting_facts": lambda b: b.st.set_meeting_facts(YEAR, Q, host="王五"),
-    "open_meeting": lambda b: b.st.open_meeting(YEAR, Q, facts()),
-    "lock_again": lambda b: b.st.lock(YEAR, Q),
+    "set_meeting_facts": lambda b: b.st.set_meeting_facts(QuarterRef(YEAR, Q), host="王五"),
+    "open_meeting": lambda b: b.st.open_meeting(QuarterRef(YEAR, Q), facts()),
+    "lock_again": lambda b: b.st.lock(QuarterRef(YEAR, Q)),
 }
 
 
@@ -893,7 +897,7 @@ def test_every_operation_on_a_locked_quarter_is_refused(locked: Branch, op: str)
     assert "锁定" in str(info.value)
     assert snapshot(st) == before
     assert audit_len(st) == log
-    assert st.lock_of(YEAR, Q).digest == locked.extra["digest"]
+    assert st.lock_of(QuarterRef(YEAR, Q)).digest == locked.extra["digest"]
     assert st.verify() == []
 
 
@@ -901,8 +905,8 @@ def test_other_quarters_stay_open_after_a_lock(locked: Branch):
     st = locked.st
     # Q2 is still open: an entry in May is accepted, and Q1 is unchanged
     q1 = snapshot(st, 1)
-    e = st.add_entry(YEAR, 2, locked.v[3], "deduction", 1, item="K3.1", month=5)
-    assert [x.id for x in st.entries(YEAR, 2)] == [e]
+    e = st.add_entry(QuarterRef(YEAR, 2), locked.v[3], "deduction", 1, item="K3.1", month=5)
+    assert [x.id for x in st.entries(QuarterRef(YEAR, 2))] == [e]
     assert snapshot(st, 1)["entries"] == q1["entries"]
     assert st.verify() == []
 
@@ -910,13 +914,13 @@ def test_other_quarters_stay_open_after_a_lock(locked: Branch):
 def test_lock_snapshot_after_undo_does_not_leak_a_slot(six_present: Branch):
     st = six_present.st
     st.vote(six_present.entry, 6, 0, 0)
-    st.set_meeting_facts(YEAR, Q, place="党员活动室")
-    assert st.last_action(YEAR, Q) == "facts"
-    st.lock(YEAR, Q)
-    assert st.last_action(YEAR, Q) is None
+    st.set_meeting_facts(QuarterRef(YEAR, Q), place="党员活动室")
+    assert st.last_action(QuarterRef(YEAR, Q)) == "facts"
+    st.lock(QuarterRef(YEAR, Q))
+    assert st.last_action(QuarterRef(YEAR, Q)) is None
     with pytest.raises(StoreError, match="锁定"):
-        st.undo(YEAR, Q)
-    assert st.meeting(YEAR, Q).place == "党员活动室"
+        st.undo(QuarterRef(YEAR, Q))
+    assert st.meeting(QuarterRef(YEAR, Q)).place == "党员活动室"
 
 
 # --- ballots issued: undoable, and only for the scheme's rounds -------------------------------
@@ -924,52 +928,52 @@ def test_lock_snapshot_after_undo_does_not_leak_a_slot(six_present: Branch):
 
 def test_undo_right_after_set_ballots_issued_does_not_take_back_an_older_action(ev: Ev):
     st = ev.st
-    st.add_ballot(YEAR, Q, {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
+    st.add_ballot(QuarterRef(YEAR, Q), {ev.a: "优秀", ev.b: "合格", ev.c: "合格", ev.e: "合格"})
     before_issue = snapshot(st)  # 1 ballot returned, none issued
-    st.set_ballots_issued(YEAR, Q, 6)
+    st.set_ballots_issued(QuarterRef(YEAR, Q), 6)
     after_issue = snapshot(st)  # issued 6, returned 1
     # "undo takes back the last meeting action": either the issued count goes back to 0 (and the
     # ballot stays), or undo is refused; it must never delete the ballot entered before it.
     try:
-        st.undo(YEAR, Q)
+        st.undo(QuarterRef(YEAR, Q))
     except StoreError:
         assert snapshot(st) == after_issue
     else:
         assert snapshot(st) == before_issue
-    assert st.ballot_summary(YEAR, Q)["returned"] == 1
+    assert st.ballot_summary(QuarterRef(YEAR, Q))["returned"] == 1
 
 
 @pytest.mark.parametrize("rnd", [0, 2])
 def test_set_ballots_issued_for_a_round_the_scheme_has_not_is_refused(ev: Ev, rnd: int):
     st = ev.st
-    assert_refused_unchanged(st, lambda: st.set_ballots_issued(YEAR, Q, 6, round=rnd), "没有第")
+    assert_refused_unchanged(st, lambda: st.set_ballots_issued(QuarterRef(YEAR, Q), 6, round=rnd), "没有第")
 
 
 def test_an_entry_raised_at_the_meeting_can_be_taken_back_at_once(meeting: Branch):
     st = meeting.st
     before = snapshot(st)
-    entry = st.add_entry(YEAR, Q, meeting.v[1], "bonus", 2, item="J6.3")
-    assert [e.id for e in st.entries(YEAR, Q)][-1] == entry
-    assert st.undo(YEAR, Q) == "已撤销刚登记的积分事项"
+    entry = st.add_entry(QuarterRef(YEAR, Q), meeting.v[1], "bonus", 2, item="J6.3")
+    assert [e.id for e in st.entries(QuarterRef(YEAR, Q))][-1] == entry
+    assert st.undo(QuarterRef(YEAR, Q)) == "已撤销刚登记的积分事项"
     assert snapshot(st) == before
-    assert entry not in [e.id for e in st.entries(YEAR, Q)]
+    assert entry not in [e.id for e in st.entries(QuarterRef(YEAR, Q))]
 
 
 def test_entries_added_before_the_meeting_leave_nothing_to_undo(branch: Branch):
     st = branch.st
-    st.add_entry(YEAR, Q, branch.v[1], "bonus", 2, item="J6.3")
-    st.open_meeting(YEAR, Q, facts())
+    st.add_entry(QuarterRef(YEAR, Q), branch.v[1], "bonus", 2, item="J6.3")
+    st.open_meeting(QuarterRef(YEAR, Q), facts())
     with pytest.raises(StoreError, match="没有可以撤销的操作"):
-        st.undo(YEAR, Q)
+        st.undo(QuarterRef(YEAR, Q))
 
 
 def test_undo_of_a_changed_meeting_time_restores_it(meeting: Branch):
     from datetime import datetime
 
     st = meeting.st
-    before = st.meeting(YEAR, Q).held_at
-    st.set_meeting_facts(YEAR, Q, held_at=datetime(2026, 3, 30, 9, 0), place="大会议室")
-    assert st.meeting(YEAR, Q).held_at == datetime(2026, 3, 30, 9, 0)
-    st.undo(YEAR, Q)
-    mt = st.meeting(YEAR, Q)
+    before = st.meeting(QuarterRef(YEAR, Q)).held_at
+    st.set_meeting_facts(QuarterRef(YEAR, Q), held_at=datetime(2026, 3, 30, 9, 0), place="大会议室")
+    assert st.meeting(QuarterRef(YEAR, Q)).held_at == datetime(2026, 3, 30, 9, 0)
+    st.undo(QuarterRef(YEAR, Q))
+    mt = st.meeting(QuarterRef(YEAR, Q))
     assert mt.held_at == before and mt.place != "大会议室"

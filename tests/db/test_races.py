@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from core.quarter import QuarterRef
 from core.schemes import builtin_text
 from db.engine import WRITE_WAIT_SECONDS, open_engine
 from db.errors import StoreError
@@ -44,7 +45,7 @@ def _act(role: str, target: str, arg: Any) -> Any:
     """One operation of a worker, on its own engine; runs in the child process."""
     store = Store(open_engine(target), role)
     try:
-        store.quarter(YEAR, Q)  # connected, schema checked: the race starts at the operation itself
+        store.quarter(QuarterRef(YEAR, Q))  # connected, schema checked: the race starts at the operation itself
         return store, arg
     except BaseException:
         store.engine.dispose()
@@ -53,7 +54,7 @@ def _act(role: str, target: str, arg: Any) -> Any:
 
 def _run(role: str, store: Store, arg: Any) -> Any:
     if role == "lock":
-        return store.lock(YEAR, Q)
+        return store.lock(QuarterRef(YEAR, Q))
     if role == "contest":
         return store.contest_entry(arg, "王五", "本季度没有参加该活动")
     if role == "member":
@@ -142,10 +143,10 @@ def meeting_ready(target: str) -> int:
     ids = st.add_members([{"name": f"党员{i:02d}", "status": "full"} for i in range(MEMBERS)])
     entries = st.add_entries(YEAR, [dict(quarter=Q, member_id=m, kind="deduction", points=1, item="K3.1", month=2)
                                     for m in ids])
-    st.open_meeting(YEAR, Q, MeetingFacts(held_at=datetime(2026, 3, 28, 9), place="三楼会议室",
+    st.open_meeting(QuarterRef(YEAR, Q), MeetingFacts(held_at=datetime(2026, 3, 28, 9), place="三楼会议室",
                                           host="张书记", recorder="李委员", agenda="表决有异议事项"))
-    st.roll_call_rest(YEAR, Q)
-    assert st.lock_problems(YEAR, Q) == []
+    st.roll_call_rest(QuarterRef(YEAR, Q))
+    assert st.lock_problems(QuarterRef(YEAR, Q)) == []
     st.engine.dispose()
     return entries[0]
 
@@ -199,9 +200,9 @@ def test_the_lock_and_a_contest_at_the_same_moment_never_freeze_an_unvoted_objec
         (lock_kind, lock_out), (contest_kind, contest_out) = results = pair.round(target, (None, entry), delays)
         assert not raw_errors(results), f"round {n}: {raw_errors(results)}"
         st = Store(open_engine(target))
-        state = st.quarter(YEAR, Q).state
-        status = next(e.status for e in st.entries(YEAR, Q) if e.id == entry)
-        objections = st.objections(YEAR, Q)
+        state = st.quarter(QuarterRef(YEAR, Q)).state
+        status = next(e.status for e in st.entries(QuarterRef(YEAR, Q)) if e.id == entry)
+        objections = st.objections(QuarterRef(YEAR, Q))
         if lock_kind == "ok":
             assert contest_kind == "refused", f"round {n}: both won"
             assert contest_out == "2026年第一季度已锁定，不能再修改"
@@ -213,7 +214,7 @@ def test_the_lock_and_a_contest_at_the_same_moment_never_freeze_an_unvoted_objec
             assert lock_out == "不能锁定：还有1项有异议的事项没有表决"
             assert (state, status) == ("meeting", "有异议")
             assert [(o.entry_id, o.raised_by) for o in objections] == [(entry, "王五")]
-            assert st.lock_of(YEAR, Q) is None
+            assert st.lock_of(QuarterRef(YEAR, Q)) is None
             outcomes["contest"] += 1
         st.engine.dispose()
     print(f"lock won {outcomes['lock']} rounds, the contest {outcomes['contest']}")
@@ -259,7 +260,7 @@ def _hold_write(target: str, held: Any, release: Any) -> None:
 def test_a_write_waits_for_a_long_write_then_is_refused_in_chinese_and_changes_nothing(db_target):
     entry = meeting_ready(db_target)
     st = Store(open_engine(db_target), "书记")
-    before = (st.members(), st.audit(), st.entries(YEAR, Q))
+    before = (st.members(), st.audit(), st.entries(QuarterRef(YEAR, Q)))
     held, release = SPAWN.Event(), SPAWN.Event()
     holder = SPAWN.Process(target=_hold_write, args=(db_target, held, release), daemon=True)
     holder.start()
@@ -272,15 +273,15 @@ def test_a_write_waits_for_a_long_write_then_is_refused_in_chinese_and_changes_n
         assert time.monotonic() - t0 < 1.5
         for action in (lambda: st.add_members([{"name": "孙七", "status": "full"}]),
                        lambda: st.contest_entry(entry, "王五", "不属实"),
-                       lambda: st.lock(YEAR, Q)):
+                       lambda: st.lock(QuarterRef(YEAR, Q))):
             t0 = time.monotonic()
             with pytest.raises(StoreError) as info:
                 action()
             waited = time.monotonic() - t0
             assert str(info.value) == BUSY == "数据库正忙（另一个程序正在写入），请稍后再试；未做任何改动"
             assert WRITE_WAIT_SECONDS - 0.5 < waited < WRITE_WAIT_SECONDS + 3
-        assert (st.members(), st.audit(), st.entries(YEAR, Q)) == before
-        assert st.quarter(YEAR, Q).state == "meeting"
+        assert (st.members(), st.audit(), st.entries(QuarterRef(YEAR, Q))) == before
+        assert st.quarter(QuarterRef(YEAR, Q)).state == "meeting"
     finally:
         release.set()
         holder.join(30)
@@ -331,12 +332,12 @@ def test_many_entries_are_one_insert_and_one_audit_line(db_target):
     log = len(st.audit())
     added = st.add_entries(YEAR, _rows(ids, 500), where=[f"积分.csv 第{n}行" for n in range(2, 502)])
     assert len(added) == 500 and added == sorted(added)
-    got = st.entries(YEAR, 2)
+    got = st.entries(QuarterRef(YEAR, 2))
     assert [e.id for e in got] == added
     assert [e.member_id for e in got] == [ids[i % MEMBERS] for i in range(500)]
     assert {(e.note, e.status, e.entered_by) for e in got} == {("不按时按标准缴纳党费", "申报", "书记")}
     lines = st.audit()[log:]
-    assert [(a.action, a.quarter_id) for a in lines] == [("entries_added", st.quarter(YEAR, 2).id)]
+    assert [(a.action, a.quarter_id) for a in lines] == [("entries_added", st.quarter(QuarterRef(YEAR, 2)).id)]
     assert '"count": 500' in lines[0].detail
 
 
@@ -375,7 +376,7 @@ def test_a_change_that_the_checks_do_not_read_needs_no_second_check(db_target, m
     def plan_then_change(self: Store, *args: Any) -> Any:
         out = plan(self, *args)
         if not calls:
-            other.roll_call(YEAR, Q, ids[0], False, "病假")  # not what an entry's checks read
+            other.roll_call(QuarterRef(YEAR, Q), ids[0], False, "病假")  # not what an entry's checks read
         calls.append(1)
         return out
 
@@ -395,7 +396,7 @@ def test_a_quarter_locked_between_the_checks_and_the_write_is_refused(db_target,
     def plan_then_lock(self: Store, *args: Any) -> Any:
         out = plan(self, *args)
         if not calls:
-            other.lock(YEAR, Q)
+            other.lock(QuarterRef(YEAR, Q))
         calls.append(1)
         return out
 
@@ -404,5 +405,5 @@ def test_a_quarter_locked_between_the_checks_and_the_write_is_refused(db_target,
     with pytest.raises(StoreError) as info:
         st.add_entries(YEAR, rows, where=["积分.csv 第2行"])
     assert str(info.value) == "积分.csv 第2行：2026年第一季度已锁定，不能再修改"
-    assert len(st.entries(YEAR, Q)) == MEMBERS
+    assert len(st.entries(QuarterRef(YEAR, Q))) == MEMBERS
     assert st.verify() == []

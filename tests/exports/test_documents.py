@@ -34,6 +34,7 @@ from pypdf.generic import NameObject, StreamObject
 
 from core.labels import RATING_LABELS
 from core.numbers import show
+from core.quarter import QuarterRef
 from core.schemes import builtin, builtin_text
 from db.demo import ABSENT, AGENDA, HOST, MEETING_DAYS, OBSERVERS, PLACE, RECORDER, build_demo
 from db.engine import open_engine
@@ -168,16 +169,16 @@ def _hold_q4(store: Store) -> None:
     entries put to the vote, the year's evaluation collected ballot by ballot, then the lock."""
     store.clock = lambda: Q4_DAY
     agenda = "\n".join((*AGENDA, "开展年度民主评议党员"))
-    store.open_meeting(YEAR, 4, MeetingFacts(Q4_DAY, PLACE, HOST, RECORDER, OBSERVERS, agenda))
+    store.open_meeting(QuarterRef(YEAR, 4), MeetingFacts(Q4_DAY, PLACE, HOST, RECORDER, OBSERVERS, agenda))
     for m in store.members():
         if m.meeting_exempt:
             continue
         if m.name == "谢德明":
-            store.roll_call(YEAR, 4, m.id, False, "病假")
+            store.roll_call(QuarterRef(YEAR, 4), m.id, False, "病假")
         else:
-            store.roll_call(YEAR, 4, m.id, True)
-    q = store.quorum(YEAR, 4)
-    contested = [e for e in store.entries(YEAR, 4) if e.status == "有异议"]
+            store.roll_call(QuarterRef(YEAR, 4), m.id, True)
+    q = store.quorum(QuarterRef(YEAR, 4))
+    contested = [e for e in store.entries(QuarterRef(YEAR, 4)) if e.status == "有异议"]
     assert len(contested) == 3
     for i, e in enumerate(contested):
         if i == 1:
@@ -185,7 +186,7 @@ def _hold_q4(store: Store) -> None:
         else:
             store.vote(e.id, q.voting_present - 2, 1, 1)
     graded = store.graded_members(YEAR)
-    store.set_ballots_issued(YEAR, 4, 22)
+    store.set_ballots_issued(QuarterRef(YEAR, 4), 22)
     for k in range(20):
         # 6 优秀 of the 24 names (j % 4 == k % 4): within the third (8) a ballot may give (more would void it)
         marks = {m.id: ("优秀" if (j + k) % 4 == 0 else "合格") for j, m in enumerate(graded)}
@@ -193,10 +194,10 @@ def _hold_q4(store: Store) -> None:
             marks[graded[-1].id] = "基本合格"
         if k == 19:
             marks[graded[-2].id] = "不合格"
-        store.add_ballot(YEAR, 4, marks)
-    store.add_ballot(YEAR, 4, None)  # one returned blank
-    assert store.lock_problems(YEAR, 4) == []
-    store.lock(YEAR, 4)
+        store.add_ballot(QuarterRef(YEAR, 4), marks)
+    store.add_ballot(QuarterRef(YEAR, 4), None)  # one returned blank
+    assert store.lock_problems(QuarterRef(YEAR, 4)) == []
+    store.lock(QuarterRef(YEAR, 4))
 
 
 @pytest.fixture(scope="module")
@@ -280,14 +281,15 @@ def college(tmp_path_factory):
     store.add_entries(YEAR, [dict(quarter=4, member_id=by_name["周明"], kind="bonus", points=2, item="J2"),
                              dict(quarter=4, member_id=by_name["吴芳"], kind="deduction", points=2, item="C2")])
     store.clock = lambda: Q4_DAY
-    store.open_meeting(YEAR, 4, MeetingFacts(Q4_DAY, "行政楼三楼会议室", "周明", "吴芳", "", "开展年度民主评议党员"))
-    store.roll_call_rest(YEAR, 4)
+    store.open_meeting(QuarterRef(YEAR, 4), MeetingFacts(Q4_DAY, "行政楼三楼会议室", "周明", "吴芳", "",
+                                                         "开展年度民主评议党员"))
+    store.roll_call_rest(QuarterRef(YEAR, 4))
     assert [m.name for m in store.graded_members(YEAR)] == ["周明", "吴芳", "郑磊", "冯涛"]
-    store.set_ballots_issued(YEAR, 4, 4)
+    store.set_ballots_issued(QuarterRef(YEAR, 4), 4)
     for marks in COLLEGE_BALLOTS:
-        store.add_ballot(YEAR, 4, None if marks is None else {by_name[n]: r for n, r in marks.items()})
-    assert store.ballot_summary(YEAR, 4) == {"issued": 4, "returned": 4, "valid": 3, "void": 1, "blank": 1}
-    store.lock(YEAR, 4)
+        store.add_ballot(QuarterRef(YEAR, 4), None if marks is None else {by_name[n]: r for n, r in marks.items()})
+    assert store.ballot_summary(QuarterRef(YEAR, 4)) == {"issued": 4, "returned": 4, "valid": 3, "void": 1, "blank": 1}
+    store.lock(QuarterRef(YEAR, 4))
     return SimpleNamespace(store=store, folder=folder, ids=by_name, quarter=4,
                            minute=write_minutes(store, YEAR, 4, folder / "2026Q4-会议记录.pdf"))
 
@@ -297,7 +299,7 @@ def college(tmp_path_factory):
 
 def test_q3_minute_heading_and_meeting_facts(demo, q3_minute):
     pages = read_pdf(q3_minute)
-    meeting = demo.store.meeting(YEAR, 3)
+    meeting = demo.store.meeting(QuarterRef(YEAR, 3))
     first = pages[0]
     assert f"{BRANCH}党员大会会议记录" in first
     assert "（2026年第三季度）" in first
@@ -311,7 +313,7 @@ def test_q3_minute_heading_and_meeting_facts(demo, q3_minute):
 
 def test_q3_minute_attendance_and_quorum(demo, q3_minute):
     text = flat("\n".join(read_pdf(q3_minute)))
-    q = demo.store.quorum(YEAR, 3)
+    q = demo.store.quorum(QuarterRef(YEAR, 3))
     assert (q.expected, q.present, q.absent) == (23, 21, 2)
     assert f"应到：{q.expected}人（罗志刚经批准不参加会议，不计入应到人数）" in text
     assert f"实到：{q.present}人" in text
@@ -368,9 +370,9 @@ def test_minute_shows_an_exempt_member_without_figures(college):
 
 def test_q3_minute_votes(demo, q3_minute):
     text = flat("\n".join(read_pdf(q3_minute)))
-    votes = demo.store.votes(YEAR, 3)
+    votes = demo.store.votes(QuarterRef(YEAR, 3))
     assert len(votes) == 2 and {v.passed for v in votes} == {True, False}
-    entries = {e.id: e for e in demo.store.entries(YEAR, 3)}
+    entries = {e.id: e for e in demo.store.entries(QuarterRef(YEAR, 3))}
     names = {m.id: m.name for m in demo.store.members()}
     # The demo is drawn with a fixed seed: at Q3, 李秀英's J2.1 bonus passes and 张伟's K5.1 deduction fails.
     assert [(names[entries[v.entry_id].member_id], entries[v.entry_id].item_code, v.passed) for v in votes] == [
@@ -402,8 +404,8 @@ def test_q3_minute_evaluation_digests_and_signatures(demo, q3_minute):
     pages = read_pdf(q3_minute)
     text = "\n".join(pages)
     assert "三、民主评议" in text and "本次会议未进行民主评议。" in text
-    lock = demo.store.lock_of(YEAR, 3)
-    q2 = demo.store.lock_of(YEAR, 2)
+    lock = demo.store.lock_of(QuarterRef(YEAR, 3))
+    q2 = demo.store.lock_of(QuarterRef(YEAR, 2))
     assert lock.previous_digest == q2.digest
     assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
     assert f"上一季度数字摘要：{lock.previous_digest}" in text
@@ -429,7 +431,7 @@ def test_q3_minute_stays_small(q3_minute):
                    "before every character and garbles every glyph coded >= 256 "
                    "(the digests, 系统, 锁定, the signature lines)")
 def test_minute_reads_back_with_plain_pypdf(demo, q3_minute):
-    lock = demo.store.lock_of(YEAR, 3)
+    lock = demo.store.lock_of(QuarterRef(YEAR, 3))
     text = "\n".join(page.extract_text() for page in PdfReader(q3_minute).pages)
     assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
     assert "主持人（签字）" in text
@@ -446,7 +448,7 @@ def test_minute_lines_never_start_with_closing_punctuation(q3_minute):
 
 def test_q4_minute_evaluation_summary(demo, q4_minute):
     text = flat("\n".join(read_pdf(q4_minute)))
-    s = demo.store.ballot_summary(YEAR, 4)
+    s = demo.store.ballot_summary(QuarterRef(YEAR, 4))
     assert s == {"issued": 22, "returned": 21, "valid": 20, "void": 1, "blank": 1}
     assert (f"发出测评票{s['issued']}张，收回{s['returned']}张，有效{s['valid']}张，无效{s['void']}张"
             f"（全部未标记（空白票）1张），空白{s['blank']}张。") in text
@@ -457,7 +459,7 @@ def test_q4_minute_counts_and_proposed_grades(demo, q4_minute):
     pages = read_pdf(q4_minute)
     text = "\n".join(pages)
     assert "序号 姓名 优秀 合格 基本合格 不合格 评议分 拟定等次" in text
-    counts = demo.store.ratings_of_quarter(YEAR, 4)[1]
+    counts = demo.store.ratings_of_quarter(QuarterRef(YEAR, 4))[1]
     board = demo.store.board(YEAR, explain=False, upto=4)
     graded = demo.store.graded_members(YEAR)
     assert len(graded) == 24 and [m.name for m in graded] == [m.name for m in demo.store.members()]
@@ -499,8 +501,8 @@ def test_q4_minute_leaves_an_exempt_member_out_of_the_evaluation(college):
 
 def test_q4_minute_chains_to_q3(demo, q4_minute):
     text = "\n".join(read_pdf(q4_minute))
-    lock = demo.store.lock_of(YEAR, 4)
-    assert lock.previous_digest == demo.store.lock_of(YEAR, 3).digest
+    lock = demo.store.lock_of(QuarterRef(YEAR, 4))
+    assert lock.previous_digest == demo.store.lock_of(QuarterRef(YEAR, 3)).digest
     assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
     assert f"上一季度数字摘要：{lock.previous_digest}" in text
     assert "本季度已于2026年12月18日 14:30锁定" in text
@@ -532,7 +534,7 @@ def test_q3_publicity_period_in_working_days(demo, q3_publicity):
     text = "\n".join(read_pdf(q3_publicity))
     process = demo.store.scheme(YEAR).process
     assert (process.publicity_days, process.appeal_days, process.review_days) == (5, 3, 3)  # xinmi's
-    held = demo.store.meeting(YEAR, 3).held_at.date()
+    held = demo.store.meeting(QuarterRef(YEAR, 3)).held_at.date()
     assert held == date(2026, 9, 25)
     d = WorkCalendar().publicity_and_appeal(held, process.publicity_days, process.appeal_days, process.review_days)
     assert d.publicity.first > held and d.publicity.days == 5
@@ -890,11 +892,12 @@ def crowd(tmp_path_factory):
     store.add_entries(YEAR, [dict(quarter=1, member_id=ids[i], kind="bonus", points=1, item="J6.5")
                              for i in range(0, 80, 3)])
     store.clock = lambda: datetime(2026, 3, 27, 14, 30)
-    store.open_meeting(YEAR, 1, MeetingFacts(datetime(2026, 3, 27, 14, 30), "会议室", names[0], names[1], "",
+    store.open_meeting(QuarterRef(YEAR, 1), MeetingFacts(datetime(2026, 3, 27, 14, 30), "会议室", names[0], names[1],
+                                                         "",
                                              "通报积分"))
-    store.roll_call(YEAR, 1, ids[7], False, "病假")
-    store.roll_call_rest(YEAR, 1)
-    store.lock(YEAR, 1)
+    store.roll_call(QuarterRef(YEAR, 1), ids[7], False, "病假")
+    store.roll_call_rest(QuarterRef(YEAR, 1))
+    store.lock(QuarterRef(YEAR, 1))
     minute = write_minutes(store, YEAR, 1, folder / "会议记录.pdf")
     publicity = write_publicity(store, YEAR, 1, folder / "公示表.pdf", folder / "none.toml")
     return SimpleNamespace(store=store, names=names, minute=minute, publicity=publicity)
@@ -1053,7 +1056,7 @@ def test_q3_minute_prints_the_meetings_record(demo, q3_minute):
 
     text = flat("\n".join(read_pdf(q3_minute)))
     assert flat("时间：2026年9月25日 14:30开始，16:10散会") in text
-    assert demo.store.meeting(YEAR, 3).ended_at == datetime(2026, 9, 25, 16, 10)
+    assert demo.store.meeting(QuarterRef(YEAR, 3)).ended_at == datetime(2026, 9, 25, 16, 10)
     for i, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
         assert flat(f"议题{i}：{AGENDA[i - 1]}") in text
         for speaker, points in speeches:
@@ -1062,7 +1065,7 @@ def test_q3_minute_prints_the_meetings_record(demo, q3_minute):
     assert flat(f"不同意见（{DISSENT[0]}）：{DISSENT[1]}") in text
     for who, why in OBJECTIONS[3]:
         assert flat(f"异议：{who}提出，理由：{why}") in text
-    methods = [v.method for v in demo.store.votes(YEAR, 3)]
+    methods = [v.method for v in demo.store.votes(QuarterRef(YEAR, 3))]
     assert methods == ["举手", "无记名投票"]
     for m in methods:
         assert flat(f"表决结果（{m}表决）") in text

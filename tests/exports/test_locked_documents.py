@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from core.quarter import QuarterRef
 from db.demo import build_demo
 from db.store import Store
 from exports.forms import ledger_table, publicity_table, write_publicity
@@ -34,8 +35,8 @@ def documents(store: Store, out: Path, tag: str) -> dict[str, object]:
         got[f"publicity table Q{q}"] = publicity_table(store, YEAR, q)
         got[f"board Q{q}"] = [(r.id, r.name, r.status, r.exempt, r.total, r.rank, r.grade, r.flags)
                               for r in store.board(YEAR, explain=False, upto=q).members]
-        got[f"members Q{q}"] = store.members_at(YEAR, q)
-        got[f"quorum Q{q}"] = store.quorum(YEAR, q)
+        got[f"members Q{q}"] = store.members_at(QuarterRef(YEAR, q))
+        got[f"quorum Q{q}"] = store.quorum(QuarterRef(YEAR, q))
     return got
 
 
@@ -64,7 +65,7 @@ def test_a_roster_changed_after_the_lock_leaves_the_locked_documents_as_they_wer
     for key in before:
         assert after[key] == before[key], key
     # The live figures do follow today's roster.
-    live = {f["id"]: f for f in store.members_at(YEAR, 4)}
+    live = {f["id"]: f for f in store.members_at(QuarterRef(YEAR, 4))}
     assert new in live and gone.id not in live and live[renamed.id]["name"].endswith("（改）")
     assert live[exempted.id]["exempt"] and live[probationary.id]["status"] == "full"
     board = {r.id: r for r in store.board(YEAR, explain=False).members}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.quarter import QuarterRef
 from db.engine import open_engine
 from db.store import MeetingFacts, Store
 
@@ -105,19 +106,19 @@ def test_the_demo_has_a_fixed_home_and_keeps_its_meeting(tmp_path: Path):
     assert "再次打开：jifen demo；重新生成：jifen demo --fresh" in first.stdout
     assert f"也可以用：jifen --db {home}" in first.stdout
     # A meeting opened on the demo is still there the next time.
-    fresh_store(home).open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室"))
+    fresh_store(home).open_meeting(QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室"))
     again = jifen("demo", "--no-tui", home=tmp_path)
     assert again.returncode == 0 and f"示范数据库（接着上次的会议）：{home}" in again.stdout
-    assert fresh_store(home).quarter(2026, 4).state == "meeting"
+    assert fresh_store(home).quarter(QuarterRef(2026, 4)).state == "meeting"
     assert jifen("--last", "verify", home=tmp_path).returncode == 0
     # --fresh does not throw a meeting away without being told twice (no terminal here to ask on).
     refused = jifen("demo", "--fresh", "--no-tui", home=tmp_path)
     assert refused.returncode == 1 and "请加 --yes" in refused.stderr
-    assert fresh_store(home).quarter(2026, 4).state == "meeting"
+    assert fresh_store(home).quarter(QuarterRef(2026, 4)).state == "meeting"
     rebuilt = jifen("demo", "--fresh", "--yes", "--no-tui", home=tmp_path)
     assert rebuilt.returncode == 0 and "新生成" in rebuilt.stdout
     store = fresh_store(home)
-    assert store.quarter(2026, 4).state == "open" and len(store.members()) == 24
+    assert store.quarter(QuarterRef(2026, 4)).state == "open" and len(store.members()) == 24
     assert sorted(p.name for p in home.parent.iterdir() if not p.name.startswith("demo.db-")) == ["demo.db"]
     # --fresh is for the demo's own home only; --db still refuses a database that holds data.
     assert jifen("demo", "--db", str(home), "--fresh", "--no-tui", home=tmp_path).returncode == 1

@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
 from core.numbers import show
+from core.quarter import QuarterRef
 from db.demo import build_demo
 from db.engine import open_engine
 from db.store import Store
@@ -63,7 +64,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def contested_ids(path: Path) -> list[int]:
-    return [e.id for e in fresh_store(path).entries(YEAR, QUARTER) if e.status == "有异议"]
+    return [e.id for e in fresh_store(path).entries(QuarterRef(YEAR, QUARTER)) if e.status == "有异议"]
 
 
 def saved_ballots(path: Path) -> list[set[str]]:
@@ -320,21 +321,22 @@ async def test_whole_meeting_from_roll_call_to_lock(demo_db: Path) -> None:
         assert "已锁定（只读）" in shown(app, "#title-line")
 
         store = fresh_store(demo_db)
-        assert store.quarter(YEAR, QUARTER).state == "locked"
-        lock = store.lock_of(YEAR, QUARTER)
+        assert store.quarter(QuarterRef(YEAR, QUARTER)).state == "locked"
+        lock = store.lock_of(QuarterRef(YEAR, QUARTER))
         assert lock is not None and lock.digest == digests[0]
         assert store.verify() == []
-        calls = store.roll_calls(YEAR, QUARTER)
+        calls = store.roll_calls(QuarterRef(YEAR, QUARTER))
         sick = next(m for m in store.members() if m.name == SICK)
         away = calls[sick.id]
         assert (away.present, away.reason, away.opinion) == (False, "病假", "同意本季度积分")
         assert sum(1 for r in calls.values() if r.present) == 22
-        votes = {v.entry_id: (v.yes, v.no, v.abstain, v.passed) for v in store.votes(YEAR, QUARTER)}
+        votes = {v.entry_id: (v.yes, v.no, v.abstain, v.passed) for v in store.votes(QuarterRef(YEAR, QUARTER))}
         assert votes == {entry: (int(y), int(n), int(a), verdict == "表决通过")
                          for entry, (y, n, a, verdict) in zip(reached, plan, strict=True)}
-        statuses = {e.id: e.status for e in store.entries(YEAR, QUARTER)}
+        statuses = {e.id: e.status for e in store.entries(QuarterRef(YEAR, QUARTER))}
         assert [statuses[e] for e in reached] == [verdict for *_, verdict in plan]
-        assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 4, "valid": 3, "void": 1, "blank": 1}
+        assert store.ballot_summary(QuarterRef(YEAR, QUARTER)) == {"issued": 0, "returned": 4, "valid": 3, "void": 1,
+                                                                   "blank": 1}
 
         # Afterwards the quarter is read-only: keys that would change data say so, change nothing.
         before = snapshot(demo_db)
@@ -367,7 +369,7 @@ async def test_vote_counting_a_written_opinion(demo_db: Path) -> None:
         assert "赞成10票（另书面赞成1份）" in result and "至少11票" in result
         await pilot.press("escape")
         entry = int(cursor_row(table(app, "#entries"))[0].lstrip("#"))
-    (v,) = fresh_store(demo_db).votes(YEAR, QUARTER)
+    (v,) = fresh_store(demo_db).votes(QuarterRef(YEAR, QUARTER))
     assert (v.entry_id, v.yes, v.no, v.abstain, v.written_yes, v.passed) == (entry, 10, 5, 4, 1, True)
 
 
@@ -384,7 +386,7 @@ async def test_ctrl_w_ticks_written_opinions(demo_db: Path) -> None:
         await pilot.pause()
         assert not app.screen.query_one("#written").display
         await pilot.press("escape")
-    assert fresh_store(demo_db).votes(YEAR, QUARTER) == []
+    assert fresh_store(demo_db).votes(QuarterRef(YEAR, QUARTER)) == []
 
 
 # --- an exempt member on the screens ------------------------------------------------------------------
@@ -417,12 +419,12 @@ def college_db(tmp_path: Path) -> Path:
     for q, month in ((1, 3), (2, 6), (3, 9), (4, 12)):
         day = datetime(2026, month, 25, 14, 30)
         store.clock = lambda day=day: day
-        store.open_meeting(YEAR, q, MeetingFacts(day, "行政楼三楼会议室", "周明", "吴芳"))
-        store.roll_call_rest(YEAR, q)
+        store.open_meeting(QuarterRef(YEAR, q), MeetingFacts(day, "行政楼三楼会议室", "周明", "吴芳"))
+        store.roll_call_rest(QuarterRef(YEAR, q))
         if q < 4:
-            store.lock(YEAR, q)
+            store.lock(QuarterRef(YEAR, q))
     for marks in COLLEGE_BALLOTS:
-        store.add_ballot(YEAR, 4, {ids[n]: r for n, r in marks.items()})
+        store.add_ballot(QuarterRef(YEAR, 4), {ids[n]: r for n, r in marks.items()})
     store.engine.dispose()
     return path
 
@@ -484,7 +486,7 @@ async def test_vote_without_quorum_is_refused(demo_db: Path) -> None:
         assert cursor_row(table(app, "#entries")) == entry
         assert "本季度还有 3 项" in shown(app, "#entry-hint")
     assert snapshot(demo_db) == before
-    assert fresh_store(demo_db).votes(YEAR, QUARTER) == []
+    assert fresh_store(demo_db).votes(QuarterRef(YEAR, QUARTER)) == []
 
 
 async def test_impossible_vote_counts_are_refused(demo_db: Path) -> None:
@@ -515,7 +517,7 @@ async def test_impossible_vote_counts_are_refused(demo_db: Path) -> None:
         assert cursor_row(table(app, "#entries"))[3] == "有异议"
         assert "本季度还有 3 项" in shown(app, "#entry-hint")
     assert snapshot(demo_db) == before
-    assert fresh_store(demo_db).votes(YEAR, QUARTER) == []
+    assert fresh_store(demo_db).votes(QuarterRef(YEAR, QUARTER)) == []
 
 
 async def test_lock_refused_while_an_entry_is_contested(demo_db: Path) -> None:
@@ -531,8 +533,8 @@ async def test_lock_refused_while_an_entry_is_contested(demo_db: Path) -> None:
         assert shown(app, "#lock-result") == ""
     assert snapshot(demo_db) == before
     store = fresh_store(demo_db)
-    assert store.quarter(YEAR, QUARTER).state == "meeting"
-    assert store.lock_of(YEAR, QUARTER) is None
+    assert store.quarter(QuarterRef(YEAR, QUARTER)).state == "meeting"
+    assert store.lock_of(QuarterRef(YEAR, QUARTER)) is None
 
 
 def ready_to_lock(path: Path) -> None:
@@ -542,10 +544,11 @@ def ready_to_lock(path: Path) -> None:
     from db.store import MeetingFacts
 
     store = fresh_store(path)
-    store.open_meeting(YEAR, QUARTER, MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室", "王建国", "李秀英"))
+    store.open_meeting(QuarterRef(YEAR, QUARTER), MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室", "王建国",
+                                                               "李秀英"))
     for m in store.members():
         if not m.meeting_exempt:  # 罗志刚 is excused from the meetings: no roll call for him
-            store.roll_call(YEAR, QUARTER, m.id, True)
+            store.roll_call(QuarterRef(YEAR, QUARTER), m.id, True)
     for entry in contested_ids(path):
         store.vote(entry, 15, 3, 1)
     store.engine.dispose()
@@ -575,8 +578,8 @@ async def test_lock_with_an_unusable_font(demo_db: Path, monkeypatch: pytest.Mon
         assert "已锁定（只读）" in shown(app, "#title-line")
     assert list(demo_db.parent.glob("*.pdf")) == []
     store = fresh_store(demo_db)
-    assert store.quarter(YEAR, QUARTER).state == "locked"
-    assert store.lock_of(YEAR, QUARTER) is not None
+    assert store.quarter(QuarterRef(YEAR, QUARTER)).state == "locked"
+    assert store.lock_of(QuarterRef(YEAR, QUARTER)) is not None
     assert store.verify() == []
 
 
@@ -594,8 +597,8 @@ async def test_ballot_keys_before_the_meeting_opens(demo_db: Path) -> None:
         assert "正在录入 第 1 张　｜　已收回 0 张" in shown(app, "#progress")
     assert snapshot(demo_db) == before
     store = fresh_store(demo_db)
-    assert store.quarter(YEAR, QUARTER).state == "open"
-    assert store.ballot_summary(YEAR, QUARTER)["returned"] == 0
+    assert store.quarter(QuarterRef(YEAR, QUARTER)).state == "open"
+    assert store.ballot_summary(QuarterRef(YEAR, QUARTER))["returned"] == 0
 
 
 async def test_a_ballot_with_names_unmarked_is_saved_as_it_came(demo_db: Path) -> None:
@@ -615,8 +618,9 @@ async def test_a_ballot_with_names_unmarked_is_saved_as_it_came(demo_db: Path) -
         assert "本张已保存" in await notices_after(pilot, "enter")
         assert "正在录入 第 2 张" in shown(app, "#progress")
     store = fresh_store(demo_db)
-    assert store.ballot_summary(YEAR, QUARTER) == {"issued": 0, "returned": 1, "valid": 1, "void": 0, "blank": 0}
-    counts = store.ratings_of_quarter(YEAR, QUARTER)[1]
+    assert store.ballot_summary(QuarterRef(YEAR, QUARTER)) == {"issued": 0, "returned": 1, "valid": 1, "void": 0,
+                                                               "blank": 0}
+    counts = store.ratings_of_quarter(QuarterRef(YEAR, QUARTER))[1]
     graded = store.graded_members(YEAR)
     assert [counts.get(m.id, {}) for m in graded] == [{"合格": 1}] * 20 + [{}] * 4
 
@@ -631,11 +635,11 @@ async def test_undo_a_roll_call_mark(demo_db: Path) -> None:
         roll = table(app, "#roll")
         assert row_named(roll, "王建国")[4] == "出席"
         assert "实到 1" in shown(app, "#counts")
-        assert len(fresh_store(demo_db).roll_calls(YEAR, QUARTER)) == 1
+        assert len(fresh_store(demo_db).roll_calls(QuarterRef(YEAR, QUARTER))) == 1
         assert "已撤销王建国的签到" in await notices_after(pilot, "ctrl+z")
         assert row_named(roll, "王建国")[4] == "未签到"
         assert "实到 0　缺席 0　未签到 23" in shown(app, "#counts")
-    assert fresh_store(demo_db).roll_calls(YEAR, QUARTER) == {}
+    assert fresh_store(demo_db).roll_calls(QuarterRef(YEAR, QUARTER)) == {}
 
 
 async def test_undo_an_absence(demo_db: Path) -> None:
@@ -649,7 +653,7 @@ async def test_undo_an_absence(demo_db: Path) -> None:
         assert row_named(roll, "李秀英")[4] == "未签到"
         assert row_named(roll, "王建国")[4] == "出席"
         assert "实到 1　缺席 0" in shown(app, "#counts")
-    calls = fresh_store(demo_db).roll_calls(YEAR, QUARTER)
+    calls = fresh_store(demo_db).roll_calls(QuarterRef(YEAR, QUARTER))
     assert [r.present for r in calls.values()] == [True]
 
 
@@ -663,11 +667,11 @@ async def test_undo_a_ballot(demo_db: Path) -> None:
         await fill_ballot(pilot, "3" * GRADED)
         await pilot.press("enter")
         assert "正在录入 第 3 张" in shown(app, "#progress")
-        assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 2
+        assert fresh_store(demo_db).ballot_summary(QuarterRef(YEAR, QUARTER))["returned"] == 2
         assert "测评票" in await notices_after(pilot, "ctrl+z")
         progress = shown(app, "#progress")
         assert "正在录入 第 2 张" in progress and "已收回 1 张（有效 1，无效 0）" in progress
-    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 1
+    assert fresh_store(demo_db).ballot_summary(QuarterRef(YEAR, QUARTER))["returned"] == 1
     # The ballot taken back is the last one (基本合格 throughout); the first one stays.
     assert saved_ballots(demo_db) == [{"合格"}]
 
@@ -685,8 +689,8 @@ async def test_undo_a_vote(demo_db: Path) -> None:
         assert cursor_row(entries)[3] == "有异议"
         assert "本季度还有 3 项" in shown(app, "#entry-hint")
     store = fresh_store(demo_db)
-    assert store.votes(YEAR, QUARTER) == []
-    assert sum(1 for e in store.entries(YEAR, QUARTER) if e.status == "有异议") == 3
+    assert store.votes(QuarterRef(YEAR, QUARTER)) == []
+    assert sum(1 for e in store.entries(QuarterRef(YEAR, QUARTER)) if e.status == "有异议") == 3
 
 
 async def test_undo_takes_back_the_whole_rest_present(demo_db: Path) -> None:
@@ -698,7 +702,7 @@ async def test_undo_takes_back_the_whole_rest_present(demo_db: Path) -> None:
         assert "22人恢复为未签到" in await notices_after(pilot, "ctrl+z")
         assert "实到 1　缺席 0　未签到 22" in shown(app, "#counts")
         assert column(table(app, "#roll"), "签到").count("出席") == 1
-    calls = fresh_store(demo_db).roll_calls(YEAR, QUARTER)
+    calls = fresh_store(demo_db).roll_calls(QuarterRef(YEAR, QUARTER))
     assert len(calls) == 1 and all(r.present for r in calls.values())
 
 
@@ -735,7 +739,7 @@ async def test_palette_lists_the_screen_actions_in_chinese_and_runs_one(demo_db:
         await pilot.press("enter")
         await until(pilot, lambda: screen_name(app) == "MembersScreen")
         await until(pilot, lambda: cursor_row(table(app, "#entries"))[3] == "有异议")
-    calls = fresh_store(demo_db).roll_calls(YEAR, QUARTER)
+    calls = fresh_store(demo_db).roll_calls(QuarterRef(YEAR, QUARTER))
     assert len(calls) == 23 and all(r.present for r in calls.values())
 
 
@@ -813,7 +817,7 @@ async def test_backspace_after_the_last_rating_takes_it_back(demo_db: Path) -> N
         assert table(app, "#ballot").cursor_row == GRADED - 2
         await pilot.press("3", "4")
         assert ballot_marks(app)[-3:] == ["合格", "基本合格", "不合格"]
-    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 0
+    assert fresh_store(demo_db).ballot_summary(QuarterRef(YEAR, QUARTER))["returned"] == 0
 
 
 async def test_absence_opinion_is_shown_as_typed(demo_db: Path) -> None:
@@ -823,7 +827,7 @@ async def test_absence_opinion_is_shown_as_typed(demo_db: Path) -> None:
         await pilot.press("f2", "a", "1", *"同意[/]", "enter")
         await pilot.pause()
         assert row_named(table(app, "#roll"), "王建国")[5] == "同意[/]"
-    calls = fresh_store(demo_db).roll_calls(YEAR, QUARTER)
+    calls = fresh_store(demo_db).roll_calls(QuarterRef(YEAR, QUARTER))
     assert [r.opinion for r in calls.values()] == ["同意[/]"]
 
 
@@ -834,7 +838,7 @@ async def test_meeting_place_is_shown_as_typed(demo_db: Path) -> None:
         await pilot.press("o", "enter", "ctrl+u", *"活动室[/]", "ctrl+s")
         await pilot.pause()
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
-    assert fresh_store(demo_db).meeting(YEAR, QUARTER).place == "活动室[/]"
+    assert fresh_store(demo_db).meeting(QuarterRef(YEAR, QUARTER)).place == "活动室[/]"
     async with console(demo_db) as (app, pilot):  # and the console opens on it again
         assert "地点：活动室[/]" in shown(app, "#meeting-facts")
 
@@ -878,7 +882,7 @@ async def test_page_keys_are_the_same_on_every_page(demo_db: Path) -> None:
         await pilot.press("escape")
         assert screen_name(app) == "OverviewScreen"
         assert "F1 概况" in shown(app, "#nav-line") and "Alt+1-6" in shown(app, "#nav-line")
-    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 0
+    assert fresh_store(demo_db).ballot_summary(QuarterRef(YEAR, QUARTER))["returned"] == 0
 
 
 def no_match_text(app: JifenApp) -> str:
@@ -914,7 +918,7 @@ async def test_palette_holds_every_page_action_in_chinese(demo_db: Path) -> None
         await until(pilot, lambda: screen_name(app) == "MeetingFactsDialog")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: screen_name(app) == "OverviewScreen")
-    assert fresh_store(demo_db).quarter(YEAR, QUARTER).state == "meeting"
+    assert fresh_store(demo_db).quarter(QuarterRef(YEAR, QUARTER)).state == "meeting"
 
 
 async def test_ctrl_c_says_how_to_quit_in_chinese(demo_db: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from core.quarter import QuarterRef
 from db.demo import build_demo
 from db.engine import open_engine
 from db.store import MeetingFacts, Store
@@ -49,9 +50,10 @@ async def main():
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert not app.seat.read_only
-        assert app.attempt(app.store.open_meeting, 2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室"))
+        assert app.attempt(app.store.open_meeting, QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30),
+                                                                                     "活动室"))
         first = [m for m in app.store.members() if not m.meeting_exempt][0]
-        assert app.attempt(app.store.roll_call, 2026, 4, first.id, True)
+        assert app.attempt(app.store.roll_call, QuarterRef(2026, 4), first.id, True)
         print("ready", flush=True)
         await asyncio.sleep(600)
 
@@ -98,7 +100,7 @@ def contents(db: str | Path) -> tuple:
     s = fresh_store(db)
     entries = [(e.id, e.member_id, e.kind, str(e.points), e.status) for e in s.entries(2026)]
     return (s.branch_name(), s.years(), len(s.members(include_left=True)), entries,
-            [q.state for q in s.quarters(2026)], s.roll_calls(2026, 4).keys(), len(s.audit()))
+            [q.state for q in s.quarters(2026)], s.roll_calls(QuarterRef(2026, 4)).keys(), len(s.audit()))
 
 
 WHO = f"@{socket.gethostname()}正在使用，自 "
@@ -143,7 +145,7 @@ def test_a_command_beside_a_holder_reads_only_until_it_dies(tmp_path: Path):
                  "--item", "J1.1", "--level", "市级", "--points", "3")
     assert done.returncode == 0, done.stderr
     wang = next(m.id for m in fresh_store(db).members() if m.name == "王建国")
-    assert len(fresh_store(db).entries(2026, 4, wang)) > 0
+    assert len(fresh_store(db).entries(QuarterRef(2026, 4), wang)) > 0
 
 
 async def read_only_console(db: str, proc: subprocess.Popen[str], what_holder_did: Callable | None = None) -> None:
@@ -158,7 +160,8 @@ async def read_only_console(db: str, proc: subprocess.Popen[str], what_holder_di
         assert "只读：" in title and WHO in title and title.index("只读：") < title.index("概况"), title
         assert re.search(r"自 \d\d:\d\d 起", title), title
         before = contents(db)
-        done = app.attempt(app.store.open_meeting, 2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "会议室"))
+        done = app.attempt(app.store.open_meeting, QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30),
+                                                                                     "会议室"))
         assert not done and "不能修改" in done.error
         assert contents(db) == before
         kill(proc)
@@ -174,8 +177,9 @@ async def read_only_console(db: str, proc: subprocess.Popen[str], what_holder_di
         if what_holder_did is not None:
             await what_holder_did(app, pilot)
         else:
-            assert app.attempt(app.store.open_meeting, 2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "会议室"))
-            assert fresh_store(db).quarter(2026, 4).state == "meeting"
+            assert app.attempt(app.store.open_meeting, QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30),
+                                                                                         "会议室"))
+            assert fresh_store(db).quarter(QuarterRef(2026, 4)).state == "meeting"
 
 
 def test_a_console_beside_a_holder_reads_only_and_takes_over(tmp_path: Path):
@@ -194,18 +198,18 @@ def test_undo_never_takes_back_another_consoles_action(tmp_path: Path):
     build_demo(db).engine.dispose()
 
     async def undo_refused(app, pilot) -> None:
-        called = fresh_store(db).roll_calls(2026, 4)
+        called = fresh_store(db).roll_calls(QuarterRef(2026, 4))
         assert len(called) == 1
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert "不能撤销" in screen_text(app.export_screenshot())
-        assert fresh_store(db).roll_calls(2026, 4).keys() == called.keys()
+        assert fresh_store(db).roll_calls(QuarterRef(2026, 4)).keys() == called.keys()
         # Its own action it may take back.
         member = [m for m in app.store.members() if not m.meeting_exempt][1]
-        assert app.attempt(app.store.roll_call, 2026, 4, member.id, True)
+        assert app.attempt(app.store.roll_call, QuarterRef(2026, 4), member.id, True)
         await pilot.press("ctrl+z")
         await pilot.pause()
-        assert fresh_store(db).roll_calls(2026, 4).keys() == called.keys()
+        assert fresh_store(db).roll_calls(QuarterRef(2026, 4)).keys() == called.keys()
 
     with holder(CONSOLE, db) as proc:
         asyncio.run(read_only_console(db, proc, undo_refused))
@@ -250,13 +254,15 @@ WRITE_WHEN_TOLD = """
 import sys
 from datetime import datetime
 from db.engine import open_engine
+from core.quarter import QuarterRef
 from db.store import MeetingFacts, Store
 from db.writer import WriterLock
 lock = WriterLock(sys.argv[1])
 assert lock.try_acquire()
 print("ready", flush=True)
 sys.stdin.readline()
-Store(open_engine(sys.argv[1])).open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室"))
+Store(open_engine(sys.argv[1])).open_meeting(QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30),
+                                                                               "活动室"))
 print("written", flush=True)
 sys.stdin.readline()
 """

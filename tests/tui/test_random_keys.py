@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from core.quarter import QuarterRef
 from db.demo import build_demo
 from db.engine import open_engine
 from db.store import MeetingFacts, Store
@@ -35,9 +36,10 @@ def meeting_under_way(path: Path) -> None:
     build_demo(path)
     engine = open_engine(path)
     store = Store(engine)
-    store.open_meeting(2026, 4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室", "王建国", "刘丽娟"))
+    store.open_meeting(QuarterRef(2026, 4), MeetingFacts(datetime(2026, 12, 25, 14, 30), "党员活动室", "王建国",
+                                                         "刘丽娟"))
     for m in [m for m in store.members() if not m.meeting_exempt][:14]:
-        store.roll_call(2026, 4, m.id, True)
+        store.roll_call(QuarterRef(2026, 4), m.id, True)
     engine.dispose()  # the last connection folds the WAL into the file, which is then copied
 
 

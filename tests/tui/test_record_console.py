@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from core.quarter import QuarterRef
 from db.demo import build_demo
 from tests.tui.test_console import (
     QUARTER,
@@ -72,9 +73,9 @@ async def test_an_objection_asks_who_and_why(demo_db: Path) -> None:
         await pilot.pause()
         assert screen_name(app) == "MembersScreen"
     store = fresh_store(demo_db)
-    got = [(o.entry_id, o.raised_by, o.reason) for o in store.objections(YEAR, QUARTER)]
+    got = [(o.entry_id, o.raised_by, o.reason) for o in store.objections(QuarterRef(YEAR, QUARTER))]
     assert (entry, "李秀英", "证明材料不全") in got
-    assert next(e for e in store.entries(YEAR, QUARTER) if e.id == entry).status == "有异议"
+    assert next(e for e in store.entries(QuarterRef(YEAR, QUARTER)) if e.id == entry).status == "有异议"
 
 
 async def test_the_vote_dialog_asks_how_the_vote_is_taken(demo_db: Path) -> None:
@@ -95,7 +96,7 @@ async def test_the_vote_dialog_asks_how_the_vote_is_taken(demo_db: Path) -> None
         await pilot.pause()
         assert "表决方式：无记名投票" in shown(app, "#vote-result")
         await pilot.press("escape")
-    votes = fresh_store(demo_db).votes(YEAR, QUARTER)
+    votes = fresh_store(demo_db).votes(QuarterRef(YEAR, QUARTER))
     assert [(v.entry_id, v.method, v.yes) for v in votes] == [(entry, "无记名投票", 15)]
 
 
@@ -126,10 +127,10 @@ async def test_agenda_notes_and_the_end_of_the_meeting(demo_db: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
     store = fresh_store(demo_db)
-    notes = [(n.item, n.kind, n.speaker, n.text) for n in store.agenda_notes(YEAR, QUARTER)]
+    notes = [(n.item, n.kind, n.speaker, n.text) for n in store.agenda_notes(QuarterRef(YEAR, QUARTER))]
     assert notes == [(2, "speech", "王建国", "说明核实经过"), (2, "dissent", "胡晓燕", "应待复核"),
                      (2, "resolution", "", "按表决结果计分")]
-    mt = store.meeting(YEAR, QUARTER)
+    mt = store.meeting(QuarterRef(YEAR, QUARTER))
     assert mt.ended_at is not None and mt.ended_at.strftime("%H:%M") == "23:59"
 
 
@@ -141,12 +142,13 @@ async def test_cancel_a_meeting_until_the_first_ballot(demo_db: Path) -> None:
         assert screen_name(app) == "ConfirmDialog"
         await pilot.press("y")
         await pilot.pause()
-        assert fresh_store(demo_db).meeting(YEAR, QUARTER) is None
+        assert fresh_store(demo_db).meeting(QuarterRef(YEAR, QUARTER)) is None
         await open_meeting(pilot)
         await pilot.press("f4", "b", "f1")
         assert "录入了测评票" in await notices_after(pilot, "x")
     store = fresh_store(demo_db)
-    assert store.quarter(YEAR, QUARTER).state == "meeting" and store.ballot_summary(YEAR, QUARTER)["returned"] == 1
+    here = QuarterRef(YEAR, QUARTER)
+    assert store.quarter(here).state == "meeting" and store.ballot_summary(here)["returned"] == 1
 
 
 async def test_an_odd_meeting_date_is_confirmed_first(demo_db: Path) -> None:
@@ -159,14 +161,14 @@ async def test_an_odd_meeting_date_is_confirmed_first(demo_db: Path) -> None:
         assert screen_name(app) == "ConfirmDialog"
         await pilot.press("n")
         await pilot.pause()
-        assert fresh_store(demo_db).meeting(YEAR, QUARTER) is None
+        assert fresh_store(demo_db).meeting(QuarterRef(YEAR, QUARTER)) is None
         await pilot.press("o")
         app.screen.query_one("#held_at", Input).value = "2026-09-01 09:00"
         app.screen.query_one("#host", Input).value = "来宾甲"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "不在名册中" in await notices_after(pilot, "y")
-    mt = fresh_store(demo_db).meeting(YEAR, QUARTER)
+    mt = fresh_store(demo_db).meeting(QuarterRef(YEAR, QUARTER))
     assert mt.held_at.strftime("%Y-%m-%d %H:%M") == "2026-09-01 09:00" and mt.host == "来宾甲"
 
 
@@ -181,7 +183,7 @@ async def test_ballot_progress_says_when_every_issued_ballot_is_in(demo_db: Path
     async with console(demo_db) as (app, pilot):
         await open_meeting(pilot)
         await everyone_present(pilot)
-        assert app.attempt(app.store.set_ballots_issued, YEAR, QUARTER, 2)
+        assert app.attempt(app.store.set_ballots_issued, QuarterRef(YEAR, QUARTER), 2)
         await pilot.press("f4")
         assert "正在录入 第 1 / 2 张" in shown(app, "#progress")
         for _ in range(2):
@@ -189,4 +191,4 @@ async def test_ballot_progress_says_when_every_issued_ballot_is_in(demo_db: Path
         await pilot.pause()
         progress = shown(app, "#progress")
         assert "发出的2张已全部录入" in progress and "第 3 / 2 张" not in progress, progress
-    assert fresh_store(demo_db).ballot_summary(YEAR, QUARTER)["returned"] == 2
+    assert fresh_store(demo_db).ballot_summary(QuarterRef(YEAR, QUARTER))["returned"] == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.quarter import QuarterRef
 from db.demo import build_demo
 from db.store import MeetingFacts
 from tui.app import JifenApp
@@ -30,7 +31,7 @@ def console(path: Path, opened: bool = True, present: bool = True) -> JifenApp:
     st = app.store
     st.clock = lambda: TODAY
     if opened:
-        st.open_meeting(2026, 4, MeetingFacts(TODAY, "门诊楼五楼党员活动室", "王建国", "刘丽娟",
+        st.open_meeting(QuarterRef(2026, 4), MeetingFacts(TODAY, "门诊楼五楼党员活动室", "王建国", "刘丽娟",
                                               "张志宏（医院党委委员）",
                                               "通报本季度党员积分情况\n对有异议的积分事项进行表决\n开展民主评议"))
     if present:
@@ -38,9 +39,9 @@ def console(path: Path, opened: bool = True, present: bool = True) -> JifenApp:
             if m.meeting_exempt:
                 continue
             if m.name == "谢德明":
-                st.roll_call(2026, 4, m.id, False, "病假", "同意支部意见")
+                st.roll_call(QuarterRef(2026, 4), m.id, False, "病假", "同意支部意见")
             else:
-                st.roll_call(2026, 4, m.id, True)
+                st.roll_call(QuarterRef(2026, 4), m.id, True)
     return app
 
 
@@ -56,8 +57,8 @@ def test_roll_call_in_progress(snap_compare, demo):
     app = console(demo, present=False)
     st = app.store
     for m in st.members()[:5]:
-        st.roll_call(2026, 4, m.id, True)
-    st.roll_call(2026, 4, st.members()[5].id, False, "公差", "")
+        st.roll_call(QuarterRef(2026, 4), m.id, True)
+    st.roll_call(QuarterRef(2026, 4), st.members()[5].id, False, "公差", "")
     assert snap_compare(app, press=["f2"], terminal_size=(100, 30))
 
 
@@ -89,7 +90,7 @@ def test_scoreboard(snap_compare, demo):
     app = console(demo)
     st = app.store
     for label in ("优秀", "合格", "合格"):
-        st.add_ballot(2026, 4, {m.id: label for m in st.members() if not m.exempt})
+        st.add_ballot(QuarterRef(2026, 4), {m.id: label for m in st.members() if not m.exempt})
     assert snap_compare(app, press=["f5", "down", "down"], terminal_size=(100, 30))
 
 
@@ -104,8 +105,8 @@ def test_lock_checklist(snap_compare, demo):
 def test_locked_quarter(snap_compare, demo):
     app = console(demo)
     st = app.store
-    for e in st.entries(2026, 4):
+    for e in st.entries(QuarterRef(2026, 4)):
         if e.status == "有异议":
             st.vote(e.id, 15, 3, 1)
-    st.lock(2026, 4)
+    st.lock(QuarterRef(2026, 4))
     assert snap_compare(app, press=["f6"], terminal_size=(100, 30))

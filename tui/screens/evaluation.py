@@ -51,7 +51,7 @@ class EvaluationScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        summary = app.store.ballot_summary(app.year, app.number, self.round)
+        summary = app.store.ballot_summary(app.quarter, self.round)
         rounds = app.store.scheme(app.year).evaluation.rounds
         issued = summary["issued"]
         current = summary["returned"] + 1
@@ -162,7 +162,7 @@ class EvaluationScreen(MeetingScreen):
         if not self.marks:
             self.notify("本张还没有评定；整张未标记的空白票请按 B", severity="warning")
             return
-        done = app.attempt(app.store.add_ballot, app.year, app.number, dict(self.marks), self.round)
+        done = app.attempt(app.store.add_ballot, app.quarter, dict(self.marks), self.round)
         if done:
             self._saved()
             if done.value:
@@ -178,7 +178,7 @@ class EvaluationScreen(MeetingScreen):
         if self.marks:
             self.notify("本张已有评定；空白票须整张未填。按 X 重填本张", severity="warning")
             return
-        done = app.attempt(app.store.add_ballot, app.year, app.number, None, self.round)
+        done = app.attempt(app.store.add_ballot, app.quarter, None, self.round)
         if done:
             self._saved()
             self.notify(f"空白票已保存：无效票（{done.value}）" if done.value else "空白票已保存", markup=False)
@@ -198,12 +198,12 @@ class EvaluationScreen(MeetingScreen):
         name = next(m.name for m in self._graded() if m.id == mid)
 
         def entered(values: list[int] | None) -> None:
-            if values is not None and app.attempt(app.store.set_tally, app.year, app.number, mid,
+            if values is not None and app.attempt(app.store.set_tally, app.quarter, mid,
                                                   dict(zip(RATING_LABELS, values, strict=True)), self.round):
                 counts = "　".join(f"{k}{v}" for k, v in zip(RATING_LABELS, values, strict=True))
                 self.notify(f"{name}的票数已保存：{counts}", markup=False)
 
-        stored = app.store.tally(app.year, app.number, mid, self.round)
+        stored = app.store.tally(app.quarter, mid, self.round)
         app.push_screen(NumbersDialog(f"{name}：直接录入第{self.round}轮票数", list(RATING_LABELS),
                                       [stored.get(k, 0) for k in RATING_LABELS],
                                       note="用于不逐张录入的情形；与逐张录入的票合并计算"), entered)
@@ -212,11 +212,11 @@ class EvaluationScreen(MeetingScreen):
         app = self.japp
         if not self.editable():
             return
-        current = app.store.ballot_summary(app.year, app.number, self.round)["issued"]
+        current = app.store.ballot_summary(app.quarter, self.round)["issued"]
 
         def entered(values: list[int] | None) -> None:
             if values is not None:
-                app.attempt(app.store.set_ballots_issued, app.year, app.number, values[0], self.round)
+                app.attempt(app.store.set_ballots_issued, app.quarter, values[0], self.round)
 
         app.push_screen(NumbersDialog("发出测评票张数", ["发出"], [current]), entered)
 

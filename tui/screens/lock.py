@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
-from core.quarter import EntryStatus, QuarterState
+from core.quarter import EntryStatus, QuarterRef, QuarterState
 from tui.screens.base import MeetingScreen
 from tui.screens.forms import ConfirmDialog
 
@@ -38,12 +38,12 @@ class LockScreen(MeetingScreen):
         """(met, text, blocking) for every line of the checklist."""
         app = self.japp
         store = app.store
-        q = store.quorum(app.year, app.number)
-        mt = store.meeting(app.year, app.number)
-        entries = store.entries(app.year, app.number)
+        q = store.quorum(app.quarter)
+        mt = store.meeting(app.quarter)
+        entries = store.entries(app.quarter)
         contested = sum(1 for e in entries if e.status == EntryStatus.CONTESTED)
         declared = sum(1 for e in entries if e.status == EntryStatus.DECLARED)
-        summary = store.ballot_summary(app.year, app.number)
+        summary = store.ballot_summary(app.quarter)
         board = store.board(app.year, explain=False)
         rated = sum(1 for m in board.members if m.evaluation is not None)
         return [
@@ -72,7 +72,7 @@ class LockScreen(MeetingScreen):
         if not app.ready:
             return
         result = self.query_one("#lock-result", Static)
-        lock = app.store.lock_of(app.year, app.number)
+        lock = app.store.lock_of(app.quarter)
         checklist = self.query_one("#checklist", Static)
         if lock is not None:
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
@@ -98,7 +98,7 @@ class LockScreen(MeetingScreen):
         from exports.deadlines import HolidaysFileError, WorkCalendar
 
         app = self.japp
-        mt = app.store.meeting(app.year, app.number)
+        mt = app.store.meeting(app.quarter)
         if mt is None:
             return []
         p = app.store.scheme(app.year).process
@@ -124,12 +124,11 @@ class LockScreen(MeetingScreen):
         process (see exports/quarter_documents.py; called in the worker thread): the paths, or
         why they could not be written."""
         from db.engine import database_url
-        from db.store import quarter_label
         from exports.quarter_documents import MINUTE, PUBLICITY, DocumentFailed, DocumentWriter
 
         app = self.japp
         folder = self.documents_folder()
-        stem = f"{app.store.branch_name()}-{quarter_label(app.year, app.number)}"
+        stem = f"{app.store.branch_name()}-{app.quarter.label}"
         url = database_url(app.db_path)
         try:
             with DocumentWriter() as writer:
@@ -141,19 +140,19 @@ class LockScreen(MeetingScreen):
             return str(exc)
         return [minute, publicity]
 
-    def _lock_and_write(self, year: int, number: int) -> None:
+    def _lock_and_write(self, quarter: QuarterRef) -> None:
         """The worker: lock, then the documents; every word to the screen goes through the UI thread."""
         from db.errors import StoreError
 
         app = self.japp
         try:
             try:
-                app.store.lock(year, number)
+                app.store.lock(quarter)
             except StoreError as exc:
                 app.call_from_thread(self.notify, str(exc), title="未执行", severity="error", timeout=8,
                                      markup=False)
                 return
-            app.call_from_thread(self._locked, year, number)
+            app.call_from_thread(self._locked, quarter)
             written = self.write_documents()
             app.call_from_thread(self._written, written)
         except Exception as exc:  # the safety net, from the thread
@@ -161,7 +160,7 @@ class LockScreen(MeetingScreen):
         finally:
             app.call_from_thread(self._lock_done)
 
-    def _locked(self, year: int, number: int) -> None:
+    def _locked(self, quarter: QuarterRef) -> None:
         self.notify(f"{self.japp.quarter_title}已锁定", title="锁定")
         self.japp.changed()
 
@@ -186,7 +185,7 @@ class LockScreen(MeetingScreen):
         if not app.ready or app.state == QuarterState.LOCKED:
             self.notify("本季度已锁定", severity="warning")
             return
-        problems = app.store.lock_problems(app.year, app.number)
+        problems = app.store.lock_problems(app.quarter)
         if problems:
             self.notify("不能锁定：" + "；".join(problems), severity="error", timeout=8)
             return
@@ -197,10 +196,10 @@ class LockScreen(MeetingScreen):
             self.locking = True
             app.collector.hold(True)  # no long collection on the UI thread while the page shows progress
             self._progress("正在锁定本季度……")
-            self.run_worker(partial(self._lock_and_write, app.year, app.number), thread=True, group="lock",
+            self.run_worker(partial(self._lock_and_write, app.quarter), thread=True, group="lock",
                             exit_on_error=False)
 
-        declared = sum(1 for e in app.store.entries(app.year, app.number) if e.status == EntryStatus.DECLARED)
+        declared = sum(1 for e in app.store.entries(app.quarter) if e.status == EntryStatus.DECLARED)
         detail = "锁定后本季度的积分事项、签到、表决和测评票都不能再修改。"
         if declared:
             detail += f"\n尚有 {declared} 项“申报”事项，将一并视为党员大会已确认。"

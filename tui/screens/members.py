@@ -95,12 +95,12 @@ class MembersScreen(MeetingScreen):
                 f"{scheme.deduction.label} {deduction}　季度积分 {show(parts.figure)}　｜　"
                 f"全年积分 {show(result.points)}"
                 + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
-                + (f"\n{flags}" if flags else "") + self._pending_line(store.entries(app.year, app.number, m.id)))
+                + (f"\n{flags}" if flags else "") + self._pending_line(store.entries(app.quarter, m.id)))
         table = self.query_one("#entries", DataTable)
         row = table.cursor_row
         reset_table(table, "编号", "类型", "分值", "状态", "事项", "依据")
         scheme = store.scheme(app.year)
-        for e in store.entries(app.year, app.number, m.id):
+        for e in store.entries(app.quarter, m.id):
             item = scheme.item(e.item_code) if e.item_code else None
             what = e.note or (item.label if item else "")
             if e.level:
@@ -114,7 +114,7 @@ class MembersScreen(MeetingScreen):
                           item.cite or item.reading if item else "自定事项", key=str(e.id))
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
-        contested = sum(1 for e in store.entries(app.year, app.number) if e.status == EntryStatus.CONTESTED)
+        contested = sum(1 for e in store.entries(app.quarter) if e.status == EntryStatus.CONTESTED)
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
             + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
@@ -138,7 +138,7 @@ class MembersScreen(MeetingScreen):
         app = self.japp
         members = self._members()
         contested: dict[int, int] = {}
-        for e in app.store.entries(app.year, app.number):
+        for e in app.store.entries(app.quarter):
             if e.status == EntryStatus.CONTESTED:
                 contested.setdefault(e.member_id, saved_id(e))
         if not contested:

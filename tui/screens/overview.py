@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
-from core.quarter import QuarterState
+from core.quarter import QuarterRef, QuarterState
 from db.store import MeetingFacts
 from tui.screens.base import STATE_LABELS, MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import ConfirmDialog, FactsForm, MeetingFactsDialog
@@ -93,7 +93,7 @@ class OverviewScreen(MeetingScreen):
         app = self.japp
         values = {"held_at": app.store.clock().strftime("%Y-%m-%d %H:%M"), "agenda": DEFAULT_AGENDA}
         for n in range(app.number - 1, 0, -1):
-            mt = app.store.meeting(app.year, n)
+            mt = app.store.meeting(QuarterRef(app.year, n))
             if mt:
                 values.update(place=mt.place, host=mt.host, recorder=mt.recorder, observers=mt.observers)
                 break
@@ -108,7 +108,7 @@ class OverviewScreen(MeetingScreen):
             return
 
         def open_it(form: FactsForm, confirmed: bool) -> None:
-            if app.attempt(app.store.open_meeting, app.year, app.number, MeetingFacts(**form.__dict__),
+            if app.attempt(app.store.open_meeting, app.quarter, MeetingFacts(**form.__dict__),
                            confirm_date=confirmed):
                 self.notify(f"{app.quarter_title}党员大会开始", title="会议")
                 self._roster_notes(form)
@@ -136,7 +136,7 @@ class OverviewScreen(MeetingScreen):
     def _with_date_confirmed(self, held_at, then) -> None:
         """A date outside the quarter or before the previous meeting needs a yes first."""
         app = self.japp
-        problems = app.store.meeting_date_problems(app.year, app.number, held_at)
+        problems = app.store.meeting_date_problems(app.quarter, held_at)
         if not problems:
             then(False)
             return
@@ -149,7 +149,7 @@ class OverviewScreen(MeetingScreen):
 
     def action_edit_facts(self) -> None:
         app = self.japp
-        mt = app.store.meeting(app.year, app.number) if app.ready else None
+        mt = app.store.meeting(app.quarter) if app.ready else None
         if mt is None or app.state != QuarterState.MEETING:
             self.notify("会议进行中才能修改会议信息", severity="warning")
             return
@@ -157,7 +157,7 @@ class OverviewScreen(MeetingScreen):
                   "recorder": mt.recorder, "observers": mt.observers, "agenda": "；".join(mt.agenda.splitlines())}
 
         def save(form: FactsForm, confirmed: bool) -> None:
-            if app.attempt(app.store.set_meeting_facts, app.year, app.number, confirm_date=confirmed,
+            if app.attempt(app.store.set_meeting_facts, app.quarter, confirm_date=confirmed,
                            held_at=form.held_at, place=form.place, host=form.host, recorder=form.recorder,
                            observers=form.observers, agenda=form.agenda):
                 self.notify("会议信息已保存")
@@ -182,7 +182,7 @@ class OverviewScreen(MeetingScreen):
 
     def action_agenda(self) -> None:
         app = self.japp
-        if not app.ready or app.store.meeting(app.year, app.number) is None:
+        if not app.ready or app.store.meeting(app.quarter) is None:
             self.notify("会议尚未开始：请先按 O 开始会议", severity="warning")
             return
         app.push_screen(AgendaDialog(), lambda _: self.refresh_all())
@@ -192,7 +192,7 @@ class OverviewScreen(MeetingScreen):
         app = self.japp
         if not self._meeting_on():
             return
-        mt = app.store.meeting(app.year, app.number)
+        mt = app.store.meeting(app.quarter)
         assert mt is not None
         shown = (mt.ended_at or app.store.clock()).strftime("%H:%M")
 
@@ -203,7 +203,7 @@ class OverviewScreen(MeetingScreen):
             if at is None:
                 self.notify("散会时间应写成 16:30 或 2026-12-25 16:30", severity="error")
                 return
-            done = app.attempt(app.store.end_meeting, app.year, app.number, at)
+            done = app.attempt(app.store.end_meeting, app.quarter, at)
             if done:
                 self.notify(f"散会时间：{done.value:%Y-%m-%d %H:%M}（锁定前可再按 M 修改）")
 
@@ -214,7 +214,7 @@ class OverviewScreen(MeetingScreen):
         app = self.japp
         if not self._meeting_on():
             return
-        problem = app.attempt(app.store.cancel_problem, app.year, app.number)
+        problem = app.attempt(app.store.cancel_problem, app.quarter)
         if not problem:
             return
         if problem.value:
@@ -222,7 +222,7 @@ class OverviewScreen(MeetingScreen):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes and app.attempt(app.store.cancel_meeting, app.year, app.number):
+            if yes and app.attempt(app.store.cancel_meeting, app.quarter):
                 self.notify(f"{app.quarter_title}党员大会已取消，签到和会议记录已清除", title="会议")
 
         app.push_screen(ConfirmDialog("取消本次党员大会？",

@@ -109,7 +109,7 @@ class TextDialog(FormDialog, ModalScreen[str | None]):
 def present_names(app: JifenApp) -> list[str]:
     """Members marked present at the roll call, in roster order (everyone when nobody is yet)."""
     members = app.store.members()
-    calls = app.store.roll_calls(app.year, app.number)
+    calls = app.store.roll_calls(app.quarter)
     present = [m.name for m in members if m.id in calls and calls[m.id].present]
     return present or [m.name for m in members]
 
@@ -142,7 +142,7 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
 
     def _items(self) -> list[str]:
         app = self.japp
-        mt = app.store.meeting(app.year, app.number)
+        mt = app.store.meeting(app.quarter)
         return [a for a in (mt.agenda if mt else "").splitlines() if a.strip()]
 
     def _item(self) -> int:
@@ -151,7 +151,7 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
 
     def redraw(self) -> None:
         app = self.japp
-        notes = app.store.agenda_notes(app.year, app.number)
+        notes = app.store.agenda_notes(app.quarter)
         table = self.query_one("#agenda-items", DataTable)
         row = table.cursor_row
         reset_table(table, "序号", "议题", "发言", "决议")
@@ -171,7 +171,7 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
         app = self.japp
         item = self._item()
         lines = []
-        for n in app.store.agenda_notes(app.year, app.number):
+        for n in app.store.agenda_notes(app.quarter):
             if n.item == item:
                 head = {"speech": f"{n.speaker}发言", "dissent": f"不同意见（{n.speaker}）",
                         "resolution": "决议"}[n.kind]
@@ -196,7 +196,7 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
         def said(result: Said | None) -> None:
             if result is None:
                 return
-            if app.attempt(app.store.add_agenda_note, app.year, app.number, item, kind, result.text, result.who):
+            if app.attempt(app.store.add_agenda_note, app.quarter, item, kind, result.text, result.who):
                 note = off_roster(result.who, roster)
                 self.notify(f"已记下。{note}" if note else "已记下", markup=False)
                 self.redraw()
@@ -213,11 +213,11 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
         if not self._editable():
             return
         app, item = self.japp, self._item()
-        current = next((n.text for n in app.store.agenda_notes(app.year, app.number)
+        current = next((n.text for n in app.store.agenda_notes(app.quarter)
                         if n.item == item and n.kind == "resolution"), "")
 
         def entered(text: str | None) -> None:
-            if text is not None and app.attempt(app.store.set_resolution, app.year, app.number, item, text):
+            if text is not None and app.attempt(app.store.set_resolution, app.quarter, item, text):
                 self.notify("决议已保存" if text else "决议已删去")
                 self.redraw()
 
@@ -227,7 +227,7 @@ class AgendaDialog(SafeHandlers, ModalScreen[None]):
         if not self._editable():
             return
         app, item = self.japp, self._item()
-        mine = [n for n in app.store.agenda_notes(app.year, app.number) if n.item == item and n.kind != "resolution"]
+        mine = [n for n in app.store.agenda_notes(app.quarter) if n.item == item and n.kind != "resolution"]
         if not mine:
             self.notify("本议题没有可删去的发言或不同意见")
             return

@@ -33,7 +33,7 @@ class RollCallScreen(MeetingScreen):
         if not app.ready:
             return
         store = app.store
-        q = store.quorum(app.year, app.number)
+        q = store.quorum(app.quarter)
         banner = self.query_one("#quorum-banner", Static)
         if app.state == QuarterState.OPEN:
             banner.update("会议尚未开始：请在概况页按 O 开始会议")
@@ -68,12 +68,12 @@ class RollCallScreen(MeetingScreen):
 
     def _present_ids(self) -> set[int]:
         app = self.japp
-        return {mid for mid, r in app.store.roll_calls(app.year, app.number).items() if r.present}
+        return {mid for mid, r in app.store.roll_calls(app.quarter).items() if r.present}
 
     def _suspended(self, m: Member) -> bool:
         from db.votes import suspended_on
 
-        mt = self.japp.store.meeting(self.japp.year, self.japp.number)
+        mt = self.japp.store.meeting(self.japp.quarter)
         return suspended_on(m, mt.held_at.date().isoformat()) if mt else False
 
     def _selected(self) -> tuple[int, str] | None:
@@ -95,7 +95,7 @@ class RollCallScreen(MeetingScreen):
             return
         sel = self._selected()
         app = self.japp
-        if sel and app.attempt(app.store.roll_call, app.year, app.number, sel[0], True):
+        if sel and app.attempt(app.store.roll_call, app.quarter, sel[0], True):
             self._advance()
 
     def action_absent(self) -> None:
@@ -107,7 +107,7 @@ class RollCallScreen(MeetingScreen):
         app = self.japp
 
         def marked(absence: Absence | None) -> None:
-            if absence and app.attempt(app.store.roll_call, app.year, app.number, sel[0], False,
+            if absence and app.attempt(app.store.roll_call, app.quarter, sel[0], False,
                                        absence.reason, absence.opinion):
                 self._advance()
 
@@ -118,6 +118,6 @@ class RollCallScreen(MeetingScreen):
         if not self.editable():
             return
         app = self.japp
-        done = app.attempt(app.store.roll_call_rest, app.year, app.number)
+        done = app.attempt(app.store.roll_call_rest, app.quarter)
         if done:
             self.notify(f"其余{done.value}人记为出席（Ctrl+Z 可整体撤销）" if done.value else "所有人都已签到")

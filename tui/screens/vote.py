@@ -39,7 +39,7 @@ class VoteDialog(SafeHandlers, ModalScreen[VoteOutcome | None]):
 
     def compose(self) -> ComposeResult:
         app = cast("JifenApp", self.app)
-        q = app.store.quorum(app.year, app.number)
+        q = app.store.quorum(app.quarter)
         with Vertical(classes="dialog", id="vote-dialog"):
             yield Label("表决有异议的事项", classes="dialog-title")
             yield Static(self.what)
