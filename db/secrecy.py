@@ -55,7 +55,6 @@ from db.tables import Ballot, Quarter
 # The time of each ballot's commit in the audit log, and the count, are not secret.
 
 # What the newest ballot said, per (database, quarter): its undo token, round, marks and void reason.
-
 LAST_BALLOT: dict[tuple[str, int], tuple[str, int, str, str]] = {}
 # How long a checkpoint waits for readers, per try, and how many tries (about 0.2 s in all).
 CHECKPOINT_WAIT_MS = 40
@@ -65,6 +64,8 @@ VACUUM_LOCK_TIMEOUT = "200ms"
 
 
 def after_commit(s: Session, step: Callable[[], object]) -> None:
+    """Run `step` once the store's write transaction (Store._tx) has committed, never after a
+    rollback: forgetting or remembering the newest ballot, scrubbing the traces."""
     s.info["after_commit"].append(step)
 
 

@@ -110,8 +110,8 @@ class _EntryPlan:
 
 class Store(StoreReads, RecordOps):
     """Operations on one database. `actor` names who works the console (the audit log).
-    The meeting's record (objections, agenda notes, end, cancelling) lives in db.record."""
-
+    The reads live in db.reads (StoreReads); the meeting's record (objections, agenda notes,
+    end, cancelling) in db.record."""
 
     # --- plumbing -----------------------------------------------------------------------------
 

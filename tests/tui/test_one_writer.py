@@ -42,6 +42,7 @@ time.sleep(600)
 CONSOLE = """
 import asyncio, sys
 from datetime import datetime
+from core.quarter import QuarterRef
 from db.store import MeetingFacts
 from tui.app import JifenApp
 
