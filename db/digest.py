@@ -55,6 +55,31 @@ FORMAT = 3
 MIN_EXPECT = 12
 
 
+# What verify names when a part of a locked quarter's content changed.
+PART_NAMES = {
+    "agenda_notes": "议题记录",
+    "ballots": "测评票收回数",
+    "ballots_issued": "测评票发出数",
+    "branch": "党支部名称",
+    "entries": "积分事项",
+    "format": "记录格式",
+    "locked_at": "锁定时间",
+    "meeting": "会议信息",
+    "members": "锁定时的党员名单",
+    "objections": "异议",
+    "past_results": "上一年度结果",
+    "previous": "上一季度摘要",
+    "quarter": "季度",
+    "ratings": "测评结果",
+    "roll_call": "签到",
+    "scheme": "积分方案",
+    "void_ballots": "无效票",
+    "votes": "表决",
+    "year": "年度",
+    "year_results": "年度结果",
+}
+
+
 def digest_of(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -195,7 +220,8 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
             except ValueError:
                 stored = {}
             current = json.loads(now)
-            differs = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
+            differs = [PART_NAMES.get(k, k) for k in sorted(set(stored) | set(current))
+                       if stored.get(k) != current.get(k)]
             if digest_of(lock.canonical) != lock.digest:
                 differs.append("锁定记录本身")
             problems.append(f"{label}：数字摘要不符：{'、'.join(differs) or '内容'}在锁定后被改动"

@@ -95,58 +95,58 @@ def changes(scheme_text: str) -> list[Change]:
     assert tampered != scheme_text
     sha = hashlib.sha256(tampered.encode()).hexdigest()
     return [
-        Change("entry", "update", f"UPDATE entry SET points = '9' WHERE quarter_id = {Q1}", "entries"),
-        Change("entry", "delete", "DELETE FROM entry WHERE id = {plain}", "entries"),
+        Change("entry", "update", f"UPDATE entry SET points = '9' WHERE quarter_id = {Q1}", "积分事项"),
+        Change("entry", "delete", "DELETE FROM entry WHERE id = {plain}", "积分事项"),
         Change("entry", "insert", "INSERT INTO entry (quarter_id, member_id, month, kind, item_code, points, note, "
                f"evidence, status, entered_at, entered_by) VALUES ({Q1}, {{丁}}, 3, 'bonus', 'J6.3', '2', '', '', "
-               "'已确认', '2026-03-01 00:00:00', '')", "entries"),
+               "'已确认', '2026-03-01 00:00:00', '')", "积分事项"),
         Change("roll_call", "update", "UPDATE roll_call SET present = FALSE, reason = '病假' "
-               f"WHERE quarter_id = {Q1} AND member_id = {{丙}}", "roll_call"),
+               f"WHERE quarter_id = {Q1} AND member_id = {{丙}}", "签到"),
         Change("roll_call", "delete", f"DELETE FROM roll_call WHERE quarter_id = {Q1} AND member_id = {{丙}}",
-               "roll_call"),
+               "签到"),
         Change("roll_call", "insert", "INSERT INTO roll_call (quarter_id, member_id, present, reason, opinion) "
-               f"VALUES ({Q1}, {{庚}}, TRUE, '', '')", "roll_call"),
-        Change("vote", "update", f"UPDATE vote SET yes = yes + 1 WHERE quarter_id = {Q1}", "votes"),
-        Change("vote", "delete", f"DELETE FROM vote WHERE quarter_id = {Q1}", "votes"),
+               f"VALUES ({Q1}, {{庚}}, TRUE, '', '')", "签到"),
+        Change("vote", "update", f"UPDATE vote SET yes = yes + 1 WHERE quarter_id = {Q1}", "表决"),
+        Change("vote", "delete", f"DELETE FROM vote WHERE quarter_id = {Q1}", "表决"),
         Change("vote", "insert", "INSERT INTO vote (quarter_id, entry_id, yes, no, abstain, written_yes, written_no, "
                "written_abstain, expected, present, passed, rule, method) "
-               f"VALUES ({Q1}, {{other}}, 5, 0, 0, 0, 0, 0, 6, 5, TRUE, '', '举手')", "votes"),
+               f"VALUES ({Q1}, {{other}}, 5, 0, 0, 0, 0, 0, 6, 5, TRUE, '', '举手')", "表决"),
         Change("ballot", "update", f"UPDATE ballot SET marks = '{{}}' WHERE quarter_id = {Q1} AND marks <> '{{}}'",
-               "ratings"),
-        Change("ballot", "delete", f"DELETE FROM ballot WHERE quarter_id = {Q1} AND marks = '{{}}'", "ballots"),
+               "测评结果"),
+        Change("ballot", "delete", f"DELETE FROM ballot WHERE quarter_id = {Q1} AND marks = '{{}}'", "测评票收回数"),
         Change("ballot", "insert", "INSERT INTO ballot (id, quarter_id, round, marks, void) "
-               f"VALUES ('00ff00ff00ff00ff00ff00ff00ff00ff', {Q1}, 1, '{{}}', '')", "ballots"),
+               f"VALUES ('00ff00ff00ff00ff00ff00ff00ff00ff', {Q1}, 1, '{{}}', '')", "测评票收回数"),
         Change("tally", "update", f"UPDATE tally SET count = count + 1 WHERE quarter_id = {Q1} AND count > 0",
-               "ratings"),
-        Change("tally", "delete", f"DELETE FROM tally WHERE quarter_id = {Q1}", "ratings"),
+               "测评结果"),
+        Change("tally", "delete", f"DELETE FROM tally WHERE quarter_id = {Q1}", "测评结果"),
         Change("tally", "insert", "INSERT INTO tally (quarter_id, round, member_id, rating, count) "
-               f"VALUES ({Q1}, 1, {{戊}}, '优秀', 3)", "ratings"),
+               f"VALUES ({Q1}, 1, {{戊}}, '优秀', 3)", "测评结果"),
         Change("ballot_count", "update", f"UPDATE ballot_count SET issued = 30 WHERE quarter_id = {Q1}",
-               "ballots_issued"),
-        Change("ballot_count", "delete", f"DELETE FROM ballot_count WHERE quarter_id = {Q1}", "ballots_issued"),
+               "测评票发出数"),
+        Change("ballot_count", "delete", f"DELETE FROM ballot_count WHERE quarter_id = {Q1}", "测评票发出数"),
         Change("ballot_count", "insert", f"INSERT INTO ballot_count (quarter_id, round, issued) VALUES ({Q1}, 2, 5)",
-               "ballots_issued"),
-        Change("meeting", "update", f"UPDATE meeting SET place = '别处' WHERE quarter_id = {Q1}", "meeting"),
-        Change("meeting", "delete", f"DELETE FROM meeting WHERE quarter_id = {Q1}", "meeting"),
+               "测评票发出数"),
+        Change("meeting", "update", f"UPDATE meeting SET place = '别处' WHERE quarter_id = {Q1}", "会议信息"),
+        Change("meeting", "delete", f"DELETE FROM meeting WHERE quarter_id = {Q1}", "会议信息"),
         # One meeting per quarter: a second one is refused by the unique key even without triggers.
         Change("meeting", "insert", "INSERT INTO meeting (quarter_id, held_at, place, host, recorder, observers, "
                f"agenda) VALUES ({Q1}, '2026-03-01 09:00:00', '', '', '', '', '')", None),
-        Change("objection", "update", f"UPDATE objection SET withdrawn = TRUE WHERE quarter_id = {Q1}", "objections"),
-        Change("objection", "delete", f"DELETE FROM objection WHERE quarter_id = {Q1}", "objections"),
+        Change("objection", "update", f"UPDATE objection SET withdrawn = TRUE WHERE quarter_id = {Q1}", "异议"),
+        Change("objection", "delete", f"DELETE FROM objection WHERE quarter_id = {Q1}", "异议"),
         Change("objection", "insert", "INSERT INTO objection (quarter_id, entry_id, raised_by, reason, withdrawn) "
-               f"VALUES ({Q1}, {{other}}, '丙', '另有异议', FALSE)", "objections"),
+               f"VALUES ({Q1}, {{other}}, '丙', '另有异议', FALSE)", "异议"),
         Change("agenda_note", "update", f"UPDATE agenda_note SET text = '改过的' WHERE quarter_id = {Q1}",
-               "agenda_notes"),
+               "议题记录"),
         Change("agenda_note", "delete", f"DELETE FROM agenda_note WHERE quarter_id = {Q1} AND kind = 'dissent'",
-               "agenda_notes"),
+               "议题记录"),
         Change("agenda_note", "insert", "INSERT INTO agenda_note (quarter_id, item, kind, speaker, text) "
-               f"VALUES ({Q1}, 1, 'speech', '丙', '会后补记')", "agenda_notes"),
+               f"VALUES ({Q1}, 1, 'speech', '丙', '会后补记')", "议题记录"),
         Change("quarter_member", "update", "UPDATE quarter_member SET facts = replace(facts, '\"name\": \"甲\"', "
-               f"'\"name\": \"甲某\"') WHERE quarter_id = {Q1}", "members"),
+               f"'\"name\": \"甲某\"') WHERE quarter_id = {Q1}", "锁定时的党员名单"),
         Change("quarter_member", "delete", f"DELETE FROM quarter_member WHERE quarter_id = {Q1} AND member_id = {{戊}}",
-               "members"),
+               "锁定时的党员名单"),
         Change("quarter_member", "insert", "INSERT INTO quarter_member (quarter_id, member_id, facts) "
-               f"VALUES ({Q1}, {{辛}}, '{{\"id\": {{辛}}, \"name\": \"辛\", \"seq\": 8}}')", "members"),
+               f"VALUES ({Q1}, {{辛}}, '{{\"id\": {{辛}}, \"name\": \"辛\", \"seq\": 8}}')", "锁定时的党员名单"),
         # The lock clears the undo slot and nothing reads one of a locked quarter: guarded only.
         Change("undo_slot", "insert", f"INSERT INTO undo_slot (quarter_id, action, payload) VALUES ({Q1}, 'entry', "
                "'{}')", ""),
@@ -157,32 +157,32 @@ def changes(scheme_text: str) -> list[Change]:
         Change("quarter", "update", f"UPDATE quarter SET state = 'locked' WHERE id = {Q2}",
                "季度标为已锁定，但没有锁定记录"),
         Change("lock", "update", "UPDATE \"lock\" SET locked_at = '2026-03-01 09:00:00' "
-               f"WHERE quarter_id = {Q1}", "locked_at"),
+               f"WHERE quarter_id = {Q1}", "锁定时间"),
         Change("lock", "delete", "DELETE FROM \"lock\" WHERE id = (SELECT max(id) FROM \"lock\")",
                "锁定记录已不存在"),
         # A second lock of a locked quarter: the unique key refuses it even without triggers.
         Change("lock", "insert", "INSERT INTO \"lock\" (quarter_id, locked_at, digest, previous_digest, canonical) "
                f"VALUES ({Q1}, '2026-03-01 09:00:00', 'x', '', '{{}}')", None),
         Change("scheme_year", "update", f"UPDATE scheme_year SET text = replace(text, 'base = 80', 'base = 60'), "
-               f"sha256 = '{sha}' WHERE year = 2026", "scheme"),
+               f"sha256 = '{sha}' WHERE year = 2026", "积分方案"),
         Change("scheme_year", "update", "UPDATE scheme_year SET text = replace(text, 'base = 80', 'base = 60') "
                "WHERE year = 2026", "积分方案（xinmi-hospital-2023）的文本与建立年度时记下的指纹不符"),
         Change("scheme_year", "delete", "DELETE FROM scheme_year WHERE year = 2026", "积分方案已不存在"),
         Change("scheme_year", "insert", "INSERT INTO scheme_year (branch_id, year, scheme_id, text, sha256) "
                "VALUES ((SELECT id FROM branch), 2026, 'x', 'x', 'x')", None),  # one scheme a year
         Change("past_result", "update", "UPDATE past_result SET total = '99' WHERE year = 2025 AND member_id = {甲}",
-               "past_results"),
+               "上一年度结果"),
         Change("past_result", "delete", "DELETE FROM past_result WHERE year = 2025 AND member_id = {乙}",
-               "past_results"),
+               "上一年度结果"),
         Change("past_result", "insert", "INSERT INTO past_result (member_id, year, total, bottom) "
-               "VALUES ({丁}, 2025, '70', TRUE)", "past_results"),
+               "VALUES ({丁}, 2025, '70', TRUE)", "上一年度结果"),
         Change("past_result", "update", "UPDATE past_result SET bottom = TRUE WHERE year = 2026 AND member_id = {甲}",
-               "year_results"),
+               "年度结果"),
         Change("past_result", "delete", "DELETE FROM past_result WHERE year = 2026 AND member_id = {乙}",
-               "year_results"),
+               "年度结果"),
         Change("past_result", "insert", "INSERT INTO past_result (member_id, year, total, bottom) "
-               "VALUES ({辛}, 2026, '70', FALSE)", "year_results"),
-        Change("branch", "update", "UPDATE branch SET name = '另一个支部'", "branch"),
+               "VALUES ({辛}, 2026, '70', FALSE)", "年度结果"),
+        Change("branch", "update", "UPDATE branch SET name = '另一个支部'", "党支部名称"),
         Change("branch", "delete", "DELETE FROM branch", None),  # everything refers to it
         # A database holds one branch; a second one is refused, and nothing would read it.
         Change("branch", "insert", "INSERT INTO branch (name, created_at) VALUES ('另一个支部', '2026-01-01 00:00:00')",
@@ -287,8 +287,8 @@ def test_the_scheme_edit_that_regrades_a_locked_quarter_is_refused_then_caught(b
         drop_guards(conn)
         conn.exec_driver_sql(edit)
     faults = branch.store.verify()
-    assert any(f.startswith("2026Q1：数字摘要不符：scheme在锁定后被改动") for f in faults), faults
-    assert any(f.startswith("2026Q4：数字摘要不符：scheme在锁定后被改动") for f in faults), faults
+    assert any(f.startswith("2026Q1：数字摘要不符：积分方案在锁定后被改动") for f in faults), faults
+    assert any(f.startswith("2026Q4：数字摘要不符：积分方案在锁定后被改动") for f in faults), faults
     assert any(f.startswith("2026年：积分方案（xinmi-hospital-2023）的文本与建立年度时记下的指纹不符") for f in faults)
 
 
@@ -351,7 +351,7 @@ def test_a_lock_of_the_previous_format_still_verifies(branch):
     faults = st.verify()
     # (Q1's format-2 digest holds only the stored fingerprint: the year's own check names the edit.)
     assert len(faults) == 2, faults
-    assert faults[0].startswith("2026Q4：数字摘要不符：scheme在锁定后被改动")
+    assert faults[0].startswith("2026Q4：数字摘要不符：积分方案在锁定后被改动")
     assert faults[1] == "2026年：积分方案（xinmi-hospital-2023）的文本与建立年度时记下的指纹不符：方案在锁定后被改动"
 
 
