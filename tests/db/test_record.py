@@ -255,12 +255,12 @@ def _locked_with_record(st: Store, ids: list[int]) -> None:
 
 
 @pytest.mark.parametrize("sql, changed", [
-    ("UPDATE objection SET reason = '另一理由'", "objections"),
-    ("UPDATE agenda_note SET text = '改过的' WHERE kind = 'speech'", "agenda_notes"),
-    ("DELETE FROM agenda_note WHERE kind = 'dissent'", "agenda_notes"),
-    ("UPDATE vote SET method = '举手'", "votes"),
-    ("UPDATE meeting SET ended_at = '2026-03-28 12:00:00.000000'", "meeting"),
-    ("UPDATE ballot SET void = '另一原因'", "void_ballots"),
+    ("UPDATE objection SET reason = '另一理由'", "异议"),
+    ("UPDATE agenda_note SET text = '改过的' WHERE kind = 'speech'", "议题记录"),
+    ("DELETE FROM agenda_note WHERE kind = 'dissent'", "议题记录"),
+    ("UPDATE vote SET method = '举手'", "表决"),
+    ("UPDATE meeting SET ended_at = '2026-03-28 12:00:00.000000'", "会议信息"),
+    ("UPDATE ballot SET void = '另一原因'", "无效票"),
 ])
 def test_the_digest_covers_the_record(meeting, sql, changed):
     st, ids = meeting
