@@ -9,6 +9,17 @@ from pathlib import Path
 
 from exports.forms import Table
 
+# What a spreadsheet takes for the start of a formula when it opens a CSV (Excel and WPS also
+# read + - @ and a leading tab or CR so). Such text gets a leading apostrophe, the spreadsheets'
+# own mark for "this is text": a name or note typed as =HYPERLINK(...) never runs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
 
 def write_table(table: Table, out: str | os.PathLike, subtitle: str = "") -> Path:
     path = Path(out)
@@ -17,8 +28,8 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "") -> Pat
         # UTF-8 with a BOM: Excel in China opens it without garbling the Chinese.
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(table.headings)
-            writer.writerows(table.rows)
+            writer.writerow([_csv_cell(h) for h in table.headings])
+            writer.writerows([_csv_cell(v) for v in row] for row in table.rows)
         return path
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
