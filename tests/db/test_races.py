@@ -18,6 +18,7 @@ import random
 import shutil
 import time
 import traceback
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -341,6 +342,23 @@ def test_many_entries_are_one_insert_and_one_audit_line(db_target):
     assert '"count": 500' in lines[0].detail
 
 
+def after_the_first_check(monkeypatch: pytest.MonkeyPatch, action: Callable[[], object]) -> list[int]:
+    """Run `action` (another console's write) once, right after the import's first check and
+    before its write; the returned list grows by one per check the import makes."""
+    plan = Store._plan_entries
+    calls: list[int] = []
+
+    def plan_then_act(self: Store, *args: Any) -> Any:
+        out = plan(self, *args)
+        if not calls:
+            action()
+        calls.append(1)
+        return out
+
+    monkeypatch.setattr(Store, "_plan_entries", plan_then_act)
+    return calls
+
+
 def test_a_change_between_the_checks_and_the_write_is_checked_again(db_target, monkeypatch):
     """Another console renames a member after the import checked its rows but before it wrote
     them: the write sees the roster changed and checks the rows again before it writes."""
@@ -348,17 +366,7 @@ def test_a_change_between_the_checks_and_the_write_is_checked_again(db_target, m
     st = Store(open_engine(db_target), "书记")
     other = Store(open_engine(db_target), "另一个控制台")
     ids = [m.id for m in st.members()]
-    plan = Store._plan_entries
-    calls = []
-
-    def plan_then_change(self: Store, *args: Any) -> Any:
-        out = plan(self, *args)
-        if not calls:
-            other.update_member(ids[1], name="党员01甲")
-        calls.append(1)
-        return out
-
-    monkeypatch.setattr(Store, "_plan_entries", plan_then_change)
+    calls = after_the_first_check(monkeypatch, lambda: other.update_member(ids[1], name="党员01甲"))
     log = len(st.audit())
     assert len(st.add_entries(YEAR, _rows(ids, 40))) == 40
     assert len(calls) == 2
@@ -370,17 +378,8 @@ def test_a_change_that_the_checks_do_not_read_needs_no_second_check(db_target, m
     st = Store(open_engine(db_target), "书记")
     other = Store(open_engine(db_target), "另一个控制台")
     ids = [m.id for m in st.members()]
-    plan = Store._plan_entries
-    calls = []
-
-    def plan_then_change(self: Store, *args: Any) -> Any:
-        out = plan(self, *args)
-        if not calls:
-            other.roll_call(QuarterRef(YEAR, Q), ids[0], False, "病假")  # not what an entry's checks read
-        calls.append(1)
-        return out
-
-    monkeypatch.setattr(Store, "_plan_entries", plan_then_change)
+    # A roll call is not what an entry's checks read.
+    calls = after_the_first_check(monkeypatch, lambda: other.roll_call(QuarterRef(YEAR, Q), ids[0], False, "病假"))
     assert len(st.add_entries(YEAR, _rows(ids, 40))) == 40
     assert len(calls) == 1
 
@@ -390,17 +389,7 @@ def test_a_quarter_locked_between_the_checks_and_the_write_is_refused(db_target,
     st = Store(open_engine(db_target), "书记")
     other = Store(open_engine(db_target), "另一个控制台")
     ids = [m.id for m in st.members()]
-    plan = Store._plan_entries
-    calls = []
-
-    def plan_then_lock(self: Store, *args: Any) -> Any:
-        out = plan(self, *args)
-        if not calls:
-            other.lock(QuarterRef(YEAR, Q))
-        calls.append(1)
-        return out
-
-    monkeypatch.setattr(Store, "_plan_entries", plan_then_lock)
+    after_the_first_check(monkeypatch, lambda: other.lock(QuarterRef(YEAR, Q)))
     rows = [dict(quarter=Q, member_id=ids[0], kind="deduction", points=1, item="K3.1", month=3)]
     with pytest.raises(StoreError) as info:
         st.add_entries(YEAR, rows, where=["积分.csv 第2行"])
