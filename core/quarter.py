@@ -42,6 +42,9 @@ class EntryStatus(_Text):
 
 # The entries that count towards the figures: defined here once.
 COUNTED: tuple[EntryStatus, ...] = (EntryStatus.DECLARED, EntryStatus.CONFIRMED, EntryStatus.PASSED)
+# What the meeting has settled: a draft document counts only these (a lock confirms what is
+# still declared, so a locked quarter has nothing else that counts).
+SETTLED: tuple[EntryStatus, ...] = (EntryStatus.CONFIRMED, EntryStatus.PASSED)
 
 _NUMERALS = "一二三四"
 

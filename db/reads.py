@@ -23,7 +23,7 @@ from sqlmodel.sql.expression import Select
 
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status
 from core.branch import Member as CoreMember
-from core.quarter import COUNTED, EntryStatus, QuarterRef, QuarterState
+from core.quarter import COUNTED, SETTLED, EntryStatus, QuarterRef, QuarterState
 from db.errors import StoreError
 from db.tables import (
     AuditLog,
@@ -280,13 +280,14 @@ class StoreReads:
 
     # --- the board ----------------------------------------------------------------------------
 
-    def branch_year(self, year: int, upto: int = 4) -> tuple[Scheme, BranchYear]:
+    def branch_year(self, year: int, upto: int = 4, settled: bool = False) -> tuple[Scheme, BranchYear]:
         with Session(self.engine) as s:
-            return self._branch_year(s, year, upto)
+            return self._branch_year(s, year, upto, settled)
 
-    def _branch_year(self, s: Session, year: int, upto: int = 4) -> tuple[Scheme, BranchYear]:
+    def _branch_year(self, s: Session, year: int, upto: int = 4, settled: bool = False) -> tuple[Scheme, BranchYear]:
         """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
-        shows the figures as they stood at that quarter's end)."""
+        shows the figures as they stood at that quarter's end); `settled` leaves out entries
+        the meeting has not yet confirmed (a draft document counts only those)."""
         scheme = self._scheme(s, year)
         members = self._roster(s, self._quarter(s, QuarterRef(year, upto)))
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
@@ -297,7 +298,7 @@ class StoreReads:
                              col(PointsEntry.category), col(PointsEntry.item_code), col(PointsEntry.level),
                              col(PointsEntry.note), col(PointsEntry.id))
                       .join(Quarter).where(Quarter.year == year, Quarter.number <= upto,
-                                           col(PointsEntry.status).in_(COUNTED))
+                                           col(PointsEntry.status).in_(SETTLED if settled else COUNTED))
                       .order_by(col(PointsEntry.id)))
         # Only the roster's members are scored: one who has left (before the lock, for a locked
         # quarter) takes their entries and ratings with them, as they leave the forms.
@@ -315,10 +316,10 @@ class StoreReads:
                         tuple(entries), tuple(ratings), tuple(past))
         return scheme, by
 
-    def board(self, year: int, explain: bool = True, upto: int = 4) -> YearResult:
+    def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False) -> YearResult:
         """Every member's figures, rank, grade and flags as they stand (or as they stood at the
-        end of quarter `upto`), with reasons."""
-        scheme, by = self.branch_year(year, upto)
+        end of quarter `upto`), with reasons; `settled`: only what the meeting has confirmed."""
+        scheme, by = self.branch_year(year, upto, settled)
         from core.engine import score
 
         return score(scheme, by, explain=explain)

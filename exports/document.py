@@ -61,11 +61,18 @@ def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list
 
 
 class Document(FPDF):
-    """An A4 document in Chinese; `title` names it in the PDF metadata and the running head."""
+    """An A4 document in Chinese; `title` names it in the PDF metadata and the running head.
 
-    def __init__(self, title: str, font: CjkFont | None = None, author: str = "") -> None:
+    `mark` (草稿（未锁定）) is printed at the head and across every page, the first too; with
+    `running=False` pages carry no running head and no page number, so that copies of a secret
+    ballot are identical sheets."""
+
+    def __init__(self, title: str, font: CjkFont | None = None, author: str = "", mark: str = "",
+                 running: bool = True) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc_title = title
+        self.mark = mark
+        self.running = running
         font = font or find_font()
         try:
             self.add_font(FONT, fname=str(font.path), collection_font_number=font.index)
@@ -86,7 +93,9 @@ class Document(FPDF):
     # --- running head and foot -------------------------------------------------------------------
 
     def header(self) -> None:
-        if self.page_no() > 1:
+        if self.mark:
+            self._draft_mark()
+        if self.running and self.page_no() > 1:
             self.set_font(FONT, size=8)
             self.set_text_color(110)
             self.cell(0, 5, self.doc_title, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -94,9 +103,27 @@ class Document(FPDF):
             self.ln(2)
 
     def footer(self) -> None:
+        if not self.running:
+            return
         self.set_y(-14)
         self.set_font(FONT, size=9)
-        self.cell(0, 6, f"第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
+        mark = f"{self.mark}　" if self.mark else ""
+        self.cell(0, 6, f"{mark}第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
+
+    def _draft_mark(self) -> None:
+        """The draft mark: in the top margin, and large and pale across the page (drawn first,
+        so the page's text lies over it)."""
+        x, y = self.get_x(), self.get_y()
+        with self.local_context(text_color=(200, 60, 60)):
+            self.set_font(FONT, "B", 10)
+            self.set_xy(self.l_margin, 8)
+            self.cell(0, 5, self.mark, align=Align.L)
+        with self.local_context(text_color=(235, 235, 235)), self.rotation(35, self.w / 2, self.h / 2):
+            self.set_font(FONT, "B", 60)
+            word = self.mark.split("（")[0]
+            self.text(self.w / 2 - self.get_string_width(word) / 2, self.h / 2 + 10, word)
+        self.set_font(FONT, size=11)
+        self.set_xy(x, y)
 
     # --- building blocks -------------------------------------------------------------------------
 

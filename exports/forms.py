@@ -35,6 +35,8 @@ class Table:
     title: str
     headings: list[str]
     rows: list[list[Any]]  # numbers stay numbers (the spreadsheets keep them so)
+    mark: str = ""  # 草稿（未锁定） on a draft
+    note: str = ""  # the draft's sentence for its readers
 
 
 def _meeting_day(store: Store, year: int, number: int) -> date:
@@ -42,12 +44,16 @@ def _meeting_day(store: Store, year: int, number: int) -> date:
     return mt.held_at.date() if mt else store.clock().date()
 
 
-def publicity_table(store: Store, year: int, number: int | None = None) -> Table:
+def publicity_table(store: Store, year: int, number: int | None = None, draft: bool = False) -> Table:
     """季度公示表 (number given) or 年度公示表: the seeds' columns, and the scheme's own
-    (评议分, 总分) where its total blends the evaluation."""
-    scheme = store.scheme(year)
+    (评议分, 总分) where its total blends the evaluation. Refused (NotFinal) before the lock
+    unless `draft`. Grades are 拟定等次 until the 党委 has decided them."""
+    from exports.finality import quarter_finality, year_finality
+
+    scheme = store.scheme(year)  # first: a year without a scheme is told so
+    fin = quarter_finality(store, QuarterRef(year, number), draft) if number else year_finality(store, year, draft)
     upto = number or 4
-    board = store.board(year, explain=False, upto=upto)
+    board = store.board(year, explain=False, upto=upto, settled=fin.settled)
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, upto))}
     day = _meeting_day(store, year, upto)
     blend = scheme.evaluation.blend != "none"
@@ -56,7 +62,7 @@ def publicity_table(store: Store, year: int, number: int | None = None) -> Table
     if blend:
         headings += [scheme.evaluation.label, "总分"]
     if number is None:
-        headings += ["名次", "等次"]
+        headings += ["名次", "拟定等次"]
     rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
         f = facts.get(int(m.id), {})
@@ -73,13 +79,16 @@ def publicity_table(store: Store, year: int, number: int | None = None) -> Table
             row += [m.rank, m.grade or ("不定等次" if m.status == "probationary" else "")]
         rows.append(row)
     title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
-    return Table(title, headings, rows)
+    return Table(title, headings, rows, fin.mark, fin.note())
 
 
-def ledger_table(store: Store, year: int) -> Table:
+def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
     """工作台账: the year's figures, quarter by quarter, for the committee's check."""
+    from exports.finality import year_finality
+
     scheme = store.scheme(year)
-    board = store.board(year, explain=False)
+    fin = year_finality(store, year, draft)
+    board = store.board(year, explain=False, settled=fin.settled)
     last = max((q.number for q in store.quarters(year) if q.state != QuarterState.OPEN), default=4)
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, last))}
     day = _meeting_day(store, year, last)
@@ -96,7 +105,7 @@ def ledger_table(store: Store, year: int) -> Table:
         assert m.quarters is not None and y is not None  # only an exempt member has none
         rows.append(head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction),
                                                              _num(m.points), _num(m.total), m.rank])
-    return Table("“党员积分制管理”工作台账", headings, rows)
+    return Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note())
 
 
 def _num(value: Any) -> Any:
@@ -117,16 +126,18 @@ def _form_head(doc: Document, store: Store, subtitle: str, filled: date) -> None
 
 
 def write_publicity(store: Store, year: int, number: int | None, out: str | os.PathLike,
-                    holidays: str | os.PathLike | None = None) -> Path:
+                    holidays: str | os.PathLike | None = None, draft: bool = False) -> Path:
     from exports.deadlines import WorkCalendar
     from exports.document import Document
 
-    table = publicity_table(store, year, number)
+    table = publicity_table(store, year, number, draft)
     scheme = store.scheme(year)
     day = _meeting_day(store, year, number or 4)
-    doc = Document(table.title, author=store.branch_name())
+    doc = Document(table.title, author=store.branch_name(), mark=table.mark)
     doc.add_page()
     doc.title_block(table.title)
+    if table.note:
+        doc.para(table.note, size=10)
     _form_head(doc, store, QuarterRef(year, number).name if number else f"{year}年度", day)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
@@ -156,25 +167,32 @@ def _widths(headings: list[str]) -> list[float]:
     return [wide.get(h, fixed.get(h, each)) for h in headings]
 
 
-def write_ledger(store: Store, year: int, out: str | os.PathLike) -> Path:
+def write_ledger(store: Store, year: int, out: str | os.PathLike, draft: bool = False) -> Path:
     from exports.document import Document
 
-    table = ledger_table(store, year)
-    doc = Document(table.title, author=store.branch_name())
+    table = ledger_table(store, year, draft)
+    doc = Document(table.title, author=store.branch_name(), mark=table.mark)
     doc.add_page(orientation="landscape")  # fifteen columns do not fit across a portrait page
     doc.title_block(table.title, f"（{year}年度）")
+    if table.note:
+        doc.para(table.note, size=10)
     doc.para(f"党支部（盖章）：{store.branch_name()}")
     widths = [10, 20, 10, 10, 36, 17, 17, 17, 17, 17, 17, 17, 17, 17, 12]
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
     return doc.save(out)
 
 
-def write_personal(store: Store, year: int, out: str | os.PathLike, member: str | None = None) -> Path:
-    """个人清单: each member's entries of the year with the points, one member to a page."""
+def write_personal(store: Store, year: int, out: str | os.PathLike, member: str | None = None,
+                   draft: bool = False) -> Path:
+    """个人清单: each member's entries of the year with the points, one member to a page; a
+    draft lists only what the meeting has settled."""
+    from core.quarter import SETTLED
     from exports.document import Document
+    from exports.finality import year_finality
 
     scheme = store.scheme(year)
-    board = store.board(year, explain=False)
+    fin = year_finality(store, year, draft)
+    board = store.board(year, explain=False, settled=fin.settled)
     # The year's members as its fourth quarter was locked (as they are, before that lock).
     members = [f for f in store.members_at(QuarterRef(year, 4)) if not f["exempt"]]
     if member:
@@ -183,14 +201,18 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             from db.errors import StoreError
 
             raise StoreError(f"名册中没有需要积分的“{member}”")
-    doc = Document("“党员积分制管理”个人清单", author=store.branch_name())
+    doc = Document("“党员积分制管理”个人清单", author=store.branch_name(), mark=fin.mark)
     for f in members:
         doc.add_page()
         doc.title_block("“党员积分制管理”个人清单", f"（{year}年度）")
+        if fin.note():
+            doc.para(fin.note(), size=10)
         doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{f['name']}")
         rows: list[list[Any]] = []
         for e in store.entries(year, member_id=f["id"]):
             if e.status in (EntryStatus.WITHDRAWN, EntryStatus.REJECTED, EntryStatus.CONTESTED):
+                continue
+            if fin.settled and e.status not in SETTLED:
                 continue
             plus = e.kind == "bonus"
             reason = e.note

@@ -43,17 +43,21 @@ def _agenda_record(doc, store: Store, year: int, number: int, agenda: list[str])
         doc.para(f"　　决议：{resolution or '（未作决议）'}", size=10)
 
 
-def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) -> Path:
+def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, draft: bool = False) -> Path:
     from exports.document import Document, cn_datetime
+    from exports.finality import quarter_finality
 
+    fin = quarter_finality(store, QuarterRef(year, number), draft)
     branch = store.branch_name()
     scheme = store.scheme(year)
     qname = QuarterRef(year, number).name
     meeting = store.meeting(QuarterRef(year, number))
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, number))}
-    doc = Document(f"{branch}党员大会会议记录（{qname}）", author=branch)
+    doc = Document(f"{branch}党员大会会议记录（{qname}）", author=branch, mark=fin.mark)
     doc.add_page()
     doc.title_block(f"{branch}党员大会会议记录", f"（{qname}）")
+    if fin.note():
+        doc.para(fin.note(), size=10)
 
     if meeting is None:
         doc.para(f"{qname}党员大会尚未召开。")
@@ -88,7 +92,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike) 
     _agenda_record(doc, store, year, number, agenda)
 
     # --- the quarter's figures --------------------------------------------------------------------
-    board = store.board(year, upto=number)  # with reasons: the follow-up list cites them
+    board = store.board(year, upto=number, settled=fin.settled)  # with reasons: the follow-up list cites them
     doc.heading(f"一、{qname}党员积分情况")
     doc.para(f"积分方案：{scheme.name}（{scheme.document}）。积分为截至本季度末的累计值。", size=9.5)
     rows = []

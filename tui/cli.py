@@ -329,24 +329,25 @@ def cmd_export(args: argparse.Namespace) -> int:
             _need(suffix, (".pdf",))
             from exports.minutes import write_minutes
 
-            path = write_minutes(store, year, number, out)
+            path = write_minutes(store, year, number, out, draft=args.draft)
         elif kind in ("publicity", "ledger"):
             from exports.forms import ledger_table, publicity_table, write_ledger, write_publicity
 
             if suffix == ".pdf":
-                path = (write_publicity(store, year, number, out, args.holidays) if kind == "publicity"
-                        else write_ledger(store, year, out))
+                path = (write_publicity(store, year, number, out, args.holidays, draft=args.draft)
+                        if kind == "publicity" else write_ledger(store, year, out, draft=args.draft))
             else:
                 _need(suffix, (".pdf", ".xlsx", ".csv"))
                 from exports.sheets import write_table
 
-                table = publicity_table(store, year, number) if kind == "publicity" else ledger_table(store, year)
+                table = (publicity_table(store, year, number, draft=args.draft) if kind == "publicity"
+                         else ledger_table(store, year, draft=args.draft))
                 path = write_table(table, out)
         elif kind == "personal":
             _need(suffix, (".pdf",))
             from exports.forms import write_personal
 
-            path = write_personal(store, year, out, args.member)
+            path = write_personal(store, year, out, args.member, draft=args.draft)
         else:
             _need(suffix, (".pdf",))
             from exports.forms import write_ballots

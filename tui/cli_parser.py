@@ -220,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--year", type=YEAR, metavar="年度")
     ex.add_argument("--member", metavar="姓名", help="只生成这位党员的个人清单")
     ex.add_argument("--copies", type=COPIES, default=1, metavar="份数", help="空白测评票的份数")
+    ex.add_argument("--draft", action="store_true",
+                    help="季度或年度尚未锁定时生成草稿：每页标注“草稿（未锁定）”，只计已确认的积分事项")
     ex.add_argument("--holidays", metavar="文件", help="补充假日和调休上班日（TOML）；默认在用户配置目录")
     ex.add_argument("--font", metavar="字体文件",
                     help="PDF 用的中文字体（.ttf/.ttc/.otf）；默认：JIFEN_FONT，再找系统字体")

@@ -70,5 +70,5 @@ def test_a_roster_changed_after_the_lock_leaves_the_locked_documents_as_they_wer
     assert live[exempted.id]["exempt"] and live[probationary.id]["status"] == "full"
     board = {r.id: r for r in store.board(YEAR, explain=False).members}
     assert str(new) in board and board[str(exempted.id)].exempt
-    assert [row[1] for row in ledger_table(store, YEAR).rows].count("新来的") == 1
+    assert [row[1] for row in ledger_table(store, YEAR, draft=True).rows].count("新来的") == 1
     assert store.verify() == []
