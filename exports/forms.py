@@ -137,17 +137,17 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
     doc.add_page()
     doc.title_block(table.title)
     if table.note:
-        doc.para(table.note, size=10)
+        doc.para(table.note)
     _form_head(doc, store, QuarterRef(year, number).name if number else f"{year}年度", day)
     widths = _widths(table.headings)
-    doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
+    doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths)
     p = scheme.process
     deadlines = WorkCalendar.from_file(holidays).publicity_and_appeal(day, p.publicity_days, p.appeal_days,
                                                                      p.review_days if p.appeal_days else None)
     for line in deadlines.lines():
-        doc.para(line, size=10)
+        doc.para(line)
     if p.appeal_days:
-        doc.para("对积分情况有异议的，可在申诉期内向党支部提出申诉。", size=10)
+        doc.para("对积分情况有异议的，可在申诉期内向党支部提出申诉。")
     return doc.save(out)
 
 
@@ -171,7 +171,7 @@ def write_ledger(store: Store, year: int, out: str | os.PathLike, draft: bool = 
     from exports.document import Document
 
     table = ledger_table(store, year, draft)
-    doc = Document(table.title, author=store.branch_name(), mark=table.mark)
+    doc = Document(table.title, author=store.branch_name(), mark=table.mark, layout="form")
     doc.add_page(orientation="landscape")  # fifteen columns do not fit across a portrait page
     doc.title_block(table.title, f"（{year}年度）")
     if table.note:
@@ -201,7 +201,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             from db.errors import StoreError
 
             raise StoreError(f"名册中没有需要积分的“{member}”")
-    doc = Document("“党员积分制管理”个人清单", author=store.branch_name(), mark=fin.mark)
+    doc = Document("“党员积分制管理”个人清单", author=store.branch_name(), mark=fin.mark, layout="form")
     for f in members:
         doc.add_page()
         doc.title_block("“党员积分制管理”个人清单", f"（{year}年度）")
@@ -242,7 +242,7 @@ def write_ballots(store: Store, year: int, out: str | os.PathLike, copies: int =
 
         raise StoreError("份数应在1到500之间")
     members = store.graded_members(year)
-    doc = Document("民主评议党员测评表", author=store.branch_name())
+    doc = Document("民主评议党员测评表", author=store.branch_name(), layout="form")
     for _ in range(copies):  # secret ballots carry no number
         doc.add_page()
         doc.title_block("民主评议党员测评表", f"（{year}年度　{store.branch_name()}）")

@@ -23,24 +23,24 @@ def _agenda_record(doc, store: Store, year: int, number: int, agenda: list[str])
     """Under each agenda item: 发言要点, 不同意见 and the 决议, as the recorder took them down."""
     notes = store.agenda_notes(QuarterRef(year, number))
     if not notes:
-        doc.para("（各项议题未记录发言要点和决议。）", size=10)
+        doc.para("（各项议题未记录发言要点和决议。）")
         return
     doc.heading("会议记录")
     for i, item in enumerate(agenda, 1):
         mine = [n for n in notes if n.item == i]
-        doc.para(f"议题{i}：{item}")
+        doc.para(f"议题{i}：{item}", keep_with_next=True)
         speeches = [n for n in mine if n.kind == "speech"]
         dissent = [n for n in mine if n.kind == "dissent"]
         resolution = next((n.text for n in mine if n.kind == "resolution"), "")
         for n in speeches:
-            doc.para(f"　　{n.speaker}发言：{n.text}", size=10)
+            doc.para(f"　　{n.speaker}发言：{n.text}")
         if not speeches:
-            doc.para("　　发言要点：无记录", size=10)
+            doc.para("　　发言要点：无记录")
         for n in dissent:
-            doc.para(f"　　不同意见（{n.speaker}）：{n.text}", size=10)
+            doc.para(f"　　不同意见（{n.speaker}）：{n.text}")
         if not dissent:
-            doc.para("　　不同意见：无", size=10)
-        doc.para(f"　　决议：{resolution or '（未作决议）'}", size=10)
+            doc.para("　　不同意见：无")
+        doc.para(f"　　决议：{resolution or '（未作决议）'}")
 
 
 def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, draft: bool = False) -> Path:
@@ -53,11 +53,11 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
     qname = QuarterRef(year, number).name
     meeting = store.meeting(QuarterRef(year, number))
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, number))}
-    doc = Document(f"{branch}党员大会会议记录（{qname}）", author=branch, mark=fin.mark)
+    doc = Document(f"{branch}党员大会会议记录（{qname}）", author=branch, mark=fin.mark, layout="record")
     doc.add_page()
     doc.title_block(f"{branch}党员大会会议记录", f"（{qname}）")
     if fin.note():
-        doc.para(fin.note(), size=10)
+        doc.para(fin.note())
 
     if meeting is None:
         doc.para(f"{qname}党员大会尚未召开。")
@@ -94,7 +94,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
     # --- the quarter's figures --------------------------------------------------------------------
     board = store.board(year, upto=number, settled=fin.settled)  # with reasons: the follow-up list cites them
     doc.heading(f"一、{qname}党员积分情况")
-    doc.para(f"积分方案：{scheme.name}（{scheme.document}）。积分为截至本季度末的累计值。", size=9.5)
+    doc.para(f"积分方案：{scheme.name}（{scheme.document}）。积分为截至本季度末的累计值。")
     rows = []
     for i, m in enumerate(sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)), 1):
         if m.exempt:
@@ -129,26 +129,25 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
         written = ""
         if v.written_yes or v.written_no or v.written_abstain:
             written = f"；另计缺席党员书面意见赞成{v.written_yes}份、反对{v.written_no}份、弃权{v.written_abstain}份"
-        doc.para(f"{k}. {what}{clause}")
+        doc.para(f"{k}. {what}{clause}", keep_with_next=True)
         for o in objections.get(v.entry_id, []):
-            doc.para(f"　　异议：{o.raised_by}提出，理由：{o.reason}" + ("（后撤回）" if o.withdrawn else ""), size=10)
+            doc.para(f"　　异议：{o.raised_by}提出，理由：{o.reason}" + ("（后撤回）" if o.withdrawn else ""))
         doc.para(f"　　表决结果（{v.method}表决）：赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票{written}。"
                  "应到会有表决权的党员"
                  f"{v.expected}人，赞成须超过半数即至少{v.expected // 2 + 1}票，{'通过' if v.passed else '未通过'}"
-                 "（中国共产党支部工作条例（试行）第十一条）。", size=10)
+                 "（中国共产党支部工作条例（试行）第十一条）。")
 
     voted = {v.entry_id for v in votes}
     unvoted = [(eid, os_) for eid, os_ in objections.items() if eid not in voted and eid in entries]
     if unvoted:
-        doc.para("未付诸表决的异议：", size=10)
+        doc.para("未付诸表决的异议：", keep_with_next=True)
         for eid, os_ in unvoted:
             e = entries[eid]
             name = facts.get(e.member_id, {}).get("name", "")
             for o in os_:
                 doc.para(f"　　{name} {KIND_LABELS.get(e.kind, e.kind)} {show(e.points)}分：{e.note}。{o.raised_by}提出"
                          f"异议，理由：{o.reason}"
-                         + ("；异议已撤回。" if o.withdrawn else "；事项现为“" + e.status + "”。"),
-                         size=10)
+                         + ("；异议已撤回。" if o.withdrawn else "；事项现为“" + e.status + "”。"))
 
     # --- democratic evaluation --------------------------------------------------------------------
     ratings = store.ratings_of_quarter(QuarterRef(year, number))
@@ -174,10 +173,10 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
                          show(r.evaluation) if r else "—", grade])
         doc.grid(["序号", "姓名", *RATING_LABELS, "评议分", "拟定等次"], rows, [12, 28, 18, 18, 20, 20, 22, 28])
     if not scheme.grading.grades:
-        doc.para("本积分方案未规定党员等次，等次由党支部在年度民主评议中确定。", size=9.5)
+        doc.para("本积分方案未规定党员等次，等次由党支部在年度民主评议中确定。")
     else:
         doc.para("拟定等次依据积分方案的等次规则由系统计算，预备党员参加评议但不评定等次；"
-                 "最终等次以党组织审定为准。", size=9.5)
+                 "最终等次以党组织审定为准。")
     _consequences(doc, board, facts)
 
     # --- the lock ---------------------------------------------------------------------------------
@@ -186,8 +185,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
     if lock is None:
         doc.para("本季度尚未锁定。")
     else:
-        doc.para(f"本季度已于{cn_datetime(lock.locked_at)}锁定。锁定后本季度记录不可更改，可用 jifen verify 核验。",
-                 size=10)
+        doc.para(f"本季度已于{cn_datetime(lock.locked_at)}锁定。锁定后本季度记录不可更改，可用 jifen verify 核验。")
         doc.set_font("cjk", size=9)
         doc.para(f"本季度数字摘要（SHA-256）：{lock.digest}", size=9)
         doc.para(f"上一季度数字摘要：{lock.previous_digest or '无（本支部首次锁定）'}", size=9)
@@ -212,11 +210,11 @@ def _consequences(doc: Any, board: YearResult, facts: dict[int, dict[str, Any]])
                 groups.setdefault((flag, why[0].clause, why[0].reading), []).append(f"{name}（{why[0].text}）")
     if not groups:
         return
-    doc.para("按积分方案需跟进的事项（按截至本季度的积分）：", size=10)
+    doc.para("按积分方案需跟进的事项（按截至本季度的积分）：", keep_with_next=True)
     for (flag, clause, reading), who in groups.items():
         basis = _basis(clause, reading)
         cited = f"（{basis}）" if basis else ""
-        doc.para(f"　　{FLAG_LABELS[flag]}{cited}：" + "；".join(who) + "。", size=9.5)
+        doc.para(f"　　{FLAG_LABELS[flag]}{cited}：" + "；".join(who) + "。")
 
 
 def _basis(clause: str, reading: str) -> str:
