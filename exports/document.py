@@ -105,17 +105,21 @@ def units(text: str) -> list[str]:
 # 标点挤压: the full-width marks whose glyph sits in one half of the em, the other half blank.
 CLOSING = set("，。、；：）》」』】〕”’")
 OPENING = set("（《「『【〔“‘")
+# Where two blank halves meet (“）；” “；（” “（《”) this much of an em is taken out between them.
+# Not the whole half: a reader that sees a character step back more than a fifth of an em over
+# the one before (poppler's pdftotext, and the viewers built on it) takes it for the start of
+# another line, and copied text would break there.
+SQUEEZE = 0.18
 
 
 def _squeeze(text: str, natural: Callable[[str], float], half: float) -> list[float]:
-    """What is taken out after each character but the last (mm): half an em between two marks
-    whose blank halves meet (“）；” “；（” “（《”)."""
+    """What is taken out after each character but the last (mm), `half` being half an em."""
     out = [0.0] * max(len(text) - 1, 0)
     for i in range(len(text) - 1):
         a, b = text[i], text[i + 1]
         if ((a in CLOSING and (b in CLOSING or b in OPENING)) or (a in OPENING and b in OPENING)) \
                 and natural(a) > 1.9 * half and natural(b) > 1.9 * half:
-            out[i] = half
+            out[i] = 2 * half * SQUEEZE
     return out
 
 
@@ -249,8 +253,10 @@ class _Block:
     ends: set[int] = field(default_factory=set)  # the last lines of its paragraphs (not justified)
 
     def need(self) -> float:
-        """The height that must stay on a page with what comes before: two lines, or all."""
-        return self.before + min(2, len(self.lines)) * self.pitch
+        """The height that must stay on a page with what comes before: its first two lines, or
+        all of it when it cannot be parted (three lines or fewer)."""
+        n = len(self.lines)
+        return self.before + (n if n <= 3 else 2) * self.pitch
 
 
 class Document(FPDF):
@@ -336,7 +342,7 @@ class Document(FPDF):
             width = self.get_string_width(text)
             inset = size * PT
             x = self.w - self.r_margin - inset - width if self.page_no() % 2 else self.l_margin + inset
-            self.text(x, self.h - self.b_margin + 7 + size * PT * 0.62, text)
+            self.text(x, self.h - self.b_margin + 7 + size * PT * 0.27, text)  # the dashes: 0.27 em up
             return
         self.set_y(-14)
         self.set_font(FONT, size=9)
@@ -362,14 +368,16 @@ class Document(FPDF):
 
     def _measure(self, face: tuple[str, str], size: float, tracking: float) -> Callable[[str], float]:
         """The width of a string set as a line in `face` at `size` pt, mm: with `tracking` between
-        characters, the blank halves of adjacent punctuation squeezed out (标点挤压), and a closing
-        mark at its end set half wide if need be (so the width is the least the line can take)."""
+        characters, the blank halves of adjacent punctuation squeezed (标点挤压), and on the
+        official page a closing mark at its end set half wide if need be, its blank half in the
+        margin (so the width is the least the line can take)."""
         natural = self._natural(face, size)
         half = size * PT / 2
+        hang = bool(self.layout.chars)  # the official page's right margin takes the blank half
 
         def width(s: str) -> float:
             gaps = _squeeze(s, natural, half)
-            end = half if s and s[-1] in CLOSING and natural(s[-1]) > 1.9 * half else 0.0
+            end = half if hang and s and s[-1] in CLOSING and natural(s[-1]) > 1.9 * half else 0.0
             return natural(s) + tracking * max(len(s) - 1, 0) - sum(gaps) - end
 
         return width
@@ -426,7 +434,8 @@ class Document(FPDF):
         room = b.widths[k] - (x - self.l_margin - b.indents[k])
         half = size_mm / 2
         gaps = [*_squeeze(text, natural, half), 0.0]  # what is taken out after each character
-        if natural(text) + b.tracking * (n - 1) - sum(gaps) > room + 1e-6 and text[-1] in CLOSING:
+        if natural(text) + b.tracking * (n - 1) - sum(gaps) > room + 1e-6 and text[-1] in CLOSING \
+                and self.layout.chars:
             gaps[-1] = half  # the closing mark at the end is set half wide: the line needs it
         spacing = b.tracking
         if b.align == "J" and n > 1 and k not in b.ends:
@@ -485,13 +494,13 @@ class Document(FPDF):
             room = math.floor(avail / b.pitch + eps)
             rest = n - i
             at_top = self._at_top()
-            if rest <= room and (rest * b.pitch + keep_after <= avail + eps or at_top):
+            if rest <= room and rest * b.pitch + keep_after <= avail + eps:
                 k = rest
             else:
                 # what is left of it on this page and what goes over both keep two lines or more
                 k = (rest - 2 if rest >= 4 else 0) if rest <= room else min(room, rest - 2)
                 if k < 2:
-                    k = min(rest, max(room, 1)) if at_top else 0
+                    k = min(rest, max(room, 1)) if at_top else 0  # at a page's top: what fits
             for j in range(i, i + k):
                 self._draw_line(b, j, self.y)
                 self.y += b.pitch
@@ -608,8 +617,9 @@ class Document(FPDF):
     def _fit(self, headings: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],
              size: float) -> list[float]:
         """Column widths for the measure: scaled down to it when wider, and then each column made
-        wide enough for its heading of up to four characters and its longest figure on one line
-        (序号 not as 序/号), taking the room from the columns that have some to spare."""
+        wide enough for its heading of up to four characters, its figures and its words of up to
+        six (免于积分管理) on one line (序号 not as 序/号), taking the room from the columns that
+        have some to spare."""
         total = sum(widths)
         out = [w * min(1.0, self.epw / total) for w in widths] if total else list(widths)
         pad = 2 * 1 + 0.6  # the cells' padding, and a little over
@@ -619,16 +629,22 @@ class Document(FPDF):
         for r in rows:
             for j, v in enumerate(r[:len(least)]):
                 text = "" if v is None else str(v)
-                if text and RUN.fullmatch(text.lstrip("-")) and len(text) <= LONG_RUN:
+                if text and ((RUN.fullmatch(text.lstrip("-")) and len(text) <= LONG_RUN)
+                             or (len(text) <= 6 and not any(c in SPACES for c in text))):
                     least[j] = max(least[j], self.get_string_width(text) + pad)
         # the room comes from columns of short cells (figures, names, grades), not from those of
         # running text (职务), which would only wrap into more lines
         donor = [all(len("" if r[j] is None else str(r[j])) <= 5 for r in rows if j < len(r))
                  for j in range(len(out))]
         short = sum(max(0.0, m - w) for m, w in zip(least, out, strict=True))
-        spare = sum(max(0.0, w - m) for m, w, d in zip(least, out, donor, strict=True) if d)
-        if short <= 0 or spare < short:
+        if short <= 0:
             return out
+        spare = sum(max(0.0, w - m) for m, w, d in zip(least, out, donor, strict=True) if d)
+        if spare < short:  # not enough there: from every column with room to spare
+            donor = [True] * len(out)
+            spare = sum(max(0.0, w - m) for m, w in zip(least, out, strict=True))
+            if spare < short:
+                return out
         return [m if w < m else w - (w - m) * short / spare if d else w
                 for m, w, d in zip(least, out, donor, strict=True)]
 

@@ -1,5 +1,8 @@
-"""Finding a CJK font: a configured path, the system's fonts for the platform, then the Noto Sans
-CJK collection installed with the program; a FontMissing that lists every place searched."""
+"""Finding the CJK faces: a configured path, the system's fonts for the platform (a serif body face
+first, with the bold face of its family), then the Noto Sans CJK collection installed with the
+program; a FontMissing that lists every place searched. The choice on each platform is tested on
+folders of empty files named as the platform names them; what a document embeds, with the real
+fonts of this machine, in test_typography."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 from fontTools.ttLib import TTCollection
 
 import exports.fonts as fonts
-from exports.fonts import CjkFont, FontMissing, candidates, find_font
+from exports.fonts import CjkFont, FontMissing, FontSet, candidates, find_font, find_fonts
 
 PACKAGED = Path(noto_cjk.otc_path("sans"))
 
@@ -33,7 +36,7 @@ def no_system_fonts(monkeypatch, tmp_path):
     missing = [CjkFont(tmp_path / "noto" / "NotoSerifCJK-Regular.ttc", 2, "Noto CJK SC"),
                CjkFont(tmp_path / "noto" / "NotoSansCJK-Regular.ttc", 2, "Noto CJK SC"),
                CjkFont(tmp_path / "wqy" / "wqy-zenhei.ttc", 0, "文泉驿")]
-    monkeypatch.setattr(fonts, "_linux", lambda: list(missing))
+    monkeypatch.setattr(fonts, "_linux", lambda: [fonts._Family(f) for f in missing])
     return missing
 
 
@@ -119,7 +122,7 @@ def test_no_font_anywhere_lists_every_path_searched(no_system_fonts):
 
 
 def test_the_real_linux_list_is_searched_in_full():
-    real = fonts._linux()
+    real = [f.regular for f in fonts._linux()]
     if any(f.path.is_file() for f in real):
         pytest.skip("this machine has a system CJK font")
     with pytest.raises(FontMissing) as caught:
@@ -204,8 +207,8 @@ def test_packaged_font_on_other_platforms(monkeypatch, tmp_path, platform):
 def test_a_system_font_is_preferred_to_the_packaged_one(monkeypatch, tmp_path):
     system = tmp_path / "NotoSansCJK-Regular.ttc"
     os.symlink(PACKAGED, system)
-    monkeypatch.setattr(fonts, "_linux", lambda: [CjkFont(tmp_path / "absent.ttc", 2, "Noto CJK SC"),
-                                                  CjkFont(system, 2, "Noto CJK SC")])
+    monkeypatch.setattr(fonts, "_linux", lambda: [fonts._Family(CjkFont(tmp_path / "absent.ttc", 2, "Noto CJK SC")),
+                                                  fonts._Family(CjkFont(system, 2, "Noto CJK SC"))])
     assert find_font(platform="linux") == CjkFont(system, 2, "Noto CJK SC")
 
 
@@ -221,3 +224,93 @@ def test_documents_embed_the_simplified_chinese_face_as_a_subset(no_system_fonts
     base = {f.get_object()["/BaseFont"] for f in PdfReader(out).pages[0]["/Resources"]["/Font"].values()}
     assert base and all(b.endswith("+NotoSansCJKSC") for b in base)  # a subset (tag+) of the SC face
     assert out.stat().st_size < 60 * 1024
+
+
+# ------------------------------------------------------------------------------ the set of faces, platform by platform
+
+
+def touch(folder: Path, *names: str) -> Path:
+    """Empty files with the names a platform gives its fonts: enough for the choice (a document
+    would refuse them)."""
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"")
+    return folder
+
+
+@pytest.mark.parametrize("present,regular,bold", [
+    (("simfang.ttf", "simsun.ttc", "simhei.ttf", "msyh.ttc", "msyhbd.ttc"), "simfang.ttf", "simhei.ttf"),
+    (("simsun.ttc", "simhei.ttf"), "simsun.ttc", "simhei.ttf"),  # 宋体 has no bold: 黑体, as 公文 headings are
+    (("simfang.ttf",), "simfang.ttf", None),  # no 黑体: the outline is stroked
+    (("simhei.ttf", "msyh.ttc", "msyhbd.ttc"), "simhei.ttf", None),  # 黑体 is heavy already
+    (("msyh.ttc", "msyhbd.ttc"), "msyh.ttc", "msyhbd.ttc"),
+])
+def test_windows_font_set(monkeypatch, tmp_path, present, regular, bold):
+    monkeypatch.setenv("WINDIR", str(tmp_path))
+    touch(tmp_path / "Fonts", *present)
+    chosen = find_fonts(platform="win32", packaged=False)
+    assert chosen.regular.path == tmp_path / "Fonts" / regular
+    assert (chosen.bold.path.name if chosen.bold else None) == bold
+    assert chosen.heading_face == chosen.bold and chosen.title_face == chosen.bold
+
+
+def test_macos_font_set(monkeypatch, tmp_path):
+    monkeypatch.setattr(fonts, "MACOS_FONTS", tmp_path)
+    touch(tmp_path, "Supplemental/Songti.ttc", "STHeiti Light.ttc", "STHeiti Medium.ttc", "PingFang.ttc")
+    chosen = find_fonts(platform="darwin", packaged=False)
+    # 宋体-简 and its bold are faces of one collection (found by name when the file is real)
+    assert chosen.regular == CjkFont(tmp_path / "Supplemental" / "Songti.ttc", 0, "宋体-简")
+    assert chosen.bold == CjkFont(tmp_path / "Supplemental" / "Songti.ttc", 0, "宋体-简 粗体")
+    (tmp_path / "Supplemental" / "Songti.ttc").unlink()
+    chosen = find_fonts(platform="darwin", packaged=False)
+    assert (chosen.regular.path.name, chosen.bold.path.name) == ("STHeiti Light.ttc", "STHeiti Medium.ttc")
+
+
+@pytest.mark.parametrize("present,regular,bold", [
+    (("NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc", "NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc"),
+     "NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc"),
+    # the bold face is the body face's family: never a sans bold to a serif body
+    (("NotoSerifCJK-Regular.ttc", "NotoSansCJK-Bold.ttc"), "NotoSerifCJK-Regular.ttc", None),
+    (("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc", "NotoSerifCJK-Bold.ttc"), "NotoSansCJK-Regular.ttc",
+     "NotoSansCJK-Bold.ttc"),
+])
+def test_linux_font_set(monkeypatch, tmp_path, present, regular, bold):
+    monkeypatch.setattr(fonts, "LINUX_FONT_DIRS", (str(tmp_path / "none"), str(tmp_path / "noto")))
+    monkeypatch.setattr(fonts, "LINUX_WQY", ())
+    touch(tmp_path / "noto", *present)
+    chosen = find_fonts(platform="linux", packaged=False)
+    assert chosen.regular == CjkFont(tmp_path / "noto" / regular, 2, chosen.regular.name)  # the SC face
+    if bold is None:
+        assert chosen.bold is None
+    else:
+        assert chosen.bold.path == tmp_path / "noto" / bold and chosen.bold.index == 2
+
+
+def test_linux_serif_in_a_later_folder_wins_over_sans_in_an_earlier_one(monkeypatch, tmp_path):
+    monkeypatch.setattr(fonts, "LINUX_FONT_DIRS", (str(tmp_path / "a"), str(tmp_path / "b")))
+    touch(tmp_path / "a", "NotoSansCJK-Regular.ttc")
+    touch(tmp_path / "b", "NotoSerifCJK-Regular.ttc")
+    assert find_fonts(platform="linux", packaged=False).regular.path == tmp_path / "b" / "NotoSerifCJK-Regular.ttc"
+
+
+def test_configured_font_keeps_first_with_its_bold_sibling(monkeypatch, tmp_path):
+    monkeypatch.setenv("WINDIR", str(tmp_path / "Windows"))
+    touch(tmp_path / "Windows" / "Fonts", "simfang.ttf", "simhei.ttf")
+    touch(tmp_path / "mine", "SourceHanSerifSC-Regular.otf", "SourceHanSerifSC-Bold.otf")
+    monkeypatch.setenv("JIFEN_FONT", str(tmp_path / "mine" / "SourceHanSerifSC-Regular.otf"))
+    chosen = find_fonts(platform="win32")
+    assert chosen.regular.path.name == "SourceHanSerifSC-Regular.otf" and chosen.regular.name == "configured"
+    assert chosen.bold is not None and chosen.bold.path.name == "SourceHanSerifSC-Bold.otf"
+    (tmp_path / "mine" / "SourceHanSerifSC-Bold.otf").unlink()
+    chosen = find_fonts(platform="win32")  # no sibling: stroked, not the system's 黑体 beside another face
+    assert chosen.bold is None and chosen.regular.path.parent == tmp_path / "mine"
+
+
+def test_packaged_font_has_no_bold_face(no_system_fonts):
+    chosen = find_fonts(platform="linux")
+    assert chosen == FontSet(CjkFont(PACKAGED, 2, "Noto Sans CJK SC"))  # the registry offers Regular only
+    assert chosen.bold is None and chosen.heading_face is None
+
+
+def test_find_font_is_the_body_face_of_the_set(no_system_fonts):
+    assert find_font(platform="linux") == find_fonts(platform="linux").regular
