@@ -304,6 +304,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_CONTACT = ("公示表上的联系人、联系电话留有空线待手填；登记后会印在表上："
+              "jifen branch contact --name 姓名 --phone 电话")
+
+
+def cmd_branch_contact(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+
+    try:
+        if args.clear and (args.name or args.phone):
+            raise StoreError("--clear 不能与 --name、--phone 同用")
+        if args.clear or args.name is not None or args.phone is not None:
+            store = _store(args, write=True)
+            store.set_contact("" if args.clear else args.name or "", "" if args.clear else args.phone or "")
+            print("已清除公示表联系人" if args.clear else f"已登记公示表联系人：{args.name}，{args.phone}")
+            return 0
+        name, phone = _store(args).branch_contact()
+    except StoreError as exc:
+        return _refused(exc)
+    print(f"公示表联系人：{name}，联系电话：{phone}" if name else NO_CONTACT)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from db.errors import StoreError
     from exports.fonts import FontMissing
@@ -334,8 +356,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             from exports.forms import ledger_table, publicity_table, write_ledger, write_publicity
 
             if suffix == ".pdf":
-                path = (write_publicity(store, year, number, out, args.holidays, draft=args.draft)
+                path = (write_publicity(store, year, number, out, args.holidays, draft=args.draft, posted=args.posted)
                         if kind == "publicity" else write_ledger(store, year, out, draft=args.draft))
+                if kind == "publicity" and not any(store.branch_contact()):
+                    print(NO_CONTACT)
             else:
                 _need(suffix, (".pdf", ".xlsx", ".csv"))
                 from exports.sheets import write_table
@@ -381,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         release_writer()
 
 
-_COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify",
-                  "list", "show", "check", "import", "add"}
+_COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify", "branch",
+                  "list", "show", "check", "import", "add", "contact"}
 
 
 def log_path() -> str:

@@ -94,8 +94,10 @@ class LockScreen(MeetingScreen):
         result.update("")
 
     def _deadlines(self) -> list[str]:
-        """The publicity and appeal windows in working days (and whether a year's holidays were guessed)."""
+        """The publicity period in working days (and whether its dates rest on an estimate), the
+        scheme's answer deadlines, and how to store the notice's contact when none is."""
         from exports.deadlines import HolidaysFileError, WorkCalendar
+        from exports.notice import procedure
 
         app = self.japp
         mt = app.store.meeting(app.quarter)
@@ -103,11 +105,15 @@ class LockScreen(MeetingScreen):
             return []
         p = app.store.scheme(app.year).process
         try:
-            d = WorkCalendar.from_file().publicity_and_appeal(mt.held_at.date(), p.publicity_days, p.appeal_days,
-                                                              p.review_days if p.appeal_days else None)
+            pub = WorkCalendar.from_file().publicity(p.publicity_days, mt.held_at.date())
         except (HolidaysFileError, ValueError) as exc:
             return [f"公示期无法计算：{exc}"]
-        return list(d.lines())
+        lines = [pub.window.text("公示期"), procedure(p)]
+        if pub.console_note:
+            lines.append(pub.console_note)
+        if not any(app.store.branch_contact()):
+            lines.append("公示表联系人未登记（表上留空待手填）：jifen branch contact --name 姓名 --phone 电话")
+        return lines
 
     def documents_folder(self) -> Path:
         """Beside the database file (the current folder for a server database)."""
