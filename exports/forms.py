@@ -152,11 +152,15 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
     if table.note:
         doc.para(table.note, size=10)
     _form_head(doc, store, period, day)
-    doc.para(text.lead_in)
+    doc.ln(1)
+    doc.para(INDENT + text.lead_in)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
     _closing(doc, text.closing(), text.signed_by, text.signed_on)
     return doc.save(out)
+
+
+INDENT = "\u3000\u3000"  # a paragraph's first line sits two characters in
 
 
 def _closing(doc: Document, lines: list[str], signed_by: str, signed_on: str) -> None:
@@ -167,12 +171,12 @@ def _closing(doc: Document, lines: list[str], signed_by: str, signed_on: str) ->
     size, height, seal = 11, 6.5, 14
     width = doc.epw - 2 * doc.c_margin - 0.5
     doc.set_font_size(size)
-    rows = sum(len(wrap_lines(line, width, doc.get_string_width)) for line in lines)
+    rows = sum(len(wrap_lines(INDENT + line, width, doc.get_string_width)) for line in lines)
     if doc.will_page_break(rows * height + 4 + seal + 2 * height):
         doc.add_page()
     doc.ln(2)
     for line in lines:
-        doc.para(line, size=size, height=height)
+        doc.para(INDENT + line, size=size, height=height)
     doc.ln(seal)  # room for the seal (盖章) over the signature
     doc.para(signed_by, size=size, height=height, align="R")
     doc.para(signed_on, size=size, height=height, align="R")

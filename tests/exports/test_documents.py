@@ -533,16 +533,19 @@ def test_q3_publicity_headings_and_members(demo, q3_publicity):
 def test_q3_publicity_period_in_working_days(demo, q3_publicity):
     text = "\n".join(read_pdf(q3_publicity))
     process = demo.store.scheme(YEAR).process
-    assert (process.publicity_days, process.appeal_days, process.review_days) == (5, 3, 3)  # xinmi's
+    assert (process.publicity_days, process.answer_days, process.review_days) == (5, 3, 3)  # xinmi's
     held = demo.store.meeting(QuarterRef(YEAR, 3)).held_at.date()
     assert held == date(2026, 9, 25)
-    d = WorkCalendar().publicity_and_appeal(held, process.publicity_days, process.appeal_days, process.review_days)
-    assert d.publicity.first > held and d.publicity.days == 5
-    assert d.publicity_text in text  # 公示期：2026年9月28日至2026年10月9日（5个工作日）
-    assert d.appeal_text in text
-    assert d.review_text in text
-    assert d.note is None and "暂按周一至周五" not in text
-    assert "对积分情况有异议的，可在申诉期内向党支部提出申诉。" in text
+    # Fri 9-25: Mon 9-28, 9-29, 9-30, [10-1..10-7 国庆/中秋], Thu 10-8, Fri 10-9.
+    p = WorkCalendar().publicity(process.publicity_days, held)
+    assert p.window.dates == tuple(date(2026, m, d) for m, d in ((9, 28), (9, 29), (9, 30), (10, 8), (10, 9)))
+    assert flat("公示期为5个工作日，自2026年9月28日至2026年10月9日。") in flat(text)
+    assert p.note is None and "预计" not in text
+    # The seed's procedure: answer deadlines, not windows after the publicity.
+    assert "申诉期" not in text and "复议期" not in text
+    assert flat("可向党支部提出申诉，党支部应自收到申诉之日起3个工作日内作出答复；"
+                "对党支部的答复不满意的，可向医院党委申请复议，医院党委应自收到复议申请之日起3个工作日内作出答复。") \
+        in flat(text)
 
 
 def test_publicity_honours_a_holidays_file(demo, tmp_path):
@@ -550,11 +553,9 @@ def test_publicity_honours_a_holidays_file(demo, tmp_path):
     extra.write_text("holidays = [2026-09-28]\n", encoding="utf-8")
     out = write_publicity(demo.store, YEAR, 3, tmp_path / "公示表.pdf", extra)
     text = "\n".join(read_pdf(out))
-    p = demo.store.scheme(YEAR).process
-    d = WorkCalendar.from_file(extra).publicity_and_appeal(date(2026, 9, 25), p.publicity_days, p.appeal_days,
-                                                          p.review_days)
-    assert d.publicity.first == date(2026, 9, 29)
-    assert d.publicity_text in text and d.appeal_text in text
+    p = WorkCalendar.from_file(extra).publicity(5, date(2026, 9, 25))
+    assert p.window.first == date(2026, 9, 29) and p.window.last == date(2026, 10, 10)  # Sat 10-10: 调休
+    assert flat("自2026年9月29日至2026年10月10日") in flat(text)
 
 
 def test_year_publicity_has_rank_and_grade(demo, year_publicity):
@@ -573,16 +574,18 @@ def test_year_publicity_has_rank_and_grade(demo, year_publicity):
         at = body.index(m.name)
         tail = f"{show(y.base)}{show(y.bonus)}{show(y.deduction)}{show(m.points)}{m.rank}{grade}"
         assert tail in body[at:at + 50], m.name
-    p = demo.store.scheme(YEAR).process
-    d = WorkCalendar().publicity_and_appeal(Q4_DAY.date(), p.publicity_days, p.appeal_days, p.review_days)
-    assert d.publicity_text in text and d.appeal_text in text
+    # Q4 met Fri 12-18: Mon 12-21 .. Fri 12-25.
+    assert flat("现将新密市中医院第一党支部2026年度党员积分情况在一定范围内予以公示，"
+                "公示期为5个工作日，自2026年12月21日至2026年12月25日。") in flat(text)
 
 
-def test_year_publicity_notice_is_not_split_from_its_deadlines(year_publicity):
+def test_year_publicity_closing_stays_together(year_publicity):
     pages = read_pdf(year_publicity)
-    closing = [k for k, t in enumerate(pages) if "对积分情况有异议的" in t]
-    deadlines = [k for k, t in enumerate(pages) if "公示期：" in t]
-    assert closing == deadlines
+    procedure = [k for k, t in enumerate(pages) if "有异议的" in t]
+    contact = [k for k, t in enumerate(pages) if "联系电话" in t]
+    signature = [k for k, t in enumerate(pages) if "联系电话" in t and flat(f"{BRANCH}2026年12月18日") in
+                 flat(t.split("联系电话")[-1])]
+    assert len(procedure) == 1 and procedure == contact == signature
 
 
 def test_blended_scheme_adds_its_own_columns(tmp_path):
@@ -597,15 +600,16 @@ def test_blended_scheme_adds_its_own_columns(tmp_path):
     assert [r[1] for r in table.rows] == ["甲党员", "乙党员"]
 
 
-def test_publicity_without_appeal_step_does_not_cite_an_appeal_period(tmp_path):
+def test_publicity_without_appeal_step_cites_no_deadline(tmp_path):
     store = Store(open_engine(tmp_path / "linyi.db"), "测试")
     store.init_branch("临沂地质公园党支部", "linyi-geopark-2021", builtin_text("linyi-geopark-2021"), YEAR)
     store.add_members([dict(name="甲党员", gender="女", birth_month="1980-05", post="讲解员")])
-    assert store.scheme(YEAR).process.appeal_days is None
+    assert store.scheme(YEAR).process.answer_days is None
     text = "\n".join(read_pdf(write_publicity(store, YEAR, 1, tmp_path / "公示表.pdf", tmp_path / "none.toml",
                                                    draft=True)))
-    assert "公示期：" in text
-    assert "申诉期：" in text or "申诉期" not in text
+    assert flat("公示期为5个工作日，自张贴之日起计算。") in flat(text)
+    assert "申诉" not in text and "复议" not in text and "个工作日内" not in text
+    assert flat("党员对公示的积分情况有异议的，可向党支部反映。") in flat(text)
 
 
 # --------------------------------------------------------------------------------- other forms
@@ -917,7 +921,7 @@ def _table_pages(pages: list[str], start: str, end: str, names: list[str]) -> tu
 
 @pytest.mark.parametrize("doc,heading,start,end", [
     ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "一、2026年第一季度党员积分情况", "二、有异议事项的表决"),
-    ("publicity", " ".join(QUARTER_HEADINGS), "序号党员姓名性别年龄职务", "公示期："),
+    ("publicity", " ".join(QUARTER_HEADINGS), "序号党员姓名性别年龄职务", "党员对公示的积分情况有异议的"),
 ])
 def test_many_members_break_across_pages_cleanly(crowd, widths, doc, heading, start, end):
     path = getattr(crowd, doc)
@@ -990,7 +994,9 @@ def test_cli_publicity_takes_a_holidays_file(demo, tmp_path, cli_env):
     done = jifen("export", "publicity", "--db", str(demo.db), "--quarter", "2026Q3", "--holidays", str(extra),
                  "--out", str(target), env=cli_env)
     assert done.returncode == 0, done.stderr
-    assert "公示期：2026年9月29日至" in "\n".join(read_pdf(target))
+    assert flat("公示期为5个工作日，自2026年9月29日至2026年10月10日。") in flat("\n".join(read_pdf(target)))
+    # No contact is stored in the demo: the secretary is told how to store one.
+    assert "jifen branch contact --name 姓名 --phone 电话" in done.stdout
 
 
 @pytest.mark.parametrize("args,message", [
