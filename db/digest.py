@@ -10,7 +10,9 @@ verify time (format 2 held only a stored column, which could be left as it was w
 changed), the time of the lock the minute prints, the previous year's results the two-year rules
 read (past_result rows of year - 1) and, at the fourth quarter, the year's results written by the
 lock itself. A quarter locked in an older format is verified in that format, so upgrading the
-program never breaks an existing chain.
+program never breaks an existing chain. Of the branch row only the name is content: the
+publicity notices' contact (联系人, 联系电话) is for whoever reads a notice now and may change
+after a lock, so it stays out and the digests made before it existed still verify.
 
 `jifen verify` checks more than the digests: each quarter marked locked has its lock and each
 lock its quarter; every lock the append-only audit log records still exists with the digest the

@@ -103,7 +103,8 @@ def load_extra_days(path: Path) -> tuple[frozenset[dt.date], frozenset[dt.date]]
         raise HolidaysFileError(path, "workdays", f"{both[0].isoformat()} 同时列在 holidays 中")
     new_year = sorted(d for d in workdays if _is_new_year(d))
     if new_year:
-        raise HolidaysFileError(path, "workdays", f"{new_year[0].isoformat()} 是元旦，每年都是法定节假日，不能列为工作日")
+        raise HolidaysFileError(path, "workdays",
+                                f"{new_year[0].isoformat()} 是元旦，每年都是法定节假日，不能列为工作日")
     return holidays, workdays
 
 
@@ -156,7 +157,7 @@ class Window:
         span = chinese_date(self.first)
         if self.last != self.first:
             span += f"至{chinese_date(self.last)}"
-        return f"{label}：{span}（{self.days}个工作日）" + ("（预计）" if self.estimated else "")
+        return f"{label}：{span}（{self.days}个工作日{'，预计' if self.estimated else ''}）"
 
 
 def estimate_note(years: Iterable[int]) -> str | None:

@@ -154,6 +154,8 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
     _form_head(doc, store, period, day)
     doc.ln(1)
     doc.para(INDENT + text.lead_in)
+    if text.estimate:  # beside the dates it speaks of
+        doc.para(INDENT + text.estimate, size=10)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
     _closing(doc, text.closing(), text.signed_by, text.signed_on)

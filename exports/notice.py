@@ -33,8 +33,9 @@ class Notice:
     signed_on: str
 
     def closing(self) -> list[str]:
-        """The sentences after the table, in order (the 落款 apart)."""
-        return [line for line in (self.procedure, self.estimate, self.contact) if line]
+        """The sentences after the table, in order (the 落款 apart); the estimate's note goes
+        with the lead-in, beside the dates it speaks of."""
+        return [self.procedure, self.contact]
 
 
 def lead_in(branch: str, period: str, process: Process, publicity: Publicity | None) -> str:
