@@ -48,10 +48,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS branch_locked_update")
         op.execute(_sqlite_update_guard(_ANY_LOCKED))
-        # SQLite drops a column only by rebuilding the table: the batch does that.
-        with op.batch_alter_table("branch") as batch:
-            batch.drop_column("contact_phone")
-            batch.drop_column("contact_name")
+        # SQLite 3.35 and later drop a column in place (a rebuild would trip the foreign keys).
+        op.execute("ALTER TABLE branch DROP COLUMN contact_phone")
+        op.execute("ALTER TABLE branch DROP COLUMN contact_name")
         return
     op.execute("DROP TRIGGER IF EXISTS branch_locked_update ON branch")
     op.execute("DROP TRIGGER IF EXISTS branch_locked ON branch")
