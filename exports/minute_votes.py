@@ -12,6 +12,7 @@ from core.labels import KIND_LABELS
 from core.numbers import show
 from core.quarter import QuarterRef
 from db.store import Store
+from exports.minute_text import sentence
 
 if TYPE_CHECKING:
     from core.scheme import Scheme
@@ -39,8 +40,7 @@ def _entry_line(k: int, name: str, e: PointsEntry) -> str:
     what = [e.item_code or "", e.level or "", e.category or "", f"{e.month}月" if e.month else ""]
     tags = "，".join(t for t in what if t)
     points = f"{show(e.points)}分" if e.points is not None else ""
-    head = f"{k}. {name}，{KIND_LABELS.get(e.kind, e.kind)}{points}" + (f"（{tags}）" if tags else "")
-    return head + (f"：{e.note}" if e.note else "") + "。"
+    return f"{k}. {name}，{KIND_LABELS.get(e.kind, e.kind)}{points}" + (f"（{tags}）" if tags else "")
 
 
 def _objection_text(os_: list[Objection]) -> str:
@@ -75,6 +75,8 @@ def write_votes(doc: Document, store: Store, quarter: QuarterRef, facts: dict[in
     for k, v in enumerate(shown, 1):
         e = entries[v.entry_id]
         doc.para(_entry_line(k, facts.get(e.member_id, {}).get("name", ""), e))
+        if e.note:
+            doc.para(f"　　事项：{sentence(e.note)}", size=10.5)
         cited = scheme.item(e.item_code) if e.item_code else None
         if cited is not None:
             if cited.clause:
@@ -95,4 +97,5 @@ def write_votes(doc: Document, store: Store, quarter: QuarterRef, facts: dict[in
             e = entries[eid]
             name = facts.get(e.member_id, {}).get("name", "")
             state = "异议已撤回" if all(o.withdrawn for o in os_) else f"事项现为“{e.status}”"
-            doc.para(f"　　{_entry_line(0, name, e)[3:]}{_objection_text(os_)[:-1]}；{state}。", size=10.5)
+            what = _entry_line(0, name, e)[3:] + (f"：{e.note}" if e.note else "")
+            doc.para(f"　　{what}。{_objection_text(os_)[:-1]}；{state}。", size=10.5)

@@ -20,20 +20,12 @@ from core.quarter import QuarterRef
 from db.store import Store
 from exports.minute_votes import basis, document_title, write_votes
 from exports.signin import SIGNIN_TITLE, write_signin
+from exports.minute_text import sentence
 
 if TYPE_CHECKING:
     from core.engine import YearResult
     from db.tables import Lock, Meeting
     from exports.document import Document
-
-# Closing punctuation: a note that ends without one gets a 。 in the minute.
-_ENDS = "。！？；…”）"
-
-
-def sentence(text: str) -> str:
-    text = text.strip()
-    return text if not text or text[-1] in _ENDS else text + "。"
-
 
 def _absence(name: str, reason: str, opinion: str) -> str:
     return f"{name}（{reason or '未说明原因'}" + (f"，书面意见：{opinion}" if opinion else "") + "）"
@@ -136,8 +128,7 @@ def _evaluation(doc: Document, store: Store, quarter: QuarterRef, board: YearRes
     if not scheme.grading.grades:
         doc.para("本积分方案未规定党员等次，等次由党支部在年度民主评议中确定。", size=10)
     else:
-        doc.para("表中拟定等次按积分方案的等次规则计算；预备党员参加评议，不评定等次；"
-                 "最终等次以党组织审定的为准。", size=10)
+        doc.para("拟定等次按积分方案的等次规则计算；预备党员不评定等次；最终等次以党组织审定为准。", size=10)
 
 
 def _integrity(doc: Document, lock: Lock | None) -> None:
@@ -208,7 +199,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
         ("记录人", meeting.recorder),
         ("应到", f"{q.expected}人" + (f"（{'、'.join(excused)}经批准不参加会议，不计入应到人数）" if excused else "")),
         ("实到", f"{q.present}人"),
-        ("缺席", f"{q.absent}人" + (f"：{absent}" if q.absent else "")),
+        ("缺席", f"{q.absent}人：{absent}" if q.absent else "无"),
         ("列席", observers or "无"),
         ("会议议题", "\n".join(f"{i}. {item}" for i, item in enumerate(agenda, 1))),
     ])
