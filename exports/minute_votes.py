@@ -71,7 +71,8 @@ def write_votes(doc: Document, store: Store, quarter: QuarterRef, facts: dict[in
     doc.heading("三、有异议事项的表决")
     shown = [v for v in votes if v.entry_id in entries]
     if not shown:
-        doc.para("本次会议没有需要表决的有异议事项。" if not objections else "本次会议未对有异议事项进行表决。")
+        pending = any(not o.withdrawn for os_ in objections.values() for o in os_)
+        doc.para("本次会议未对有异议事项进行表决。" if pending else "本次会议没有需要表决的有异议事项。")
     for k, v in enumerate(shown, 1):
         e = entries[v.entry_id]
         doc.para(_entry_line(k, facts.get(e.member_id, {}).get("name", ""), e))

@@ -18,9 +18,9 @@ from core.labels import FLAG_LABELS, RATING_LABELS
 from core.numbers import show
 from core.quarter import QuarterRef
 from db.store import Store
+from exports.minute_text import sentence
 from exports.minute_votes import basis, document_title, write_votes
 from exports.signin import SIGNIN_TITLE, write_signin
-from exports.minute_text import sentence
 
 if TYPE_CHECKING:
     from core.engine import YearResult

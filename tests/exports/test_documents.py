@@ -55,6 +55,7 @@ JIFEN = Path(sys.executable).parent / "jifen"
 BRANCH = "新密市中医院第一党支部"
 YEAR = 2026
 Q4_DAY = datetime(2026, 12, 18, 14, 30)
+XINMI_TITLE = "《关于开展“党员积分制管理”工作实施方案》"  # the title in the demo scheme's `document` line
 MM = 72 / 25.4  # PDF points per millimetre
 
 # --------------------------------------------------------------------------------- reading PDFs
@@ -399,14 +400,15 @@ def test_q3_minute_votes(demo, q3_minute):
         assert said.group(2) == ("通过" if v.passed else "未通过")
         assert f"赞成须超过半数即至少{said.group(1)}票" in v.rule  # the same rule the store applied
         tags = "，".join(t for t in (e.item_code, e.level) if t)
-        what = f"{names[e.member_id]}，{'加分' if e.kind == 'bonus' else '减分'}{show(e.points)}分（{tags}）：{flat(e.note)}。"
+        kind = "加分" if e.kind == "bonus" else "减分"
+        what = f"{names[e.member_id]}，{kind}{show(e.points)}分（{tags}）事项：{flat(e.note)}。"
         assert what in text
         # Then 依据 (the scheme document's title in 《》, the place and the seed's own words in quotes) and
         # 说明 (the scheme's reading, never inside the quotation), each only where the scheme has it.
         item = scheme.item(e.item_code)
         assert item is not None and item.clause, e.item_code
         assert item.cite.startswith(f"{item.place}“") and item.cite.endswith("”")
-        basis = f"依据：《关于开展“党员积分制管理”工作实施方案》{item.cite}" + (f"说明：{item.reading}" if item.reading else "")
+        basis = f"依据：{XINMI_TITLE}{item.cite}" + (f"说明：{item.reading}" if item.reading else "")
         assert flat(f"{what}{basis}") in text
 
 
@@ -927,7 +929,8 @@ def _table_pages(pages: list[str], start: str, end: str, names: list[str]) -> tu
 
 
 @pytest.mark.parametrize("doc,heading,start,end", [
-    ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "二、党员积分情况（截至本季度末累计）", "按积分方案需跟进的事项"),
+    ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "二、党员积分情况（截至本季度末累计）",
+     "按积分方案需跟进的事项"),
     ("publicity", " ".join(QUARTER_HEADINGS), "序号党员姓名性别年龄职务", "公示期："),
 ])
 def test_many_members_break_across_pages_cleanly(crowd, widths, doc, heading, start, end):
