@@ -159,7 +159,9 @@ def grouped(digest: str, size: int = 8) -> str:
 def _kept_together(doc: Document, draw: Callable[[Document], None]) -> None:
     """Draw the minute's end so that it is never split from its signatures: tried on a copy
     first; if the copy breaks the page, the end starts on a new page of its own."""
-    trial = copy.deepcopy(doc)
+    # The fonts are shared, not copied (the costly part of a copy): the trial uses the very
+    # characters the minute then prints, so what it adds to their subsets is needed anyway.
+    trial = copy.deepcopy(doc, {id(doc.fonts): doc.fonts})
     start = trial.page_no()
     draw(trial)
     if trial.page_no() != start:
