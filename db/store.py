@@ -809,7 +809,7 @@ class Store(StoreReads, RecordOps):
         for q in s.exec(select(Quarter).where(col(Quarter.year).in_((year, year + 1)),
                                               Quarter.state == QuarterState.LOCKED)):
             if q.year == year and q.number == 4:
-                return f"{QuarterRef(year, 4).name}已锁定，{year}年度的结果已随锁定记入数字摘要"
+                return f"{QuarterRef(year, 4).name}已锁定，{year}年度的结果已随锁定计入校验码"
             if q.year == year + 1:
                 return f"{QuarterRef(q.year, q.number).name}已锁定，它所依据的{year}年度结果不能再改"
         return ""

@@ -294,13 +294,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for line in capped(problems):
             _err(line)
         return 1
-    print(f"核验通过：已锁定 {locked} 个季度，数字摘要链完整")
+    print(f"核验通过：已锁定 {locked} 个季度，校验码链完整")
     if anchor is not None:
         label, place, length = anchor
         later = length - place
-        print(f"与签字会议记录上的摘要相符：它是 {label} 的数字摘要（摘要链第 {place} 个，共 {length} 个）"
+        print(f"与会议记录上的校验码相符：它是 {label} 的校验码（校验码链第 {place} 个，共 {length} 个）"
               + ("，是最后一次锁定。" if not later else
-                 f"；其后锁定的 {later} 个季度不在这份摘要的担保之内，请再用最近一次会议记录上的摘要核验。"))
+                 f"；其后锁定的 {later} 个季度不在这个校验码的担保之内，请再用最近一次会议记录上的校验码核验。"))
     return 0
 
 

@@ -252,8 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--clear", action="store_true", help="清除已登记的联系人（公示表上留空待手填）")
     bc.set_defaults(func="branch_contact")
 
-    v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的数字摘要链")
-    v.add_argument("--expect", metavar="数字摘要",
-                   help="签字会议记录上印的数字摘要（全部 64 位，或至少前 12 位）：摘要链中须有一次锁定与之相符")
+    v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
+    v.add_argument("--expect", metavar="校验码",
+                   help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")
     v.set_defaults(func="verify")
     return p

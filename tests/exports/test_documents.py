@@ -55,6 +55,7 @@ JIFEN = Path(sys.executable).parent / "jifen"
 BRANCH = "新密市中医院第一党支部"
 YEAR = 2026
 Q4_DAY = datetime(2026, 12, 18, 14, 30)
+XINMI_TITLE = "《关于开展“党员积分制管理”工作实施方案》"  # the title in the demo scheme's `document` line
 MM = 72 / 25.4  # PDF points per millimetre
 
 # --------------------------------------------------------------------------------- reading PDFs
@@ -91,9 +92,18 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+SIGNIN = "党员大会签到表"
+
+
+def minute_body(pages: list[str]) -> list[str]:
+    """The minute's pages without its attached 签到表 (whose rows also start with 序号 and 姓名)."""
+    return [p for p in pages if "附件" not in lines(p)]  # the attachment's page is headed 附件 on a line alone
+
+
 def row_tokens(pages: list[str], name: str) -> list[list[str]]:
-    """The table rows (as white-space separated tokens) that start with a number, then `name`."""
-    rows = [line.split() for page in pages for line in lines(page)]
+    """The table rows (as white-space separated tokens) that start with a number, then `name`,
+    in the minute's body (an attached 签到表 left out)."""
+    rows = [line.split() for page in minute_body(pages) for line in lines(page)]
     return [r for r in rows if r[1:2] == [name] and r[0].isdigit()]
 
 
@@ -379,38 +389,41 @@ def test_q3_minute_votes(demo, q3_minute):
         ("李秀英", "J2.1", True), ("张伟", "K5.1", False)]
     # What is cited is built from the scheme as shipped, so re-quoting its clauses does not break this test.
     scheme = builtin("xinmi-hospital-2023")
-    assert "二、有异议事项的表决" in text
+    assert "三、有异议事项的表决" in text
     for v in votes:
         e = entries[v.entry_id]
-        said = re.search(f"赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票。"
-                         f"应到会有表决权的党员{v.expected}人，赞成须超过半数即至少(\\d+)票，(未通过|通过)（", text)
+        said = re.search(f"以{v.method}方式表决，到会有表决权的党员{v.present}人，赞成{v.yes}票，反对{v.no}票，"
+                         f"弃权{v.abstain}票。按《中国共产党支部工作条例（试行）》第十一条，赞成票须超过应到会有表决权"
+                         f"党员{v.expected}人的半数，即至少(\\d+)票；本事项(未通过|通过)。", text)
         assert said, v
         assert int(said.group(1)) == v.expected // 2 + 1
         assert said.group(2) == ("通过" if v.passed else "未通过")
         assert f"赞成须超过半数即至少{said.group(1)}票" in v.rule  # the same rule the store applied
-        assert "中国共产党支部工作条例（试行）第十一条" in text
-        what = f"{names[e.member_id]}{'加分' if e.kind == 'bonus' else '减分'}{show(e.points)}分：{flat(e.note)}"
+        tags = "，".join(t for t in (e.item_code, e.level) if t)
+        kind = "加分" if e.kind == "bonus" else "减分"
+        what = f"{names[e.member_id]}，{kind}{show(e.points)}分（{tags}）事项：{flat(e.note)}。"
         assert what in text
-        # The item's code, then 依据 (the place and the seed's own words in quotes) and 说明 (the scheme's
-        # reading, never inside the quotation), each only where the scheme has it.
+        # Then 依据 (the scheme document's title in 《》, the place and the seed's own words in quotes) and
+        # 说明 (the scheme's reading, never inside the quotation), each only where the scheme has it.
         item = scheme.item(e.item_code)
         assert item is not None and item.clause, e.item_code
         assert item.cite.startswith(f"{item.place}“") and item.cite.endswith("”")
-        basis = f"依据：{item.cite}" + (f"；说明：{item.reading}" if item.reading else "")
-        assert flat(f"（{e.item_code}，{basis}）") in text
+        basis = f"依据：{XINMI_TITLE}{item.cite}" + (f"说明：{item.reading}" if item.reading else "")
+        assert flat(f"{what}{basis}") in text
 
 
 def test_q3_minute_evaluation_digests_and_signatures(demo, q3_minute):
     pages = read_pdf(q3_minute)
     text = "\n".join(pages)
-    assert "三、民主评议" in text and "本次会议未进行民主评议。" in text
+    assert "四、民主评议" in text and "本次会议未进行民主评议。" in text
     lock = demo.store.lock_of(QuarterRef(YEAR, 3))
     q2 = demo.store.lock_of(QuarterRef(YEAR, 2))
     assert lock.previous_digest == q2.digest
-    assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
-    assert f"上一季度数字摘要：{lock.previous_digest}" in text
-    assert "本季度已于2026年9月25日 16:10锁定" in text  # the demo locks as the meeting closes
-    assert "主持人（签字）：" in pages[-1] and "记录人（签字）：" in pages[-1]
+    assert flat(f"本记录校验码为：{lock.digest}") in flat(text)  # printed in groups of 8
+    assert flat(f"上一季度校验码：{lock.previous_digest}") in flat(text)
+    assert "本季度记录已于2026年9月25日 16:10锁定" in text  # the demo locks as the meeting closes
+    # the signatures close the minute, on the page before the attached 签到表
+    assert "主持人（签字）：" in pages[-2] and "记录人（签字）：" in pages[-2] and SIGNIN in pages[-1]
 
 
 def test_q3_minute_page_numbers(q3_minute):
@@ -433,7 +446,7 @@ def test_q3_minute_stays_small(q3_minute):
 def test_minute_reads_back_with_plain_pypdf(demo, q3_minute):
     lock = demo.store.lock_of(QuarterRef(YEAR, 3))
     text = "\n".join(page.extract_text() for page in PdfReader(q3_minute).pages)
-    assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
+    assert f"本记录校验码为：{lock.digest}" in text
     assert "主持人（签字）" in text
 
 
@@ -503,9 +516,9 @@ def test_q4_minute_chains_to_q3(demo, q4_minute):
     text = "\n".join(read_pdf(q4_minute))
     lock = demo.store.lock_of(QuarterRef(YEAR, 4))
     assert lock.previous_digest == demo.store.lock_of(QuarterRef(YEAR, 3)).digest
-    assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
-    assert f"上一季度数字摘要：{lock.previous_digest}" in text
-    assert "本季度已于2026年12月18日 14:30锁定" in text
+    assert flat(f"本记录校验码为：{lock.digest}") in flat(text)
+    assert flat(f"上一季度校验码：{lock.previous_digest}") in flat(text)
+    assert "本季度记录已于2026年12月18日 14:30锁定" in text
     assert flat("4. 开展年度民主评议党员") in flat(text)
 
 
@@ -920,7 +933,8 @@ def _table_pages(pages: list[str], start: str, end: str, names: list[str]) -> tu
 
 
 @pytest.mark.parametrize("doc,heading,start,end", [
-    ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "一、2026年第一季度党员积分情况", "二、有异议事项的表决"),
+    ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "二、党员积分情况（截至本季度末累计）",
+     "按积分方案需跟进的事项"),
     ("publicity", " ".join(QUARTER_HEADINGS), "序号党员姓名性别年龄职务", "党员对公示的积分情况有异议的"),
 ])
 def test_many_members_break_across_pages_cleanly(crowd, widths, doc, heading, start, end):
@@ -1062,17 +1076,17 @@ def test_q3_minute_prints_the_meetings_record(demo, q3_minute):
     assert flat("时间：2026年9月25日 14:30开始，16:10散会") in text
     assert demo.store.meeting(QuarterRef(YEAR, 3)).ended_at == datetime(2026, 9, 25, 16, 10)
     for i, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
-        assert flat(f"议题{i}：{AGENDA[i - 1]}") in text
+        assert flat(f"（{'一二三'[i - 1]}）{AGENDA[i - 1]}发言要点：") in text
         for speaker, points in speeches:
-            assert flat(f"{speaker}发言：{points}") in text
-        assert flat(f"决议：{resolution}") in text
-    assert flat(f"不同意见（{DISSENT[0]}）：{DISSENT[1]}") in text
+            assert flat(f"{speaker}：{points}。") in text
+        assert flat(f"决议：{resolution}。") in text
+    assert flat(f"不同意见：{DISSENT[0]}{DISSENT[1]}。") in text  # DISSENT[1] begins 认为
     for who, why in OBJECTIONS[3]:
-        assert flat(f"异议：{who}提出，理由：{why}") in text
+        assert flat(f"异议：{who}提出，理由是{why}。") in text
     methods = [v.method for v in demo.store.votes(QuarterRef(YEAR, 3))]
     assert methods == ["举手", "无记名投票"]
     for m in methods:
-        assert flat(f"表决结果（{m}表决）") in text
+        assert flat(f"表决：以{m}方式表决") in text
 
 
 def test_q4_minute_names_objections_and_void_ballots(demo, q4_minute):
@@ -1080,5 +1094,5 @@ def test_q4_minute_names_objections_and_void_ballots(demo, q4_minute):
     from core.demo import OBJECTIONS
 
     for who, why in OBJECTIONS[4]:  # raised before the meeting, put to the vote at it
-        assert flat(f"异议：{who}提出，理由：{why}") in text
+        assert flat(f"异议：{who}提出，理由是{why}。") in text
     assert "无效1张（全部未标记（空白票）1张）" in text
