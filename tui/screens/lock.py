@@ -78,7 +78,7 @@ class LockScreen(MeetingScreen):
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
             written = "".join(f"\n已生成：{p}" for p in self.written)
             written += "\n\n" + "\n".join(self._deadlines())
-            result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n"
+            result.update(f"本记录校验码（SHA-256，印在会议记录上）：\n{lock.digest}\n上一季度校验码：\n"
                           f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
         lines = []
