@@ -84,7 +84,9 @@ def units(text: str) -> list[str]:
             glue[i] = True
         if a >= 1 and _is_han(text[a - 1]):
             glue[a - 1] = True
-            if a >= 2 and _is_han(text[a - 2]):
+            # the second character before is the word's (附件1) unless it ends a figure of its
+            # own (28日至2026年: the break may come before 至, or dates would chain)
+            if a >= 2 and _is_han(text[a - 2]) and not (a >= 3 and text[a - 3].isalnum()):
                 glue[a - 2] = True
         if b < n and _is_han(text[b]):
             glue[b - 1] = True
@@ -319,6 +321,65 @@ class Document(FPDF):
         if self._pending:  # what a caller queued goes on the page it was meant for
             self._flush()
         super().add_page(*args, **kwargs)
+
+    # A caller that draws or moves by itself (ln, cell, ...) does so after what it queued.
+
+    def ln(self, h: float | None = None) -> None:
+        if self._pending:
+            self._flush()
+        super().ln(h)
+
+    def cell(self, *args: Any, **kwargs: Any) -> Any:
+        if self._pending:
+            self._flush()
+        return super().cell(*args, **kwargs)
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        if self._pending:
+            self._flush()
+        return super().multi_cell(*args, **kwargs)
+
+    def write(self, *args: Any, **kwargs: Any) -> Any:
+        if self._pending:
+            self._flush()
+        return super().write(*args, **kwargs)
+
+    def image(self, *args: Any, **kwargs: Any) -> Any:
+        if self._pending:
+            self._flush()
+        return super().image(*args, **kwargs)
+
+    def set_y(self, y: float) -> None:
+        if self._pending:
+            self._flush()
+        super().set_y(y)
+
+    def set_xy(self, x: float, y: float) -> None:
+        if self._pending:
+            self._flush()
+        super().set_xy(x, y)
+
+    def will_page_break(self, height: float) -> bool:
+        if self._pending:
+            self._flush()
+        return bool(super().will_page_break(height))
+
+    def kept_together(self, draw: Callable[[Document], None]) -> None:
+        """Draw what `draw` draws on one page: tried on a copy first; if the copy turns the page,
+        it starts on a new page (when it does not fill one)."""
+        import copy
+
+        self._flush()
+        # the fonts are shared, not copied (the costly part of a copy): the trial sets the very
+        # characters the document then prints, so what it adds to their subsets is needed anyway
+        trial = copy.deepcopy(self, {id(self.fonts): self.fonts})
+        start, top = trial.page_no(), trial._at_top()
+        draw(trial)
+        trial._flush()
+        if trial.page_no() != start and not top:
+            self.add_page()
+        draw(self)
+        self._flush()
 
     def header(self) -> None:
         if self.mark:

@@ -40,7 +40,7 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "") -> Pat
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = table.title.strip("“”")[:31].replace("“", "").replace("”", "") or "表"
-    ws.append([table.title + (f"（{subtitle}）" if subtitle else "")])
+    ws.append([table.title + (f"（{subtitle}）" if subtitle else "") + (f"　{table.mark}" if table.mark else "")])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(table.headings))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
