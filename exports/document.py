@@ -54,10 +54,10 @@ def cn_datetime(d: datetime) -> str:
 NO_LINE_START = set("，。、；：？！）》」』】〕”’%）,.;:?!)]}…—")
 # and these never end one: an opening mark goes down with what it opens.
 NO_LINE_END = set("（《「『【〔“‘([{")
-# A run of digits or Latin letters (11, SHA-256, 14:30, 2026-03-15, 50%): never broken inside.
-RUN = re.compile(r"[0-9A-Za-z]+(?:[.:/_\-+][0-9A-Za-z]+)*%?")
+# A run of digits or Latin letters (11, SHA-256, 14:30, 2026-03-15, 50%, --expect): never broken inside.
+RUN = re.compile(r"-*[0-9A-Za-z]+(?:[.:/_\-+][0-9A-Za-z]+)*%?")
 SPACES = (" ", "　")
-LONG_RUN = 12
+LONG_RUN = 20  # longer runs are codes (a digest): broken where the line ends
 # Justified lines are spread at most this much between characters (em); a line that would need
 # more (before a long unbreakable piece) is set flush left instead.
 MAX_SPREAD = 0.5
@@ -86,7 +86,7 @@ def units(text: str) -> list[str]:
             glue[a - 1] = True
             # the second character before is the word's (附件1) unless it ends a figure of its
             # own (28日至2026年: the break may come before 至, or dates would chain)
-            if a >= 2 and _is_han(text[a - 2]) and not (a >= 3 and text[a - 3].isalnum()):
+            if a >= 2 and _is_han(text[a - 2]) and not (a >= 3 and text[a - 3].isascii() and text[a - 3].isalnum()):
                 glue[a - 2] = True
         if b < n and _is_han(text[b]):
             glue[b - 1] = True
@@ -293,6 +293,15 @@ class Document(FPDF):
         self.set_lang("zh-CN")
         self.set_creation_date(datetime.now().astimezone())
         self.set_font(FONT, size=lay.body)
+
+    def use_layout(self, layout: str | Layout) -> None:
+        """Set the pages from the next one on in another layout (an attached form in a record:
+        the 签到表 on the form's page); call it before add_page."""
+        self._flush()
+        self.layout = layout if isinstance(layout, Layout) else LAYOUTS[layout]
+        lay = self.layout
+        self.set_margins(lay.left, lay.top, lay.right)
+        self.set_auto_page_break(True, margin=lay.bottom)
 
     def _register_fonts(self, fonts: FontSet) -> None:
         def add(family: str, style: str, face: CjkFont) -> None:

@@ -68,6 +68,7 @@ def write_signin(doc: Document, store: Store, quarter: QuarterRef, meeting: Meet
                  facts: dict[int, dict[str, Any]], branch: str) -> None:
     from exports.document import FONT, cn_datetime
 
+    doc.use_layout("form")  # a sheet to sign on, all on one page: the form's margins
     doc.add_page()
     doc.set_font(FONT, "B", 14)
     doc.cell(0, 8, "附件", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -38,6 +38,25 @@ Q4_AGENDA = (*AGENDA, "开展年度民主评议党员")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
+RUNNING = re.compile(r"^(草稿（未锁定）\s*)?(第 \d+ 页 共 \d+ 页|.+党员大会会议记录（\d{4}年第.季度）)$")
+
+
+def _unpaged(page: str) -> str:
+    """A page's text without its running head and page number, so that what runs on over a page
+    break reads on."""
+    return "\n".join(line for line in page.splitlines() if not RUNNING.match(line.strip()))
+
+
+def _spaced(text: str) -> str:
+    """Text with each run of white space (a line break too) as one space."""
+    return " ".join(text.split())
+
+
+def _text(pages: list[str]) -> str:
+    """The pages' text as one, without running heads and page numbers."""
+    return "\n".join(_unpaged(p) for p in pages)
+
+
 def _body(pages: list[str]) -> list[str]:
     """The minute without its attached 签到表 (the page headed 附件 on a line of its own)."""
     return [p for p in pages if "附件" not in lines(p)]
@@ -148,7 +167,7 @@ def quiet(tmp_path_factory):
 
 
 def test_q3_meeting_facts_attendance_and_end_time(held):
-    text = flat("\n".join(_body(read_pdf(held.q3))))
+    text = flat(_text(_body(read_pdf(held.q3))))
     # 14:30 + 100 minutes (MEETING_LENGTH_MINUTES[2]) = 16:10
     assert MEETING_LENGTH_MINUTES[2] == 100
     assert flat("时间：2026年9月25日 14:30开始，16:10散会") in text
@@ -160,7 +179,7 @@ def test_q3_meeting_facts_attendance_and_end_time(held):
 
 
 def test_q3_every_agenda_item_with_speeches_dissent_and_resolution(held):
-    text = flat("\n".join(_body(read_pdf(held.q3))))
+    text = flat(_text(_body(read_pdf(held.q3))))
     assert "一、议题讨论和决议" in text
     at = [text.index(flat(f"（{n}）{item}")) for n, item in zip("一二三", AGENDA, strict=True)]
     assert at == sorted(at)  # in the agenda's order
@@ -187,7 +206,7 @@ def test_q3_contested_items_in_full(held):
     """李秀英's J2.1 bonus (省级, 2 points) passed by show of hands 15-2-1; 张伟's K5.1 deduction
     (1 point) failed by secret ballot 6-10-2; 20 voting members should attend (23 minus the three
     probationary members), so more than half is at least 11; 18 were there."""
-    text = flat("\n".join(_body(read_pdf(held.q3))))
+    text = flat(_text(_body(read_pdf(held.q3))))
     scheme = builtin(SCHEME)
     j21, k51 = scheme.item("J2.1"), scheme.item("K5.1")
     (raised1, why1), (raised2, why2) = OBJECTIONS[3]
@@ -208,30 +227,30 @@ def test_q3_contested_items_in_full(held):
 
 
 def test_q3_without_evaluation_says_so_once_and_proposes_no_grades(held):
-    text = flat("\n".join(_body(read_pdf(held.q3))))
+    text = flat(_text(_body(read_pdf(held.q3))))
     assert "四、民主评议本次会议未进行民主评议。五、记录核验" in text
     assert "拟定等次" not in text
 
 
 def test_q3_integrity_section_prints_the_lock_as_a_code_to_read_aloud(held):
     pages = _body(read_pdf(held.q3))
-    text = "\n".join(pages)
+    text = _text(pages)
     lock = held.store.lock_of(QuarterRef(YEAR, 3))
     q2 = held.store.lock_of(QuarterRef(YEAR, 2))
     assert "五、记录核验" in text and "数字摘要" not in text
-    assert "本季度记录已于2026年9月25日 16:10锁定" in text
+    assert flat("本季度记录已于2026年9月25日 16:10锁定") in flat(text)
     assert _code(text, "本记录校验码为：") == lock.digest
     assert _code(text, "上一季度校验码：") == q2.digest == lock.previous_digest
     # in groups of 8, as printed
     groups = " ".join(lock.digest[i:i + 8] for i in range(0, 64, 8))
-    assert groups in text
+    assert groups in _spaced(text)  # a line may break between two groups, never inside one
     # the check a 党委 runs, with the code's first 16 hex
-    assert f"jifen verify --expect {lock.digest[:16]}" in text
+    assert f"jifen verify --expect {lock.digest[:16]}" in _spaced(text)
 
 
 def test_q3_code_is_accepted_by_verify(held, tmp_path):
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "PATH": ""}
-    text = "\n".join(read_pdf(held.q3))
+    text = _spaced(_text(_body(read_pdf(held.q3))))
     typed = re.search(r"jifen verify --expect ([0-9a-f]+)", text).group(1)
     done = jifen("verify", "--db", str(held.db), "--expect", typed, env=env)
     assert done.returncode == 0, done.stderr
@@ -297,7 +316,7 @@ def test_q3_minute_keeps_to_the_page(held, widths):  # noqa: F811
 
 
 def test_q4_item_with_nothing_recorded_is_one_sentence(held):
-    text = flat("\n".join(_body(read_pdf(held.q4))))
+    text = flat(_text(_body(read_pdf(held.q4))))
     fourth = text.index("（四）开展年度民主评议党员")
     assert text[fourth:].startswith("（四）开展年度民主评议党员本议题未记录发言和决议。二、党员积分情况")
     assert flat("不同意见：杨静认为建议第三项待材料补齐后再议。") not in text
@@ -308,7 +327,7 @@ def test_q4_item_with_nothing_recorded_is_one_sentence(held):
 def test_q4_objection_withdrawn_and_raised_again(held):
     """The third entry: 郭建军's objection withdrawn, 何丽's raised, voted 12-4-2 by show of hands:
     12 > 10 (half of 20), passed; 21 present, 2 absent (both full members): 18 voting present."""
-    text = flat("\n".join(_body(read_pdf(held.q4))))
+    text = flat(_text(_body(read_pdf(held.q4))))
     who, why = OBJECTIONS[4][2]
     assert flat(f"异议：{who}提出，理由是{why}（后撤回）；何丽提出，理由是加分材料为复印件。") in text
     assert flat("表决：以举手方式表决，到会有表决权的党员18人，赞成12票，反对4票，弃权2票。") in text
@@ -316,7 +335,7 @@ def test_q4_objection_withdrawn_and_raised_again(held):
 
 
 def test_q4_evaluation_has_the_proposed_grade_sentence(held):
-    text = flat("\n".join(_body(read_pdf(held.q4))))
+    text = flat(_text(_body(read_pdf(held.q4))))
     assert "发出测评票5张，收回5张，有效5张，无效0张，空白0张。" in text
     assert "拟定等次按积分方案的等次规则计算；预备党员不评定等次；最终等次以党组织审定为准。" in text
     lock = held.store.lock_of(QuarterRef(YEAR, 4))
@@ -329,7 +348,7 @@ def test_q4_evaluation_has_the_proposed_grade_sentence(held):
 
 def test_meeting_without_votes_or_evaluation_says_so_plainly(quiet):
     pages = read_pdf(quiet.minute)
-    text = flat("\n".join(_body(pages)))
+    text = flat(_text(_body(pages)))
     assert "三、有异议事项的表决本次会议没有需要表决的有异议事项。" in text
     assert "四、民主评议本次会议未进行民主评议。" in text
     assert "拟定等次" not in text and "等次" not in text
