@@ -233,22 +233,106 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
     return doc.save(out)
 
 
+# The four ratings of a ballot, one short line each, in the words of 民主评议党员 practice (党章's
+# 党员义务, 党员条件, 先锋模范作用); the seeds grade by points and leave a rater's meaning unsaid.
+RATING_MEANINGS: tuple[tuple[str, str], ...] = (
+    ("优秀", "模范履行党员义务，先锋模范作用发挥好"),
+    ("合格", "履行党员义务，能发挥党员作用"),
+    ("基本合格", "履行党员义务、发挥作用有一定差距"),
+    ("不合格", "不履行党员义务，不符合党员条件"),
+)
+BALLOT_MARGIN = 15.0  # mm: a ballot has no running head or foot, so its rows get the room
+BALLOT_ROW = (5.0, 9.0)  # mm: the lowest and highest row; 40 names fit one page at about 5.6
+
+
+def ballot_text(store: Store, year: int) -> tuple[list[str], int | None]:
+    """The ballot's instructions (one paragraph a line) and the 优秀 limit as a number, None when
+    the scheme sets none. The limit is the scheme's share of the full members on the ballot, at
+    least one, as the store voids a ballot over it: probationary members are rated but not graded."""
+    from core.ballots import excellent_limit
+
+    scheme = store.scheme(year)
+    members = store.graded_members(year)
+    full = [m for m in members if m.status == "full"]
+    share = scheme.evaluation.ballot.excellent_share
+    limit = None if share is None else excellent_limit(share, len(full))
+    rule = "请在每位党员对应的一栏内划“√”，每人只选一项"
+    if limit is not None:
+        rule += f"；评为“优秀”的不超过{limit}人，超过的本票无效"
+    lines = [rule + "。"]
+    if len(full) < len(members):
+        lines.append("预备党员参加评议，不评定等次，备注栏注“不定等次”"
+                     + ("；对其评为“优秀”的不计入上述人数。" if limit is not None else "。"))
+    lines.append("不记名，不在票上作任何记号。填写后折叠，投入票箱。")
+    return lines, limit
+
+
 def write_ballots(store: Store, year: int, out: str | os.PathLike, copies: int = 1) -> Path:
-    """Blank 民主评议测评表: one row per graded member, four columns, as many copies as asked."""
-    from exports.document import Document
+    """Blank 民主评议测评表: one row per member on the ballot, the four ratings, as many copies as
+    asked. The copies are identical sheets: no page number, no running head, nothing that
+    differs from one copy to the next (a numbered copy could be traced to its voter). The page
+    is laid out once and drawn the same way for every copy, with plain cells (500 copies)."""
+    from fpdf.enums import XPos, YPos
+
+    from exports.document import FONT, Document, wrap_lines
 
     if copies < 1 or copies > 500:
         from db.errors import StoreError
 
         raise StoreError("份数应在1到500之间")
     members = store.graded_members(year)
-    doc = Document("民主评议党员测评表", author=store.branch_name())
-    for _ in range(copies):  # secret ballots carry no number
+    paragraphs, _ = ballot_text(store, year)
+    probationary = any(m.status != "full" for m in members)
+    headings = ["序号", "评议对象", *RATING_LABELS] + (["备注"] if probationary else [])
+    rows = [[str(i), m.name, "", "", "", ""] + (["" if m.status == "full" else "不定等次"] if probationary else [])
+            for i, m in enumerate(members, 1)]
+    doc = Document("民主评议党员测评表", author=store.branch_name(), running=False)
+    doc.set_margins(BALLOT_MARGIN + 3, BALLOT_MARGIN, BALLOT_MARGIN + 3)
+    doc.set_auto_page_break(False)  # rows are placed by hand, the heading row repeated on a new page
+    shares = [12.0, 36.0, 22.0, 22.0, 22.0, 22.0] + ([22.0] if probationary else [])
+    widths = [w * doc.epw / sum(shares) for w in shares]
+    doc.set_font(FONT, size=10)
+    text = [line for p in paragraphs for line in wrap_lines(p, doc.epw - 2.5, doc.get_string_width)]
+    bottom = doc.h - BALLOT_MARGIN
+    high = size = 0.0
+
+    def heading_row() -> None:
+        doc.set_font(FONT, "B", size)
+        doc.set_fill_color(232)
+        for w, h in zip(widths, headings, strict=True):
+            doc.cell(w, high, h, border=1, align="C", fill=True)
+        doc.ln(high)
+
+    for _ in range(copies):
         doc.add_page()
         doc.title_block("民主评议党员测评表", f"（{year}年度　{store.branch_name()}）")
-        doc.para("请在每位党员对应的一栏内划“√”，每人只选一项；评为“优秀”的人数不超过参评人数的三分之一。"
-                 "不记名，不得在票上作任何标记。", size=10)
-        rows = [[i, m.name, "", "", "", ""] for i, m in enumerate(members, 1)]
-        doc.grid(["序号", "评议对象", *RATING_LABELS], rows, [14, 40, 28, 28, 28, 28], size=11)
+        doc.set_font(FONT, size=10)
+        for line in text:
+            doc.cell(0, 5.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.set_font(FONT, size=9)
+        half = doc.epw / 2
+        for k in range(0, len(RATING_MEANINGS), 2):  # the four meanings, two to a line
+            for label, meaning in RATING_MEANINGS[k:k + 2]:
+                doc.cell(half, 5, f"{label}：{meaning}")
+            doc.ln(5)
+        doc.ln(1.5)
+        if not high:  # rows as high as the first page allows, between BALLOT_ROW's bounds
+            room = bottom - doc.get_y() - 0.5
+            high = max(BALLOT_ROW[0], min(BALLOT_ROW[1], room / (len(rows) + 1)))
+            size = min(11.0, max(7.5, (high - 1.4) * 2.4))
+        heading_row()
+        for r in rows:
+            if doc.get_y() + high > bottom:
+                doc.add_page()
+                heading_row()
+            doc.set_font(FONT, size=size)
+            for w, value in zip(widths, r, strict=True):
+                fit = size
+                while fit > 5.5 and doc.get_string_width(value) > w - 1.5:  # a long name: smaller
+                    fit -= 0.5
+                    doc.set_font(FONT, size=fit)
+                doc.cell(w, high, value, border=1, align="C")
+                if fit != size:
+                    doc.set_font(FONT, size=size)
+            doc.ln(high)
     return doc.save(out)
-

@@ -107,8 +107,10 @@ class EvaluationScreen(MeetingScreen):
 
     def _refresh_hint(self) -> None:
         # Only the lines that depend on the current ballot: a key must not rebuild the table.
-        graded_count = self.query_one("#ballot", DataTable).row_count
-        excellent = sum(1 for v in self.marks.values() if v == "优秀")
+        # As the printed ballot and the store count: 优秀 among the full members only.
+        full = {saved_id(m) for m in self._graded() if m.status == "full"}
+        graded_count = len(full)
+        excellent = sum(1 for k, v in self.marks.items() if v == "优秀" and k in full)
         warning = self.query_one("#ballot-warning", Static)
         limit = self._excellent_limit(graded_count)
         if limit is not None and excellent > limit:
