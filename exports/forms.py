@@ -302,6 +302,7 @@ def write_ballots(store: Store, year: int, out: str | os.PathLike, copies: int =
         for w, h in zip(widths, headings, strict=True):
             doc.cell(w, high, h, border=1, align="C", fill=True)
         doc.ln(high)
+        doc.set_fill_color(0)  # back to the default: the next page must start as the first did
 
     for _ in range(copies):
         doc.add_page()

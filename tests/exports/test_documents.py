@@ -1,5 +1,6 @@
 """The documents a branch prints and files: the minute (会议记录), the publicity forms
-(季度公示表/年度公示表), 个人清单, 工作台账, blank 民主评议测评表, and the XLSX/CSV tables.
+(季度公示表/年度公示表), 个人清单, 工作台账, and the XLSX/CSV tables (the blank 民主评议测评表:
+test_ballots.py).
 
 Every document is written to a real file and read back: PDFs with pypdf, spreadsheets with
 openpyxl and the csv module. What a document should say is taken from the store (board,
@@ -43,7 +44,6 @@ from exports.deadlines import WorkCalendar
 from exports.forms import (
     ledger_table,
     publicity_table,
-    write_ballots,
     write_ledger,
     write_personal,
     write_publicity,
@@ -188,7 +188,7 @@ def _hold_q4(store: Store) -> None:
     graded = store.graded_members(YEAR)
     store.set_ballots_issued(QuarterRef(YEAR, 4), 22)
     for k in range(20):
-        # 6 优秀 of the 24 names (j % 4 == k % 4): within the third (8) a ballot may give (more would void it)
+        # 6 优秀 of the 24 names (j % 4 == k % 4): within the 7 a ballot may give (a third of the 21 full members)
         marks = {m.id: ("优秀" if (j + k) % 4 == 0 else "合格") for j, m in enumerate(graded)}
         if k == 18:
             marks[graded[-1].id] = "基本合格"
@@ -239,11 +239,6 @@ def ledger_pdf(demo):
     return write_ledger(demo.store, YEAR, demo.folder / "工作台账.pdf")
 
 
-@pytest.fixture(scope="module")
-def ballots(demo):
-    return write_ballots(demo.store, YEAR, demo.folder / "测评票.pdf", copies=3)
-
-
 def _ids(store: Store) -> dict[str, int]:
     return {m.name: m.id for m in store.members()}
 
@@ -258,8 +253,8 @@ EXEMPT = "王瑞"
 COLLEGE_ROLL = (("周明", "男", "1980-05", "教研室主任", "full"), ("吴芳", "女", "1986-09", "专任教师", "full"),
                 ("郑磊", "男", "1998-03", "辅导员", "probationary"), ("王瑞", "男", "1968-11", "实验员", "full"),
                 ("冯涛", "男", "1990-02", "专任教师", "full"))
-# The four ballots of the year's evaluation: three marked (at most 1 优秀 each: a third of 4 graded
-# names, at least 1), one returned blank.
+# The four ballots of the year's evaluation: three marked (at most 1 优秀 each: a third of the 3 full
+# members, at least 1), one returned blank.
 COLLEGE_BALLOTS = ({"周明": "优秀", "吴芳": "合格", "郑磊": "合格", "冯涛": "合格"},
                    {"周明": "合格", "吴芳": "合格", "郑磊": "合格", "冯涛": "优秀"},
                    {"周明": "优秀", "吴芳": "基本合格", "郑磊": "合格", "冯涛": "合格"},
@@ -712,45 +707,8 @@ def test_ledger_pdf(demo, ledger_pdf):
             assert "".join(show(q) for q in m.quarters) in body[at:at + 60], m.name
 
 
-def test_ballots_in_copies(demo, ballots):
-    pages = read_pdf(ballots)
-    assert len(pages) == 3
-    graded = [m.name for m in demo.store.graded_members(YEAR)]
-    # Everyone is on the demo's ballot, 罗志刚 (excused from the meetings, not exempt) 20th.
-    assert graded == [m.name for m in demo.store.members()] and len(graded) == 24
-    assert graded.index("罗志刚") == 19
-    for k, text in enumerate(pages, 1):
-        assert "民主评议党员测评表" in text
-        assert f"序号 评议对象 {' '.join(RATING_LABELS)}" in text
-        body = flat(text)
-        for seq, name in enumerate(graded, 1):
-            assert body.count(name) == 1, (k, name)
-            assert [str(seq), name] in [line.split() for line in lines(text)], (k, name)  # the four boxes blank
-        assert "份" not in text.replace("身份", "")  # secret ballots carry no copy number
-
-
-def test_ballots_leave_out_an_exempt_member(college):
-    pages = read_pdf(write_ballots(college.store, YEAR, college.folder / "测评票.pdf", copies=2))
-    assert len(pages) == 2
-    for k, text in enumerate(pages, 1):
-        assert "民主评议党员测评表" in text
-        rows = [line.split() for line in lines(text)]
-        for seq, name in enumerate(["周明", "吴芳", "郑磊", "冯涛"], 1):
-            assert [str(seq), name] in rows, (k, name)
-        assert EXEMPT not in text
-
-
-def test_ballot_copies_are_bounded(demo, tmp_path):
-    from db.errors import StoreError
-
-    for copies in (0, 501):
-        with pytest.raises(StoreError, match="份数应在1到500之间"):
-            write_ballots(demo.store, YEAR, tmp_path / "b.pdf", copies=copies)
-    assert not (tmp_path / "b.pdf").exists()
-
-
 @pytest.mark.parametrize("doc", ["q3_minute", "q4_minute", "q3_publicity", "year_publicity", "personal_all",
-                                 "ledger_pdf", "ballots"])
+                                 "ledger_pdf"])
 def test_every_page_keeps_its_text_on_the_page(doc, request, widths):
     assert_on_the_page(request.getfixturevalue(doc), widths)
 
