@@ -37,6 +37,8 @@ class Table:
     rows: list[list[Any]]  # numbers stay numbers (the spreadsheets keep them so)
     mark: str = ""  # 草稿（未锁定） on a draft
     note: str = ""  # the draft's sentence for its readers
+    branch: str = ""  # who and when it is of, for a sheet's second row
+    period: str = ""  # 2026年第三季度 / 2026年度
 
 
 def _meeting_day(store: Store, year: int, number: int) -> date:
@@ -79,11 +81,19 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
             row += [m.rank, m.grade or ("不定等次" if m.status == "probationary" else "")]
         rows.append(row)
     title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
-    return Table(title, headings, rows, fin.mark, fin.note())
+    return Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number))
+
+
+def _period(year: int, number: int | None) -> str:
+    return f"{year}年第{'一二三四'[number - 1]}季度" if number else f"{year}年度"
 
 
 def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
-    """工作台账: the year's figures, quarter by quarter, for the committee's check."""
+    """工作台账: the year's figures, quarter by quarter, for the committee's check. A quarter's
+    column holds what its 党员大会 was told (core.engine's quarter figure): for the cumulative
+    schemes the year to date at that quarter's end (so headed 一季度累计…), for a monthly
+    scheme the mean of that quarter's months. 总分 is shown only where the scheme blends the
+    evaluation into it; otherwise it is 合计 again."""
     from exports.finality import year_finality
 
     scheme = store.scheme(year)
@@ -92,20 +102,29 @@ def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
     last = max((q.number for q in store.quarters(year) if q.state != QuarterState.OPEN), default=4)
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, last))}
     day = _meeting_day(store, year, last)
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "一季度", "二季度", "三季度", "四季度", "基础分",
-                scheme.bonus.label, scheme.deduction.label, "合计", "总分", "名次"]
+    blend = scheme.evaluation.blend != "none"
+    cumulative = scheme.points.method == "cumulative"
+    quarters = [f"{q}季度" + ("累计" if cumulative else "") for q in ("一", "二", "三", "四")]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", *quarters, "基础分",
+                scheme.bonus.label, scheme.deduction.label, "合计"]
+    if blend:
+        headings += [scheme.evaluation.label, "总分"]
+    headings.append("名次")
     rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
         f = facts.get(int(m.id), {})
         head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
         if m.exempt:
-            rows.append(head + ["免于积分管理"] + [""] * 9)
+            rows.append(head + ["免于积分管理"] + [""] * (len(headings) - len(head) - 1))
             continue
         y = m.year_parts
         assert m.quarters is not None and y is not None  # only an exempt member has none
-        rows.append(head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction),
-                                                             _num(m.points), _num(m.total), m.rank])
-    return Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note())
+        row = head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction), _num(m.points)]
+        if blend:
+            row += [_num(m.evaluation), _num(m.total)]
+        rows.append([*row, m.rank])
+    return Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note(), store.branch_name(),
+                 _period(year, None))
 
 
 def _num(value: Any) -> Any:
@@ -168,17 +187,23 @@ def _widths(headings: list[str]) -> list[float]:
 
 
 def write_ledger(store: Store, year: int, out: str | os.PathLike, draft: bool = False) -> Path:
-    from exports.document import Document
+    from exports.document import FONT, Document
 
     table = ledger_table(store, year, draft)
     doc = Document(table.title, author=store.branch_name(), mark=table.mark)
-    doc.add_page(orientation="landscape")  # fifteen columns do not fit across a portrait page
+    doc.add_page(orientation="landscape")  # fourteen or sixteen columns do not fit across a portrait page
     doc.title_block(table.title, f"（{year}年度）")
     if table.note:
         doc.para(table.note, size=10)
     doc.para(f"党支部（盖章）：{store.branch_name()}")
-    widths = [10, 20, 10, 10, 36, 17, 17, 17, 17, 17, 17, 17, 17, 17, 12]
-    doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
+    fixed = {"序号": 10.0, "党员姓名": 20.0, "性别": 10.0, "年龄": 10.0, "职务": 44.0, "名次": 12.0}
+    each = (doc.epw - 0.1 - sum(fixed.values())) / (len(table.headings) - len(fixed))  # the figures share the rest
+    widths = [fixed.get(h, each) for h in table.headings]
+    doc.set_font(FONT, "B", 9)
+    # A heading too wide for its column breaks after 季度, not inside a word.
+    headings = [h.replace("季度累计", "季度\n累计") if doc.get_string_width(h) > each - 2 else h
+                for h in table.headings]
+    doc.grid(headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
     return doc.save(out)
 
 

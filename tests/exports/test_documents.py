@@ -717,7 +717,7 @@ def test_every_page_keeps_its_text_on_the_page(doc, request, widths):
 
 
 def _figure_columns(headings: list[str]) -> list[int]:
-    first = headings.index("一季度") if "一季度" in headings else headings.index("基础分")
+    first = headings.index("一季度累计") if "一季度累计" in headings else headings.index("基础分")
     return [i for i, h in enumerate(headings) if i >= first and h != "拟定等次"]
 
 
@@ -732,11 +732,12 @@ def _xlsx_rows(table, out: Path) -> tuple[list[str], list[tuple]]:
     """The sheet's headings and rows, read back, after the checks every sheet passes."""
     ws = load_workbook(write_table(table, out)).active
     assert ws["A1"].value.startswith(table.title)
-    headers = [c.value for c in ws[2]]
+    assert ws["A2"].value.startswith(f"党支部：{table.branch}")  # whose and when (test_sheets.py)
+    headers = [c.value for c in ws[3]]
     assert headers == table.headings
     assert all(re.search("[\u4e00-\u9fff]", h) for h in headers)
-    rows = list(ws.iter_rows(min_row=3, values_only=True))
-    assert len(rows) == ws.max_row - 2
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert len(rows) == ws.max_row - 3
     for r in rows:
         assert isinstance(r[0], int) and isinstance(r[3], int)  # 序号, 年龄
     return headers, rows
@@ -755,8 +756,9 @@ def test_xlsx_has_chinese_headers_and_numbers(demo, tmp_path, which):
     luo = next(r for r in rows if r[1] == "罗志刚")
     named = dict(zip(headers, luo, strict=True))
     assert [named[h] for h in ("基础分", "加分", "减分", "合计")] == [80, 0, 0, 80]
-    if which == "ledger":
-        assert [named[h] for h in ("一季度", "二季度", "三季度", "四季度", "总分")] == [80, 80, 80, 80, 80]
+    if which == "ledger":  # xinmi adds up: each quarter's column is the year to date at its end
+        assert [named[h] for h in ("一季度累计", "二季度累计", "三季度累计", "四季度累计")] == [80, 80, 80, 80]
+        assert "总分" not in headers  # xinmi reports the evaluation apart: 总分 would be 合计 again
 
 
 # The same sheets of jsit's branch; its quarter is the one it held, 2026Q4.
@@ -790,10 +792,10 @@ def test_xlsx_shows_an_exempt_member_without_figures(college, tmp_path, which):
 def test_xlsx_figures_match_the_board(demo, tmp_path):
     out = write_table(publicity_table(demo.store, YEAR, 3), tmp_path / "q3.xlsx")
     ws = load_workbook(out).active
-    headers = [c.value for c in ws[2]]
+    headers = [c.value for c in ws[3]]
     board = demo.store.board(YEAR, explain=False, upto=3)
     by_name = {m.name: m for m in board.members}
-    for r in ws.iter_rows(min_row=3, values_only=True):
+    for r in ws.iter_rows(min_row=4, values_only=True):
         m = by_name[r[1]]
         if m.exempt:
             continue
@@ -936,7 +938,7 @@ def test_cli_export_writes_the_file(demo, tmp_path, cli_env, args, out):
         pages = read_pdf(target)
         assert pages and f"第 1 页 共 {len(pages)} 页" in pages[0]
     elif out.endswith(".xlsx"):
-        assert load_workbook(target).active["A2"].value == "序号"
+        assert load_workbook(target).active["A3"].value == "序号"  # under the title and whose/when rows
     else:
         assert target.read_text(encoding="utf-8-sig").startswith("序号,党员姓名")
 
