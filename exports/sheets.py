@@ -84,7 +84,7 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "", day: d
     assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = table.title.replace("“", "").replace("”", "")[:31] or "表"
     width = len(table.headings)
-    _put(ws, 1, 1, table.title + (f"（{subtitle}）" if subtitle else ""))
+    _put(ws, 1, 1, table.title + (f"（{subtitle}）" if subtitle else "") + (f"　{table.mark}" if table.mark else ""))
     _put(ws, 2, 1, describe(table, day or date.today()))
     for r in (1, 2):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
