@@ -109,6 +109,9 @@ def write_table(table: Table, out: str | os.PathLike, subtitle: str = "", day: d
     for i, heading in enumerate(table.headings, 1):
         longest = max([len(str(heading))] + [len(str(r[i - 1])) for r in table.rows if i - 1 < len(r)])
         ws.column_dimensions[get_column_letter(i)].width = min(40, 4 + longest * 2)
+    # A merged cell does not grow with its wrapped text: give the whose/when row its lines.
+    across = sum(ws.column_dimensions[get_column_letter(i)].width for i in range(1, width + 1))
+    ws.row_dimensions[2].height = 15 * max(1, -(-len(str(ws["A2"].value)) * 2 // int(across)))
     ws.freeze_panes = f"A{HEAD_ROWS + 1}"
     # Printing: A4 landscape, every column on the page's width, the three head rows on each page.
     ws.page_setup.orientation = "landscape"
