@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from core.labels import RATING_LABELS
@@ -272,12 +272,53 @@ class Item(Cited):
 
 
 class Process(Cited):
+    """When the branch meets, how long the figures are posted, and where a member who disagrees
+    turns: the facts the publicity notice states, each as the seed sets it (the sentences are
+    the form's; the facts are the file's).
+
+    - publicity_days: working days the figures are posted, counted from the posting (the first
+      working day after the meeting unless a posting date is given);
+    - where / watchers: the seed's words for where it is posted (在一定范围内, 通过…党务公开栏…)
+      and whose supervision it invites (群众, 党员干部 …); empty where the seed says nothing;
+    - objection_to: who receives an objection (党支部); answer_days: within how many working
+      days of receiving one it must answer, or `answer` in words where the seed sets a way but
+      no deadline; neither where the seed sets no procedure;
+    - review_body / review_days: the body a member dissatisfied with the answer applies to for
+      复议 (医院党委) and within how many working days it must answer; none where the seed has
+      no 复议. These are answer deadlines counted from the objection, not windows after the
+      publicity.
+
+    Files written before these keys existed carried `appeal_days` (the branch's answer deadline)
+    and a bare `review_days`: they still load, `appeal_days` read as `answer_days`, so a stored
+    scheme text (and the digest over it) never changes.
+    """
+
     meeting: Literal["monthly", "quarterly", "half-yearly", "yearly"] = "quarterly"
     publicity_days: int = Field(ge=0)
     publicity_each: Literal["month", "quarter", "half-year", "year"] = "quarter"
-    appeal_days: int | None = Field(None, ge=0)
+    where: str = ""
+    watchers: str = ""
+    objection_to: str = "党支部"
+    answer_days: int | None = Field(None, ge=0)
+    answer: str = ""
+    review_body: str = ""
     review_days: int | None = Field(None, ge=0)
     evaluation: Literal["yearly", "half-yearly"] = "yearly"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_appeal_key(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "appeal_days" in data:
+            data = dict(data)
+            if "answer_days" in data:
+                raise ValueError("appeal_days is the old name of answer_days: give one of them")
+            data["answer_days"] = data.pop("appeal_days")
+        return data
+
+    @property
+    def appeal_days(self) -> int | None:
+        """The old name of `answer_days`."""
+        return self.answer_days
 
 
 class Scheme(_Model):
@@ -404,6 +445,11 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
     for i, name in enumerate(names):
         if name in names[:i]:
             out.append((f"categories[{i}].name", f"category '{name}' is given twice"))
+    p = s.process
+    if (p.review_days is not None or p.review_body) and p.answer_days is None and not p.answer:
+        out.append(("process.review_days", "a 复议 follows the branch's answer: give answer_days or answer"))
+    if p.answer_days is not None and p.answer:
+        out.append(("process.answer", "give answer_days or answer, not both"))
     if s.points.method == "monthly" and not s.categories:
         out.append(("categories", "a monthly scheme needs its categories"))
     if s.categories and s.points.base is not None and s.points.base != s.base:

@@ -10,7 +10,9 @@ verify time (format 2 held only a stored column, which could be left as it was w
 changed), the time of the lock the minute prints, the previous year's results the two-year rules
 read (past_result rows of year - 1) and, at the fourth quarter, the year's results written by the
 lock itself. A quarter locked in an older format is verified in that format, so upgrading the
-program never breaks an existing chain.
+program never breaks an existing chain. Of the branch row only the name is content: the
+publicity notices' contact (联系人, 联系电话) is for whoever reads a notice now and may change
+after a lock, so it stays out and the digests made before it existed still verify.
 
 `jifen verify` checks more than the digests: each quarter marked locked has its lock and each
 lock its quarter; every lock the append-only audit log records still exists with the digest the
@@ -68,7 +70,7 @@ PART_NAMES = {
     "members": "锁定时的党员名单",
     "objections": "异议",
     "past_results": "上一年度结果",
-    "previous": "上一季度摘要",
+    "previous": "上一季度校验码",
     "quarter": "季度",
     "ratings": "测评结果",
     "roll_call": "签到",
@@ -207,7 +209,7 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
         q = quarters.get(lock.quarter_id)
         label = _label(q, lock.quarter_id)
         if lock.previous_digest != prev:
-            problems.append(f"{label}：摘要链断开：记录的上一季度摘要为 {lock.previous_digest[:12] or '（无）'}…，"
+            problems.append(f"{label}：校验码链断开：记录的上一季度校验码为 {lock.previous_digest[:12] or '（无）'}…，"
                             f"应为 {prev[:12] or '（无）'}…")
         prev = lock.digest
         if q is None:
@@ -224,14 +226,14 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
                        if stored.get(k) != current.get(k)]
             if digest_of(lock.canonical) != lock.digest:
                 differs.append("锁定记录本身")
-            problems.append(f"{label}：数字摘要不符：{'、'.join(differs) or '内容'}在锁定后被改动"
+            problems.append(f"{label}：校验码不符：{'、'.join(differs) or '内容'}在锁定后被改动"
                             f"（锁定时 {lock.digest[:12]}…，现在 {digest_of(now)[:12]}…）")
         if q.state != QuarterState.LOCKED:
             problems.append(f"{label}：有锁定记录，但季度未标为已锁定")
     held = {lock.quarter_id: lock for lock in locks}
     for qid, q in sorted(quarters.items(), key=lambda kv: (kv[1].year, kv[1].number)):
         if q.state == QuarterState.LOCKED and qid not in held:
-            problems.append(f"{_label(q, qid)}：季度标为已锁定，但没有锁定记录（数字摘要）："
+            problems.append(f"{_label(q, qid)}：季度标为已锁定，但没有锁定记录（校验码）："
                             "锁定记录被删除，或季度未经锁定被直接改为已锁定")
     # The audit log only grows: every lock it recorded must still be there, with the same digest.
     recorded: dict[int, str] = {}
@@ -246,10 +248,10 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
         label = _label(quarters.get(qid), qid)
         kept = held.get(qid)
         if kept is None:
-            problems.append(f"{label}：审计日志记载本季度已锁定（数字摘要 {digest[:12]}…），但锁定记录已不存在："
+            problems.append(f"{label}：审计日志记载本季度已锁定（校验码 {digest[:12]}…），但锁定记录已不存在："
                             "最后的锁定可能被删除")
         elif kept.digest != digest:
-            problems.append(f"{label}：锁定记录的数字摘要 {kept.digest[:12]}… 与审计日志记载的 "
+            problems.append(f"{label}：锁定记录的校验码 {kept.digest[:12]}… 与审计日志记载的 "
                             f"{digest[:12] or '（无）'}… 不符：锁定记录或审计日志被改写")
     for qid in held:
         if qid not in recorded:
@@ -267,9 +269,9 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
     if expect:
         anchored = anchor_of(s, expect)
         if anchored is None:
-            head = f"摘要链最后一个是 {locks[-1].digest[:12]}…" if locks else "数据库中没有任何锁定记录"
-            problems.append(f"没有一个锁定季度的数字摘要是 {expect}…（{head}）：请核对签字会议记录上的摘要；"
-                            "若抄写无误，则摘要链在签字后被改写")
+            head = f"校验码链最后一个是 {locks[-1].digest[:12]}…" if locks else "数据库中没有任何锁定记录"
+            problems.append(f"没有一个锁定季度的校验码是 {expect}…（{head}）：请核对会议记录上的校验码；"
+                            "若抄写无误，则校验码链在签字后被改写")
     return problems
 
 
@@ -280,11 +282,11 @@ def expected_digest(text: str) -> str:
 
     hexes = "".join(text.split()).rstrip("…").rstrip(".").lower()
     if not hexes or any(c not in "0123456789abcdef" for c in hexes):
-        raise StoreError(f"--expect 后应为会议记录上印的数字摘要（0-9、a-f 组成），“{text}”不是")
+        raise StoreError(f"--expect 后应为会议记录上印的校验码（0-9、a-f 组成），“{text}”不是")
     if len(hexes) > 64:
-        raise StoreError(f"数字摘要（SHA-256）是 64 位，“{text}”有 {len(hexes)} 位")
+        raise StoreError(f"校验码（SHA-256）是 64 位，“{text}”有 {len(hexes)} 位")
     if len(hexes) < MIN_EXPECT:
-        raise StoreError(f"请至少写出数字摘要的前 {MIN_EXPECT} 位（“{text}”只有 {len(hexes)} 位）")
+        raise StoreError(f"请至少写出校验码的前 {MIN_EXPECT} 位（“{text}”只有 {len(hexes)} 位）")
     return hexes
 
 

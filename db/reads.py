@@ -105,6 +105,12 @@ class StoreReads:
         with Session(self.engine) as s:
             return self._branch(s).name
 
+    def branch_contact(self) -> tuple[str, str]:
+        """(联系人, 联系电话) for the publicity notices; ("", "") when none is stored."""
+        with Session(self.engine) as s:
+            b = self._branch(s)
+            return b.contact_name, b.contact_phone
+
     def years(self) -> list[int]:
         with Session(self.engine) as s:
             return [sy.year for sy in s.exec(select(SchemeYear).order_by(col(SchemeYear.year)))]

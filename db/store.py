@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,6 +70,9 @@ __all__ = ["ABSENCE_REASONS", "BUSY", "CHANGED", "SESSION", "MeetingFacts", "Sto
 
 
 ABSENCE_REASONS = ("病假", "事假", "公差", "其他")
+# A telephone number as people write it: digits with an optional +, area code in brackets,
+# hyphens or spaces between groups, and an extension after 转 (0371-12345678转8001).
+_PHONE = re.compile(r"\+?(?:\(\d{2,5}\)|\d)[\d\- ]{3,22}\d(?:转\d{1,6})?")
 
 
 # Which console wrote an undo slot: random per process, kept inside the slot's JSON payload.
@@ -199,6 +203,23 @@ class Store(StoreReads, RecordOps):
             for n in range(1, 5):
                 s.add(Quarter(branch_id=branch.id, year=year, number=n, state=QuarterState.OPEN))
             self._audit(s, "init", branch=name, scheme=scheme_id, year=year)
+
+    def set_contact(self, name: str, phone: str) -> None:
+        """Store the contact the publicity notices print (联系人, 联系电话); both empty clears it.
+        Allowed after a lock: the contact is not part of any locked quarter's content."""
+        name, phone = name.strip(), phone.strip()
+        if bool(name) != bool(phone):
+            raise StoreError("联系人和联系电话请一起填写（清除时两项都留空）")
+        if len(name) > 20:
+            raise StoreError(f"联系人姓名过长（{len(name)}个字），请只写姓名，不超过20个字")
+        if phone and not _PHONE.fullmatch(phone):
+            raise StoreError(f"联系电话“{phone}”无法识别，请写数字，可带区号和连字符，如 0371-12345678 或 13812345678")
+        with self._tx() as s:
+            branch = self._branch(s)
+            before = {"name": branch.contact_name, "phone": branch.contact_phone}
+            branch.contact_name, branch.contact_phone = name, phone
+            s.add(branch)
+            self._audit(s, "branch_contact", before=before, after={"name": name, "phone": phone})
 
     def add_members(self, rows: list[dict[str, Any]], where: list[str] | None = None) -> list[int]:
         """Add members, all or none; each row holds Member fields (name required). A refusal
@@ -790,7 +811,7 @@ class Store(StoreReads, RecordOps):
         for q in s.exec(select(Quarter).where(col(Quarter.year).in_((year, year + 1)),
                                               Quarter.state == QuarterState.LOCKED)):
             if q.year == year and q.number == 4:
-                return f"{QuarterRef(year, 4).name}已锁定，{year}年度的结果已随锁定记入数字摘要"
+                return f"{QuarterRef(year, 4).name}已锁定，{year}年度的结果已随锁定计入校验码"
             if q.year == year + 1:
                 return f"{QuarterRef(q.year, q.number).name}已锁定，它所依据的{year}年度结果不能再改"
         return ""

@@ -50,6 +50,10 @@ class Branch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     created_at: datetime = Field(sa_type=sa.DateTime)
+    # Whom a member reads a publicity notice's questions to (联系人, 联系电话); "" when not given.
+    # Not part of a lock's content: a new secretary changes it after a quarter is locked.
+    contact_name: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    contact_phone: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class SchemeYear(SQLModel, table=True):

@@ -1,23 +1,27 @@
-"""Working-day deadlines for the publicity form: 公示期, 申诉期 and 复议期.
+"""Working days for the publicity notice: the 公示期 counted in Chinese working days.
 
-After a meeting the branch posts the publicity form for N Chinese working days,
-members may then appeal within M working days and the review answers within K
-(the scheme's ``process.publicity_days``, ``appeal_days`` and ``review_days``).
+The branch posts the figures for N working days (the scheme's ``process.publicity_days``)
+from the posting: a given posting date, or else the first working day after the meeting.
+Objections are answered within a number of working days of receiving them (and a 复议 within
+its own): deadlines counted from a member's act, not windows with dates, so only the
+publicity itself is dated here.
 
-Working days come from chinesecalendar, which knows the State Council's holidays
-and make-up working days (调休) for the years it was released with. For a later
-year it has no data, so that year is counted Monday to Friday and reported in
-``assumed_years``, so the form and the console can say the dates may move.
+Working days come from chinesecalendar, which knows the State Council's holidays and make-up
+working days (调休) for the years it was released with. A later year is estimated by the
+statutory rules (《全国年节及纪念日放假办法》): 元旦 1 January, 春节 除夕 to 初三, 清明 (the
+solar term), 劳动节 1-2 May, 端午 (5/5 lunar), 中秋 (8/15 lunar), 国庆 1-3 October, and a
+holiday falling on a Saturday or Sunday given back on the next working day (补假); the lunar
+dates and the solar term come from python-holidays. Such a year is reported in
+``estimated_years`` so the form can say its dates are 预计. 1 January is never a working day.
 
-A small user-editable ``holidays.toml`` overrides both, for a year not yet
-published or for a unit's own arrangement::
+A small user-editable ``holidays.toml`` overrides both, for a year not yet published or for a
+unit's own arrangement::
 
     # 本单位补充的节假日与调休上班日
-    holidays = [2027-01-01, 2027-02-08]
-    workdays = [2027-02-14]
+    holidays = [2027-02-04]
+    workdays = [2027-02-20]
 
-Everything here is pure except `WorkCalendar.from_file` and the module-level
-`publicity_and_appeal`, which read that file.
+Everything here is pure except `WorkCalendar.from_file`, which reads that file.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
+import holidays as holiday_rules
 import platformdirs
 
 from core.toml import loads as toml_loads
@@ -95,7 +101,34 @@ def load_extra_days(path: Path) -> tuple[frozenset[dt.date], frozenset[dt.date]]
     both = sorted(holidays & workdays)
     if both:
         raise HolidaysFileError(path, "workdays", f"{both[0].isoformat()} 同时列在 holidays 中")
+    new_year = sorted(d for d in workdays if _is_new_year(d))
+    if new_year:
+        raise HolidaysFileError(path, "workdays",
+                                f"{new_year[0].isoformat()} 是元旦，每年都是法定节假日，不能列为工作日")
     return holidays, workdays
+
+
+def _is_new_year(day: dt.date) -> bool:
+    return day.month == 1 and day.day == 1
+
+
+@lru_cache(maxsize=16)
+def statutory_holidays(year: int) -> dict[dt.date, str]:
+    """The statutory holidays of `year` by the rules alone, with their names (元旦, 春节 …),
+    before any 补假: what every year's arrangement is built around."""
+    return dict(holiday_rules.China(years=year, observed=False, language="zh_CN").items())
+
+
+@lru_cache(maxsize=16)
+def estimated_days(year: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(days off, weekend working days) of `year` as estimated by the rules: the statutory
+    holidays and, for one that falls on a Saturday or Sunday, a 补假 on the next working day.
+    Where python-holidays already carries a published arrangement it gives that one (its
+    make-up working days too)."""
+    rules = holiday_rules.China(years=year, language="zh_CN")
+    off = frozenset(d for d in rules if d.year == year)
+    on = frozenset(d for d in getattr(rules, "weekend_workdays", ()) if d.year == year)
+    return off, on - off
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,38 +139,58 @@ class Window:
     last: dt.date
     days: int
     dates: tuple[dt.date, ...]
-    assumed_years: frozenset[int]  # counted Monday-Friday: official holidays not known
+    assumed_years: frozenset[int]  # estimated by the holiday rules: the arrangement is not yet published
+
+    @property
+    def estimated(self) -> bool:
+        return bool(self.assumed_years)
+
+    def span(self) -> str:
+        """2026年9月28日至2026年10月9日, with （预计） when it rests on an estimate."""
+        text = chinese_date(self.first)
+        if self.last != self.first:
+            text += f"至{chinese_date(self.last)}"
+        return text + ("（预计）" if self.estimated else "")
 
     def text(self, label: str) -> str:
         """公示期：2026年10月9日至2026年10月15日（5个工作日）"""
         span = chinese_date(self.first)
         if self.last != self.first:
             span += f"至{chinese_date(self.last)}"
-        return f"{label}：{span}（{self.days}个工作日）"
+        return f"{label}：{span}（{self.days}个工作日{'，预计' if self.estimated else ''}）"
+
+
+def estimate_note(years: Iterable[int]) -> str | None:
+    """The sentence for the form's readers when dates rest on an estimate, or None."""
+    years = sorted(set(years))
+    if not years:
+        return None
+    which = "、".join(f"{y}年" for y in years)
+    return f"{which}法定节假日安排尚未公布，以上日期按节假日规则预计，如有调整以国务院公布为准。"
 
 
 @dataclass(frozen=True, slots=True)
-class Deadlines:
-    """The windows after one meeting and the sentences the form prints for them."""
+class Publicity:
+    """The 公示期 of one notice: posted from `start` (a working day or the next one) for
+    `window.days` working days."""
 
-    meeting_day: dt.date
-    publicity: Window
-    appeal: Window | None
-    review: Window | None
-    publicity_text: str
-    appeal_text: str | None
-    review_text: str | None
-    assumed_years: frozenset[int]
-    note: str | None  # set when any year was counted Monday-Friday
+    start: dt.date
+    window: Window
+    note: str | None  # for the form's readers: set when a date rests on an estimate
+    console_note: str | None  # for the secretary: the same, and where to correct it
 
-    def lines(self) -> list[str]:
-        """The sentences in form order, the note last."""
-        out = [self.publicity_text, self.appeal_text, self.review_text, self.note]
-        return [line for line in out if line]
+    @property
+    def estimated_years(self) -> frozenset[int]:
+        return self.window.assumed_years
+
+    def sentence(self) -> str:
+        """公示期为5个工作日，自2026年9月28日至2026年10月9日"""
+        return f"公示期为{self.window.days}个工作日，自{self.window.span()}"
 
 
 class WorkCalendar:
-    """Chinese working days: chinesecalendar, overridden by the extra days given."""
+    """Chinese working days: chinesecalendar, the rules for unpublished years, overridden by
+    the extra days given."""
 
     def __init__(self, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = (),
                  source: Path | None = None) -> None:
@@ -147,6 +200,9 @@ class WorkCalendar:
         both = self.holidays & self.workdays
         if both:
             raise ValueError(f"{min(both).isoformat()} 同时是节假日和工作日")
+        new_year = sorted(d for d in self.workdays if _is_new_year(d))
+        if new_year:
+            raise ValueError(f"{new_year[0].isoformat()} 是元旦，每年都是法定节假日，不能列为工作日")
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str] | None = None) -> WorkCalendar:
@@ -156,41 +212,42 @@ class WorkCalendar:
         return cls(holidays, workdays, path)
 
     def _decide(self, day: dt.date) -> tuple[bool, bool]:
-        """(is a working day, counted by the Monday-Friday assumption for its year)."""
+        """(is a working day, rests on the estimate for its year)."""
         try:
             official = chinese_calendar.is_workday(day)
-            assumed = False
+            estimated = False
         except NotImplementedError:
-            # chinesecalendar has no data for this year: the holidays are not yet published.
-            official = day.weekday() < 5
-            assumed = True
+            # chinesecalendar has no data for this year: its arrangement is not yet published.
+            off, on = estimated_days(day.year)
+            official = day in on or (day.weekday() < 5 and day not in off)
+            estimated = True
         if day in self.workdays:
-            return True, assumed
-        if day in self.holidays:
-            return False, assumed
-        return official, assumed
+            return True, estimated
+        if day in self.holidays or _is_new_year(day):
+            return False, estimated
+        return official, estimated
 
     def is_workday(self, day: dt.date) -> bool:
         return self._decide(day)[0]
 
     def is_assumed(self, day: dt.date) -> bool:
-        """Whether `day`'s year has no official data, so is counted Monday-Friday."""
+        """Whether `day`'s year is not yet published, so its working days are estimated."""
         return self._decide(day)[1]
 
     def _count(self, start: dt.date, n: int) -> tuple[list[dt.date], set[int]]:
-        """The first `n` working days on or after `start`, and the years assumed on the way."""
+        """The first `n` working days on or after `start`, and the years estimated on the way."""
         found: list[dt.date] = []
-        assumed: set[int] = set()
+        estimated: set[int] = set()
         day = start
         while len(found) < n:
             work, guess = self._decide(day)
             if guess:
-                # Skipped days count too: a guessed weekday could have moved the window.
-                assumed.add(day.year)
+                # Skipped days count too: an estimated holiday could have moved the window.
+                estimated.add(day.year)
             if work:
                 found.append(day)
             day += _ONE_DAY
-        return found, assumed
+        return found, estimated
 
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after `start` (`start` itself not counted); n = 0 gives `start`."""
@@ -203,58 +260,42 @@ class WorkCalendar:
     def window(self, start_day: dt.date, n: int) -> Window:
         """n working days from the first working day on or after `start_day` (`start_day` counts).
 
-        For a window that follows an event, pass the day after it: `publicity_and_appeal`
-        passes the day after the meeting.
+        For a window that follows an event, pass the day after it: `publicity` passes the day
+        after the meeting.
         """
         if n < 1:
             raise ValueError(f"期限至少为1个工作日：{n}")
-        dates, assumed = self._count(start_day, n)
-        return Window(dates[0], dates[-1], n, tuple(dates), frozenset(assumed))
+        dates, estimated = self._count(start_day, n)
+        return Window(dates[0], dates[-1], n, tuple(dates), frozenset(estimated))
 
-    def assumed_note(self, years: Iterable[int]) -> str | None:
-        """The sentence saying which years were counted Monday-Friday, or None."""
+    def console_note(self, years: Iterable[int]) -> str | None:
+        """For the secretary: which years were estimated, and where to put the real days."""
         years = sorted(set(years))
         if not years:
             return None
         name = self.source.name if self.source is not None else HOLIDAYS_FILE
         which = "、".join(f"{y}年" for y in years)
         if any(d.year in years for d in self.holidays | self.workdays):
-            return f"{which}法定节假日尚未公布，除 {name} 中补充的日期外，暂按周一至周五计算工作日。"
-        return f"{which}法定节假日尚未公布，暂按周一至周五计算工作日；可在 {name} 中补充。"
+            return f"{which}法定节假日尚未公布，除 {name} 中补充的日期外，按节假日规则预计。"
+        return f"{which}法定节假日尚未公布，按节假日规则预计；国务院公布后可在 {name} 中补充。"
 
-    def publicity_and_appeal(self, meeting_day: dt.date, publicity_days: int,
-                             appeal_days: int | None, review_days: int | None = None) -> Deadlines:
-        """Publicity from the first working day after the meeting day; then appeal, then review.
-
-        Each window starts on the first working day after the previous one's last day.
-        `appeal_days` may be None for a scheme without an appeal step; a review needs one.
-        """
-        if review_days is not None and appeal_days is None:
-            raise ValueError("有复议期必须先有申诉期")
-        publicity = self.window(meeting_day + _ONE_DAY, publicity_days)
-        appeal = review = None
-        if appeal_days is not None:
-            appeal = self.window(publicity.last + _ONE_DAY, appeal_days)
-        if review_days is not None and appeal is not None:
-            review = self.window(appeal.last + _ONE_DAY, review_days)
-        windows = [w for w in (publicity, appeal, review) if w is not None]
-        assumed = frozenset().union(*(w.assumed_years for w in windows))
-        return Deadlines(
-            meeting_day=meeting_day,
-            publicity=publicity,
-            appeal=appeal,
-            review=review,
-            publicity_text=publicity.text("公示期"),
-            appeal_text=appeal.text("申诉期") if appeal else None,
-            review_text=review.text("复议期") if review else None,
-            assumed_years=assumed,
-            note=self.assumed_note(assumed),
-        )
+    def publicity(self, days: int, meeting_day: dt.date | None = None, posted: dt.date | None = None) -> Publicity:
+        """The 公示期: `days` working days from `posted` (or the first working day after it), or
+        from the first working day after `meeting_day` when no posting date is given."""
+        if posted is None:
+            if meeting_day is None:
+                raise ValueError("公示期需要会议日期或张贴日期")
+            start = meeting_day + _ONE_DAY
+        else:
+            if meeting_day is not None and posted < meeting_day:
+                raise ValueError(f"张贴日期 {chinese_date(posted)} 早于党员大会 {chinese_date(meeting_day)}")
+            start = posted
+        window = self.window(start, days)
+        return Publicity(start, window, estimate_note(window.assumed_years), self.console_note(window.assumed_years))
 
 
-def publicity_and_appeal(meeting_day: dt.date, publicity_days: int, appeal_days: int | None,
-                         review_days: int | None = None, *,
-                         calendar: WorkCalendar | None = None) -> Deadlines:
-    """`WorkCalendar.publicity_and_appeal` on `calendar`, or on the user's holidays.toml."""
+def publicity(days: int, meeting_day: dt.date | None = None, posted: dt.date | None = None, *,
+              calendar: WorkCalendar | None = None) -> Publicity:
+    """`WorkCalendar.publicity` on `calendar`, or on the user's holidays.toml."""
     calendar = WorkCalendar.from_file() if calendar is None else calendar
-    return calendar.publicity_and_appeal(meeting_day, publicity_days, appeal_days, review_days)
+    return calendar.publicity(days, meeting_day, posted)

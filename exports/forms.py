@@ -145,29 +145,62 @@ def _form_head(doc: Document, store: Store, subtitle: str, filled: date) -> None
 
 
 def write_publicity(store: Store, year: int, number: int | None, out: str | os.PathLike,
-                    holidays: str | os.PathLike | None = None, draft: bool = False) -> Path:
+                    holidays: str | os.PathLike | None = None, draft: bool = False,
+                    posted: date | None = None) -> Path:
+    """季度公示表 (number given) or 年度公示表 as a notice: the seed's form, a lead-in with the
+    公示期 in working days (from `posted`, else from the first working day after the meeting),
+    the scheme's procedure for objections and 复议, the branch's contact and a 落款. A draft
+    (not locked) dates nothing: its period runs from the day it is posted."""
     from exports.deadlines import WorkCalendar
     from exports.document import Document
+    from exports.notice import notice
 
     table = publicity_table(store, year, number, draft)
     scheme = store.scheme(year)
     day = _meeting_day(store, year, number or 4)
-    doc = Document(table.title, author=store.branch_name(), mark=table.mark)
+    final = not table.mark
+    period = QuarterRef(year, number).name if number else f"{year}年度"
+    publicity = WorkCalendar.from_file(holidays).publicity(scheme.process.publicity_days, day, posted) \
+        if final else None
+    branch = store.branch_name()
+    text = notice(branch, period, scheme.process, publicity, store.branch_contact(),
+                  (posted or day) if final else None)
+    doc = Document(table.title, author=branch, mark=table.mark)
     doc.add_page()
     doc.title_block(table.title)
     if table.note:
         doc.para(table.note, size=10)
-    _form_head(doc, store, QuarterRef(year, number).name if number else f"{year}年度", day)
+    _form_head(doc, store, period, day)
+    doc.ln(1)
+    doc.para(INDENT + text.lead_in)
+    if text.estimate:  # beside the dates it speaks of
+        doc.para(INDENT + text.estimate, size=10)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
-    p = scheme.process
-    deadlines = WorkCalendar.from_file(holidays).publicity_and_appeal(day, p.publicity_days, p.appeal_days,
-                                                                     p.review_days if p.appeal_days else None)
-    for line in deadlines.lines():
-        doc.para(line, size=10)
-    if p.appeal_days:
-        doc.para("对积分情况有异议的，可在申诉期内向党支部提出申诉。", size=10)
+    _closing(doc, text.closing(), text.signed_by, text.signed_on)
     return doc.save(out)
+
+
+INDENT = "\u3000\u3000"  # a paragraph's first line sits two characters in
+
+
+def _closing(doc: Document, lines: list[str], signed_by: str, signed_on: str) -> None:
+    """The sentences after the table, then the 落款 right-aligned with room above it for the
+    seal; kept on one page (moved whole to the next page when they do not fit)."""
+    from exports.document import wrap_lines
+
+    size, height, seal = 11, 6.5, 14
+    width = doc.epw - 2 * doc.c_margin - 0.5
+    doc.set_font_size(size)
+    rows = sum(len(wrap_lines(INDENT + line, width, doc.get_string_width)) for line in lines)
+    if doc.will_page_break(rows * height + 4 + seal + 2 * height):
+        doc.add_page()
+    doc.ln(2)
+    for line in lines:
+        doc.para(INDENT + line, size=size, height=height)
+    doc.ln(seal)  # room for the seal (盖章) over the signature
+    doc.para(signed_by, size=size, height=height, align="R")
+    doc.para(signed_on, size=size, height=height, align="R")
 
 
 def show_cell(value: Any) -> str:

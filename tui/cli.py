@@ -294,13 +294,35 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for line in capped(problems):
             _err(line)
         return 1
-    print(f"核验通过：已锁定 {locked} 个季度，数字摘要链完整")
+    print(f"核验通过：已锁定 {locked} 个季度，校验码链完整")
     if anchor is not None:
         label, place, length = anchor
         later = length - place
-        print(f"与签字会议记录上的摘要相符：它是 {label} 的数字摘要（摘要链第 {place} 个，共 {length} 个）"
+        print(f"与会议记录上的校验码相符：它是 {label} 的校验码（校验码链第 {place} 个，共 {length} 个）"
               + ("，是最后一次锁定。" if not later else
-                 f"；其后锁定的 {later} 个季度不在这份摘要的担保之内，请再用最近一次会议记录上的摘要核验。"))
+                 f"；其后锁定的 {later} 个季度不在这个校验码的担保之内，请再用最近一次会议记录上的校验码核验。"))
+    return 0
+
+
+NO_CONTACT = ("公示表上的联系人、联系电话留有空线待手填；登记后会印在表上："
+              "jifen branch contact --name 姓名 --phone 电话")
+
+
+def cmd_branch_contact(args: argparse.Namespace) -> int:
+    from db.errors import StoreError
+
+    try:
+        if args.clear and (args.name or args.phone):
+            raise StoreError("--clear 不能与 --name、--phone 同用")
+        if args.clear or args.name is not None or args.phone is not None:
+            store = _store(args, write=True)
+            store.set_contact("" if args.clear else args.name or "", "" if args.clear else args.phone or "")
+            print("已清除公示表联系人" if args.clear else f"已登记公示表联系人：{args.name}，{args.phone}")
+            return 0
+        name, phone = _store(args).branch_contact()
+    except StoreError as exc:
+        return _refused(exc)
+    print(f"公示表联系人：{name}，联系电话：{phone}" if name else NO_CONTACT)
     return 0
 
 
@@ -334,8 +356,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             from exports.forms import ledger_table, publicity_table, write_ledger, write_publicity
 
             if suffix == ".pdf":
-                path = (write_publicity(store, year, number, out, args.holidays, draft=args.draft)
+                path = (write_publicity(store, year, number, out, args.holidays, draft=args.draft, posted=args.posted)
                         if kind == "publicity" else write_ledger(store, year, out, draft=args.draft))
+                if kind == "publicity" and not any(store.branch_contact()):
+                    print(NO_CONTACT)
             else:
                 _need(suffix, (".pdf", ".xlsx", ".csv"))
                 from exports.sheets import write_table
@@ -381,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         release_writer()
 
 
-_COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify",
-                  "list", "show", "check", "import", "add"}
+_COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify", "branch",
+                  "list", "show", "check", "import", "add", "contact"}
 
 
 def log_path() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
@@ -134,6 +135,19 @@ def points(text: str) -> Decimal:
     return value
 
 
+def day(text: str) -> date:
+    """--posted: a date written 2026-09-28 (or 2026/9/28, 2026年9月28日)."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", text)
+    try:
+        if m is None:
+            raise ValueError
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为日期（如 2026-09-28），不是“{_said(text)}”") from None
+
+
 YEAR = _whole("年度", 1949, 2200)
 MONTH = _whole("月份", 1, 12)
 COPIES = _whole("份数", -(10**9), 10**9)  # how many the ballots allow is theirs to say (1-500)
@@ -222,14 +236,24 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--copies", type=COPIES, default=1, metavar="份数", help="空白测评票的份数")
     ex.add_argument("--draft", action="store_true",
                     help="季度或年度尚未锁定时生成草稿：每页标注“草稿（未锁定）”，只计已确认的积分事项")
+    ex.add_argument("--posted", type=day, metavar="日期",
+                    help="公示表的张贴日期（如 2026-09-28）：公示期自该日起计算；默认自党员大会后第一个工作日起")
     ex.add_argument("--holidays", metavar="文件", help="补充假日和调休上班日（TOML）；默认在用户配置目录")
     ex.add_argument("--font", metavar="字体文件",
                     help="PDF 用的中文字体（.ttf/.ttc/.otf）；默认：JIFEN_FONT，再找系统字体")
     ex.add_argument("--out", required=True, metavar="输出文件", help=".pdf，或 .xlsx / .csv")
     ex.set_defaults(func="export")
 
-    v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的数字摘要链")
-    v.add_argument("--expect", metavar="数字摘要",
-                   help="签字会议记录上印的数字摘要（全部 64 位，或至少前 12 位）：摘要链中须有一次锁定与之相符")
+    br = sub.add_parser("branch", help="党支部信息")
+    bs = br.add_subparsers(dest="branch_command", metavar="操作", title="操作", required=True)
+    bc = bs.add_parser("contact", parents=[db], help="公示表上的联系人和联系电话（不带参数时显示当前登记的）")
+    bc.add_argument("--name", metavar="姓名", help="联系人姓名")
+    bc.add_argument("--phone", metavar="电话", help="联系电话，如 0371-12345678")
+    bc.add_argument("--clear", action="store_true", help="清除已登记的联系人（公示表上留空待手填）")
+    bc.set_defaults(func="branch_contact")
+
+    v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
+    v.add_argument("--expect", metavar="校验码",
+                   help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")
     v.set_defaults(func="verify")
     return p

@@ -96,10 +96,17 @@ def scheme_lines(s: Scheme) -> list[str]:
     out += ["", "工作流程"]
     meeting = {'monthly': '每月', 'quarterly': '每季度', 'half-yearly': '每半年', 'yearly': '每年'}[p.meeting]
     out.append(f"  党员大会：{meeting}")
-    out.append(f"  公示：{p.publicity_days}个工作日")
-    if p.appeal_days is not None:
-        out.append(f"  申诉答复：{p.appeal_days}个工作日"
-                   + (f"，复议答复：{p.review_days}个工作日" if p.review_days is not None else ""))
+    out.append(f"  公示：{p.publicity_days}个工作日" + (f"，{p.where}" if p.where else "")
+               + (f"，接受{p.watchers}监督" if p.watchers else ""))
+    if p.answer_days is not None:
+        out.append(f"  异议：向{p.objection_to}申诉，{p.answer_days}个工作日内答复")
+    elif p.answer:
+        out.append(f"  异议：向{p.objection_to}申诉，{p.answer}")
+    else:
+        out.append(f"  异议：向{p.objection_to}反映（方案未规定申诉程序）")
+    if p.review_days is not None or p.review_body:
+        out.append(f"  复议：向{p.review_body or '上级党组织'}申请"
+                   + (f"，{p.review_days}个工作日内答复" if p.review_days is not None else ""))
     out.append(f"  民主评议：{'每半年' if p.evaluation == 'half-yearly' else '每年'}")
     out += basis_lines(p, "  ")
     out += ["", f"事项清单（{len(s.items)}项）"]

@@ -287,8 +287,8 @@ def test_the_scheme_edit_that_regrades_a_locked_quarter_is_refused_then_caught(b
         drop_guards(conn)
         conn.exec_driver_sql(edit)
     faults = branch.store.verify()
-    assert any(f.startswith("2026Q1：数字摘要不符：积分方案在锁定后被改动") for f in faults), faults
-    assert any(f.startswith("2026Q4：数字摘要不符：积分方案在锁定后被改动") for f in faults), faults
+    assert any(f.startswith("2026Q1：校验码不符：积分方案在锁定后被改动") for f in faults), faults
+    assert any(f.startswith("2026Q4：校验码不符：积分方案在锁定后被改动") for f in faults), faults
     assert any(f.startswith("2026年：积分方案（xinmi-hospital-2023）的文本与建立年度时记下的指纹不符") for f in faults)
 
 
@@ -351,7 +351,7 @@ def test_a_lock_of_the_previous_format_still_verifies(branch):
     faults = st.verify()
     # (Q1's format-2 digest holds only the stored fingerprint: the year's own check names the edit.)
     assert len(faults) == 2, faults
-    assert faults[0].startswith("2026Q4：数字摘要不符：积分方案在锁定后被改动")
+    assert faults[0].startswith("2026Q4：校验码不符：积分方案在锁定后被改动")
     assert faults[1] == "2026年：积分方案（xinmi-hospital-2023）的文本与建立年度时记下的指纹不符：方案在锁定后被改动"
 
 
@@ -371,7 +371,7 @@ def test_verify_reports_a_quarter_marked_locked_without_its_lock(branch, db_targ
     commit(branch, f"UPDATE quarter SET state = 'locked' WHERE id = {Q2}")
     done = verify(db_target)
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr.splitlines() == ["2026Q2：季度标为已锁定，但没有锁定记录（数字摘要）："
+    assert done.stderr.splitlines() == ["2026Q2：季度标为已锁定，但没有锁定记录（校验码）："
                                         "锁定记录被删除，或季度未经锁定被直接改为已锁定"]
 
 
@@ -381,12 +381,12 @@ def test_verify_reports_a_deleted_last_lock(branch, db_target):
     commit(branch, "UPDATE quarter SET state = 'meeting' WHERE year = 2026 AND number = 4")
     done = verify(db_target)
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [f"2026Q4：审计日志记载本季度已锁定（数字摘要 {digest[:12]}…），"
+    assert done.stderr.splitlines() == [f"2026Q4：审计日志记载本季度已锁定（校验码 {digest[:12]}…），"
                                         "但锁定记录已不存在：最后的锁定可能被删除"]
     # The minute signed at Q4 carries its digest: --expect says the chain lost it.
     anchored = verify(db_target, "--expect", digest)
     assert anchored.returncode == 1
-    assert any(line.startswith(f"没有一个锁定季度的数字摘要是 {digest}…") for line in anchored.stderr.splitlines())
+    assert any(line.startswith(f"没有一个锁定季度的校验码是 {digest}…") for line in anchored.stderr.splitlines())
 
 
 def test_verify_expect_passes_on_the_digest_of_the_signed_minute_and_fails_on_another(branch, db_target):
@@ -394,18 +394,18 @@ def test_verify_expect_passes_on_the_digest_of_the_signed_minute_and_fails_on_an
     d1, d4 = st.lock_of(QuarterRef(2026, 1)).digest, st.lock_of(QuarterRef(2026, 4)).digest
     head = verify(db_target, "--expect", d4)
     assert head.returncode == 0, head.stderr
-    assert head.stdout.splitlines()[-1] == ("与签字会议记录上的摘要相符：它是 2026Q4 的数字摘要"
-                                            "（摘要链第 2 个，共 2 个），是最后一次锁定。")
+    assert head.stdout.splitlines()[-1] == ("与会议记录上的校验码相符：它是 2026Q4 的校验码"
+                                            "（校验码链第 2 个，共 2 个），是最后一次锁定。")
     earlier = verify(db_target, "--expect", d1[:12].upper())
     assert earlier.returncode == 0, earlier.stderr
-    assert ("它是 2026Q1 的数字摘要（摘要链第 1 个，共 2 个）；"
-            "其后锁定的 1 个季度不在这份摘要的担保之内") in earlier.stdout
+    assert ("它是 2026Q1 的校验码（校验码链第 1 个，共 2 个）；"
+            "其后锁定的 1 个季度不在这个校验码的担保之内") in earlier.stdout
     wrong = ("0" if d4[0] != "0" else "1") + d4[1:]
     bad = verify(db_target, "--expect", wrong)
     assert bad.returncode == 1 and bad.stdout == ""
-    assert bad.stderr.splitlines() == [f"没有一个锁定季度的数字摘要是 {wrong}…（摘要链最后一个是 {d4[:12]}…）："
-                                       "请核对签字会议记录上的摘要；若抄写无误，则摘要链在签字后被改写"]
-    for text, says in ((d4[:11], "请至少写出数字摘要的前 12 位"), ("xyz" + d4[3:], "0-9、a-f"),
+    assert bad.stderr.splitlines() == [f"没有一个锁定季度的校验码是 {wrong}…（校验码链最后一个是 {d4[:12]}…）："
+                                       "请核对会议记录上的校验码；若抄写无误，则校验码链在签字后被改写"]
+    for text, says in ((d4[:11], "请至少写出校验码的前 12 位"), ("xyz" + d4[3:], "0-9、a-f"),
                        (d4 + "00", "64 位")):
         refused = verify(db_target, "--expect", text)
         assert refused.returncode == 1 and says in refused.stderr and "Traceback" not in refused.stderr
@@ -437,7 +437,7 @@ def test_a_whole_rechained_history_passes_verify_but_not_the_signed_digest(branc
                 prev = d
     assert verify(db_target).returncode == 0
     caught = verify(db_target, "--expect", signed)
-    assert caught.returncode == 1 and "则摘要链在签字后被改写" in caught.stderr
+    assert caught.returncode == 1 and "则校验码链在签字后被改写" in caught.stderr
 
 
 def test_the_guards_come_with_the_upgrade_and_go_with_the_downgrade(branch):

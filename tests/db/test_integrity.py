@@ -57,7 +57,7 @@ def test_a_new_file_gets_the_schema_and_reopening_changes_nothing(tmp_path):
     new_store(path)
     before = sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall()
     Store(open_engine(path)).members()
-    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0004",)]
+    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0005",)]
 
 
 def test_a_database_from_a_newer_program_is_refused_and_left_alone(tmp_path):
@@ -122,7 +122,7 @@ def test_verify_names_the_quarter_changed_behind_the_programs_back(tmp_path):
     assert bad.stdout == ""
     lines = bad.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("2026Q2：数字摘要不符：积分事项在锁定后被改动")
+    assert lines[0].startswith("2026Q2：校验码不符：积分事项在锁定后被改动")
 
 
 def test_verify_notices_a_rewritten_roll_call_and_a_broken_chain(tmp_path):
@@ -137,8 +137,8 @@ def test_verify_notices_a_rewritten_roll_call_and_a_broken_chain(tmp_path):
     con.execute("UPDATE lock SET previous_digest = 'f00d' WHERE quarter_id = 2")
     con.commit()
     lines = run_verify(path).stderr.splitlines()
-    assert any(x.startswith("2026Q1：数字摘要不符：签到在锁定后被改动") for x in lines)
-    assert any(x.startswith("2026Q2：摘要链断开") for x in lines)
+    assert any(x.startswith("2026Q1：校验码不符：签到在锁定后被改动") for x in lines)
+    assert any(x.startswith("2026Q2：校验码链断开") for x in lines)
 
 
 KILLED_MEETING = textwrap.dedent('''

@@ -55,6 +55,7 @@ JIFEN = Path(sys.executable).parent / "jifen"
 BRANCH = "新密市中医院第一党支部"
 YEAR = 2026
 Q4_DAY = datetime(2026, 12, 18, 14, 30)
+XINMI_TITLE = "《关于开展“党员积分制管理”工作实施方案》"  # the title in the demo scheme's `document` line
 MM = 72 / 25.4  # PDF points per millimetre
 
 # --------------------------------------------------------------------------------- reading PDFs
@@ -91,9 +92,18 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+SIGNIN = "党员大会签到表"
+
+
+def minute_body(pages: list[str]) -> list[str]:
+    """The minute's pages without its attached 签到表 (whose rows also start with 序号 and 姓名)."""
+    return [p for p in pages if "附件" not in lines(p)]  # the attachment's page is headed 附件 on a line alone
+
+
 def row_tokens(pages: list[str], name: str) -> list[list[str]]:
-    """The table rows (as white-space separated tokens) that start with a number, then `name`."""
-    rows = [line.split() for page in pages for line in lines(page)]
+    """The table rows (as white-space separated tokens) that start with a number, then `name`,
+    in the minute's body (an attached 签到表 left out)."""
+    rows = [line.split() for page in minute_body(pages) for line in lines(page)]
     return [r for r in rows if r[1:2] == [name] and r[0].isdigit()]
 
 
@@ -374,38 +384,41 @@ def test_q3_minute_votes(demo, q3_minute):
         ("李秀英", "J2.1", True), ("张伟", "K5.1", False)]
     # What is cited is built from the scheme as shipped, so re-quoting its clauses does not break this test.
     scheme = builtin("xinmi-hospital-2023")
-    assert "二、有异议事项的表决" in text
+    assert "三、有异议事项的表决" in text
     for v in votes:
         e = entries[v.entry_id]
-        said = re.search(f"赞成{v.yes}票，反对{v.no}票，弃权{v.abstain}票。"
-                         f"应到会有表决权的党员{v.expected}人，赞成须超过半数即至少(\\d+)票，(未通过|通过)（", text)
+        said = re.search(f"以{v.method}方式表决，到会有表决权的党员{v.present}人，赞成{v.yes}票，反对{v.no}票，"
+                         f"弃权{v.abstain}票。按《中国共产党支部工作条例（试行）》第十一条，赞成票须超过应到会有表决权"
+                         f"党员{v.expected}人的半数，即至少(\\d+)票；本事项(未通过|通过)。", text)
         assert said, v
         assert int(said.group(1)) == v.expected // 2 + 1
         assert said.group(2) == ("通过" if v.passed else "未通过")
         assert f"赞成须超过半数即至少{said.group(1)}票" in v.rule  # the same rule the store applied
-        assert "中国共产党支部工作条例（试行）第十一条" in text
-        what = f"{names[e.member_id]}{'加分' if e.kind == 'bonus' else '减分'}{show(e.points)}分：{flat(e.note)}"
+        tags = "，".join(t for t in (e.item_code, e.level) if t)
+        kind = "加分" if e.kind == "bonus" else "减分"
+        what = f"{names[e.member_id]}，{kind}{show(e.points)}分（{tags}）事项：{flat(e.note)}。"
         assert what in text
-        # The item's code, then 依据 (the place and the seed's own words in quotes) and 说明 (the scheme's
-        # reading, never inside the quotation), each only where the scheme has it.
+        # Then 依据 (the scheme document's title in 《》, the place and the seed's own words in quotes) and
+        # 说明 (the scheme's reading, never inside the quotation), each only where the scheme has it.
         item = scheme.item(e.item_code)
         assert item is not None and item.clause, e.item_code
         assert item.cite.startswith(f"{item.place}“") and item.cite.endswith("”")
-        basis = f"依据：{item.cite}" + (f"；说明：{item.reading}" if item.reading else "")
-        assert flat(f"（{e.item_code}，{basis}）") in text
+        basis = f"依据：{XINMI_TITLE}{item.cite}" + (f"说明：{item.reading}" if item.reading else "")
+        assert flat(f"{what}{basis}") in text
 
 
 def test_q3_minute_evaluation_digests_and_signatures(demo, q3_minute):
     pages = read_pdf(q3_minute)
     text = "\n".join(pages)
-    assert "三、民主评议" in text and "本次会议未进行民主评议。" in text
+    assert "四、民主评议" in text and "本次会议未进行民主评议。" in text
     lock = demo.store.lock_of(QuarterRef(YEAR, 3))
     q2 = demo.store.lock_of(QuarterRef(YEAR, 2))
     assert lock.previous_digest == q2.digest
-    assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
-    assert f"上一季度数字摘要：{lock.previous_digest}" in text
-    assert "本季度已于2026年9月25日 16:10锁定" in text  # the demo locks as the meeting closes
-    assert "主持人（签字）：" in pages[-1] and "记录人（签字）：" in pages[-1]
+    assert flat(f"本记录校验码为：{lock.digest}") in flat(text)  # printed in groups of 8
+    assert flat(f"上一季度校验码：{lock.previous_digest}") in flat(text)
+    assert "本季度记录已于2026年9月25日 16:10锁定" in text  # the demo locks as the meeting closes
+    # the signatures close the minute, on the page before the attached 签到表
+    assert "主持人（签字）：" in pages[-2] and "记录人（签字）：" in pages[-2] and SIGNIN in pages[-1]
 
 
 def test_q3_minute_page_numbers(q3_minute):
@@ -428,7 +441,7 @@ def test_q3_minute_stays_small(q3_minute):
 def test_minute_reads_back_with_plain_pypdf(demo, q3_minute):
     lock = demo.store.lock_of(QuarterRef(YEAR, 3))
     text = "\n".join(page.extract_text() for page in PdfReader(q3_minute).pages)
-    assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
+    assert f"本记录校验码为：{lock.digest}" in text
     assert "主持人（签字）" in text
 
 
@@ -498,9 +511,9 @@ def test_q4_minute_chains_to_q3(demo, q4_minute):
     text = "\n".join(read_pdf(q4_minute))
     lock = demo.store.lock_of(QuarterRef(YEAR, 4))
     assert lock.previous_digest == demo.store.lock_of(QuarterRef(YEAR, 3)).digest
-    assert f"本季度数字摘要（SHA-256）：{lock.digest}" in text
-    assert f"上一季度数字摘要：{lock.previous_digest}" in text
-    assert "本季度已于2026年12月18日 14:30锁定" in text
+    assert flat(f"本记录校验码为：{lock.digest}") in flat(text)
+    assert flat(f"上一季度校验码：{lock.previous_digest}") in flat(text)
+    assert "本季度记录已于2026年12月18日 14:30锁定" in text
     assert flat("4. 开展年度民主评议党员") in flat(text)
 
 
@@ -528,16 +541,19 @@ def test_q3_publicity_headings_and_members(demo, q3_publicity):
 def test_q3_publicity_period_in_working_days(demo, q3_publicity):
     text = "\n".join(read_pdf(q3_publicity))
     process = demo.store.scheme(YEAR).process
-    assert (process.publicity_days, process.appeal_days, process.review_days) == (5, 3, 3)  # xinmi's
+    assert (process.publicity_days, process.answer_days, process.review_days) == (5, 3, 3)  # xinmi's
     held = demo.store.meeting(QuarterRef(YEAR, 3)).held_at.date()
     assert held == date(2026, 9, 25)
-    d = WorkCalendar().publicity_and_appeal(held, process.publicity_days, process.appeal_days, process.review_days)
-    assert d.publicity.first > held and d.publicity.days == 5
-    assert d.publicity_text in text  # 公示期：2026年9月28日至2026年10月9日（5个工作日）
-    assert d.appeal_text in text
-    assert d.review_text in text
-    assert d.note is None and "暂按周一至周五" not in text
-    assert "对积分情况有异议的，可在申诉期内向党支部提出申诉。" in text
+    # Fri 9-25: Mon 9-28, 9-29, 9-30, [10-1..10-7 国庆/中秋], Thu 10-8, Fri 10-9.
+    p = WorkCalendar().publicity(process.publicity_days, held)
+    assert p.window.dates == tuple(date(2026, m, d) for m, d in ((9, 28), (9, 29), (9, 30), (10, 8), (10, 9)))
+    assert flat("公示期为5个工作日，自2026年9月28日至2026年10月9日。") in flat(text)
+    assert p.note is None and "预计" not in text
+    # The seed's procedure: answer deadlines, not windows after the publicity.
+    assert "申诉期" not in text and "复议期" not in text
+    assert flat("可向党支部提出申诉，党支部应自收到申诉之日起3个工作日内作出答复；"
+                "对党支部的答复不满意的，可向医院党委申请复议，医院党委应自收到复议申请之日起3个工作日内作出答复。") \
+        in flat(text)
 
 
 def test_publicity_honours_a_holidays_file(demo, tmp_path):
@@ -545,11 +561,9 @@ def test_publicity_honours_a_holidays_file(demo, tmp_path):
     extra.write_text("holidays = [2026-09-28]\n", encoding="utf-8")
     out = write_publicity(demo.store, YEAR, 3, tmp_path / "公示表.pdf", extra)
     text = "\n".join(read_pdf(out))
-    p = demo.store.scheme(YEAR).process
-    d = WorkCalendar.from_file(extra).publicity_and_appeal(date(2026, 9, 25), p.publicity_days, p.appeal_days,
-                                                          p.review_days)
-    assert d.publicity.first == date(2026, 9, 29)
-    assert d.publicity_text in text and d.appeal_text in text
+    p = WorkCalendar.from_file(extra).publicity(5, date(2026, 9, 25))
+    assert p.window.first == date(2026, 9, 29) and p.window.last == date(2026, 10, 10)  # Sat 10-10: 调休
+    assert flat("自2026年9月29日至2026年10月10日") in flat(text)
 
 
 def test_year_publicity_has_rank_and_grade(demo, year_publicity):
@@ -568,16 +582,18 @@ def test_year_publicity_has_rank_and_grade(demo, year_publicity):
         at = body.index(m.name)
         tail = f"{show(y.base)}{show(y.bonus)}{show(y.deduction)}{show(m.points)}{m.rank}{grade}"
         assert tail in body[at:at + 50], m.name
-    p = demo.store.scheme(YEAR).process
-    d = WorkCalendar().publicity_and_appeal(Q4_DAY.date(), p.publicity_days, p.appeal_days, p.review_days)
-    assert d.publicity_text in text and d.appeal_text in text
+    # Q4 met Fri 12-18: Mon 12-21 .. Fri 12-25.
+    assert flat("现将新密市中医院第一党支部2026年度党员积分情况在一定范围内予以公示，"
+                "公示期为5个工作日，自2026年12月21日至2026年12月25日。") in flat(text)
 
 
-def test_year_publicity_notice_is_not_split_from_its_deadlines(year_publicity):
+def test_year_publicity_closing_stays_together(year_publicity):
     pages = read_pdf(year_publicity)
-    closing = [k for k, t in enumerate(pages) if "对积分情况有异议的" in t]
-    deadlines = [k for k, t in enumerate(pages) if "公示期：" in t]
-    assert closing == deadlines
+    procedure = [k for k, t in enumerate(pages) if "有异议的" in t]
+    contact = [k for k, t in enumerate(pages) if "联系电话" in t]
+    signature = [k for k, t in enumerate(pages) if "联系电话" in t and flat(f"{BRANCH}2026年12月18日") in
+                 flat(t.split("联系电话")[-1])]
+    assert len(procedure) == 1 and procedure == contact == signature
 
 
 def test_blended_scheme_adds_its_own_columns(tmp_path):
@@ -592,15 +608,16 @@ def test_blended_scheme_adds_its_own_columns(tmp_path):
     assert [r[1] for r in table.rows] == ["甲党员", "乙党员"]
 
 
-def test_publicity_without_appeal_step_does_not_cite_an_appeal_period(tmp_path):
+def test_publicity_without_appeal_step_cites_no_deadline(tmp_path):
     store = Store(open_engine(tmp_path / "linyi.db"), "测试")
     store.init_branch("临沂地质公园党支部", "linyi-geopark-2021", builtin_text("linyi-geopark-2021"), YEAR)
     store.add_members([dict(name="甲党员", gender="女", birth_month="1980-05", post="讲解员")])
-    assert store.scheme(YEAR).process.appeal_days is None
+    assert store.scheme(YEAR).process.answer_days is None
     text = "\n".join(read_pdf(write_publicity(store, YEAR, 1, tmp_path / "公示表.pdf", tmp_path / "none.toml",
                                                    draft=True)))
-    assert "公示期：" in text
-    assert "申诉期：" in text or "申诉期" not in text
+    assert flat("公示期为5个工作日，自张贴之日起计算。") in flat(text)
+    assert "申诉" not in text and "复议" not in text and "个工作日内" not in text
+    assert flat("党员对公示的积分情况有异议的，可向党支部反映。") in flat(text)
 
 
 # --------------------------------------------------------------------------------- other forms
@@ -876,8 +893,9 @@ def _table_pages(pages: list[str], start: str, end: str, names: list[str]) -> tu
 
 
 @pytest.mark.parametrize("doc,heading,start,end", [
-    ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "一、2026年第一季度党员积分情况", "二、有异议事项的表决"),
-    ("publicity", " ".join(QUARTER_HEADINGS), "序号党员姓名性别年龄职务", "公示期："),
+    ("minute", "序号 姓名 基础分 加分 减分 合计 名次", "二、党员积分情况（截至本季度末累计）",
+     "按积分方案需跟进的事项"),
+    ("publicity", " ".join(QUARTER_HEADINGS), "序号党员姓名性别年龄职务", "党员对公示的积分情况有异议的"),
 ])
 def test_many_members_break_across_pages_cleanly(crowd, widths, doc, heading, start, end):
     path = getattr(crowd, doc)
@@ -953,7 +971,9 @@ def test_cli_publicity_takes_a_holidays_file(demo, tmp_path, cli_env):
     done = jifen("export", "publicity", "--db", str(demo.db), "--quarter", "2026Q3", "--holidays", str(extra),
                  "--out", str(target), env=cli_env)
     assert done.returncode == 0, done.stderr
-    assert "公示期：2026年9月29日至" in "\n".join(read_pdf(target))
+    assert flat("公示期为5个工作日，自2026年9月29日至2026年10月10日。") in flat("\n".join(read_pdf(target)))
+    # No contact is stored in the demo: the secretary is told how to store one.
+    assert "jifen branch contact --name 姓名 --phone 电话" in done.stdout
 
 
 @pytest.mark.parametrize("args,message", [
@@ -1019,17 +1039,17 @@ def test_q3_minute_prints_the_meetings_record(demo, q3_minute):
     assert flat("时间：2026年9月25日 14:30开始，16:10散会") in text
     assert demo.store.meeting(QuarterRef(YEAR, 3)).ended_at == datetime(2026, 9, 25, 16, 10)
     for i, (speeches, resolution) in enumerate(zip(SPEECHES, RESOLUTIONS, strict=False), 1):
-        assert flat(f"议题{i}：{AGENDA[i - 1]}") in text
+        assert flat(f"（{'一二三'[i - 1]}）{AGENDA[i - 1]}发言要点：") in text
         for speaker, points in speeches:
-            assert flat(f"{speaker}发言：{points}") in text
-        assert flat(f"决议：{resolution}") in text
-    assert flat(f"不同意见（{DISSENT[0]}）：{DISSENT[1]}") in text
+            assert flat(f"{speaker}：{points}。") in text
+        assert flat(f"决议：{resolution}。") in text
+    assert flat(f"不同意见：{DISSENT[0]}{DISSENT[1]}。") in text  # DISSENT[1] begins 认为
     for who, why in OBJECTIONS[3]:
-        assert flat(f"异议：{who}提出，理由：{why}") in text
+        assert flat(f"异议：{who}提出，理由是{why}。") in text
     methods = [v.method for v in demo.store.votes(QuarterRef(YEAR, 3))]
     assert methods == ["举手", "无记名投票"]
     for m in methods:
-        assert flat(f"表决结果（{m}表决）") in text
+        assert flat(f"表决：以{m}方式表决") in text
 
 
 def test_q4_minute_names_objections_and_void_ballots(demo, q4_minute):
@@ -1037,5 +1057,5 @@ def test_q4_minute_names_objections_and_void_ballots(demo, q4_minute):
     from core.demo import OBJECTIONS
 
     for who, why in OBJECTIONS[4]:  # raised before the meeting, put to the vote at it
-        assert flat(f"异议：{who}提出，理由：{why}") in text
+        assert flat(f"异议：{who}提出，理由是{why}。") in text
     assert "无效1张（全部未标记（空白票）1张）" in text

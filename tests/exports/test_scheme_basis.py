@@ -25,12 +25,15 @@ def test_the_minute_lists_the_follow_ups_with_their_basis(tmp_path):
     rules = [f for f in scheme.flags if f.flag == "talk_required"]
     for m in talk:
         assert flat(f"{m.name}（{m.why('flag:talk_required')[0].text}）") in text
-    # the rule's own words are printed after 依据, as quoted (place + “words”), once per rule
-    assert any(text.count(flat(f"{FLAG_LABELS['talk_required']}（依据：{rule.cite}")) == 1 for rule in rules)
+    # the rule's own words are printed after 依据 and the scheme document's title, as quoted
+    # (place + “words”), once per rule
+    title = "《关于开展“党员积分制管理”工作实施方案》"
+    assert title in scheme.document
+    assert any(text.count(flat(f"{FLAG_LABELS['talk_required']}（依据：{title}{rule.cite}")) == 1 for rule in rules)
     # a member without any follow-up flag is not listed there
     calm = [m for m in board.members if not set(m.flags) & {"talk_required", "disposal_review", "tie_at_limit",
                                                             "month_unscored"}]
-    follow = text[text.index(flat("按积分方案需跟进的事项")):]
+    follow = text[text.index(flat("按积分方案需跟进的事项")):text.index(flat("三、有异议事项的表决"))]
     for m in calm:
         assert flat(f"{m.name}（") not in follow
 

@@ -78,7 +78,7 @@ class LockScreen(MeetingScreen):
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
             written = "".join(f"\n已生成：{p}" for p in self.written)
             written += "\n\n" + "\n".join(self._deadlines())
-            result.update(f"本季度数字摘要（SHA-256）：\n{lock.digest}\n上一季度摘要：\n"
+            result.update(f"本记录校验码（SHA-256，印在会议记录上）：\n{lock.digest}\n上一季度校验码：\n"
                           f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
         lines = []
@@ -94,8 +94,10 @@ class LockScreen(MeetingScreen):
         result.update("")
 
     def _deadlines(self) -> list[str]:
-        """The publicity and appeal windows in working days (and whether a year's holidays were guessed)."""
+        """The publicity period in working days (and whether its dates rest on an estimate), the
+        scheme's answer deadlines, and how to store the notice's contact when none is."""
         from exports.deadlines import HolidaysFileError, WorkCalendar
+        from exports.notice import procedure
 
         app = self.japp
         mt = app.store.meeting(app.quarter)
@@ -103,11 +105,15 @@ class LockScreen(MeetingScreen):
             return []
         p = app.store.scheme(app.year).process
         try:
-            d = WorkCalendar.from_file().publicity_and_appeal(mt.held_at.date(), p.publicity_days, p.appeal_days,
-                                                              p.review_days if p.appeal_days else None)
+            pub = WorkCalendar.from_file().publicity(p.publicity_days, mt.held_at.date())
         except (HolidaysFileError, ValueError) as exc:
             return [f"公示期无法计算：{exc}"]
-        return list(d.lines())
+        lines = [pub.window.text("公示期"), procedure(p)]
+        if pub.console_note:
+            lines.append(pub.console_note)
+        if not any(app.store.branch_contact()):
+            lines.append("公示表联系人未登记（表上留空待手填）：jifen branch contact --name 姓名 --phone 电话")
+        return lines
 
     def documents_folder(self) -> Path:
         """Beside the database file (the current folder for a server database)."""

@@ -54,7 +54,7 @@ class OverviewScreen(MeetingScreen):
         self.query_one("#branch-name", Static).update(store.branch_name())
         self.query_one("#scheme-line", Static).update(f"{app.year}年度 · 积分方案：{store.scheme_name(app.year)}")
         table = self.query_one("#quarters", DataTable)
-        reset_table(table, "季度", "状态", "会议日期", "数字摘要")
+        reset_table(table, "季度", "状态", "会议日期", "校验码")
         rows = store.quarter_rows(app.year)
         for q, mt, lock in rows:
             lock = lock if q.state == QuarterState.LOCKED else None
