@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from core.labels import RATING_LABELS
 from core.numbers import show
-from core.quarter import EntryStatus, QuarterRef, QuarterState
+from core.quarter import COUNTED, QuarterRef, QuarterState
 from db.store import Store
+from exports.parts import monthly, part_headings, part_values
 
 if TYPE_CHECKING:
+    from core.engine import MemberResult
+    from core.scheme import Scheme
+    from db.tables import PointsEntry
     from exports.document import Document
 
 
@@ -59,8 +63,7 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, upto))}
     day = _meeting_day(store, year, upto)
     blend = scheme.evaluation.blend != "none"
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分",
-                scheme.bonus.label, scheme.deduction.label, "合计"]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", *part_headings(scheme), "合计"]
     if blend:
         headings += [scheme.evaluation.label, "总分"]
     if number is None:
@@ -74,7 +77,7 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
             continue
         assert m.parts is not None and m.year_parts is not None  # only an exempt member has none
         p = m.parts[upto - 1] if number is not None else m.year_parts
-        row = [*head, _num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
+        row = [*head, *map(_num, part_values(scheme, p)), _num(p.figure if number else m.points)]
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         if number is None:
@@ -105,8 +108,7 @@ def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
     blend = scheme.evaluation.blend != "none"
     cumulative = scheme.points.method == "cumulative"
     quarters = [f"{q}季度" + ("累计" if cumulative else "") for q in ("一", "二", "三", "四")]
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", *quarters, "基础分",
-                scheme.bonus.label, scheme.deduction.label, "合计"]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", *quarters, *part_headings(scheme), "合计"]
     if blend:
         headings += [scheme.evaluation.label, "总分"]
     headings.append("名次")
@@ -119,7 +121,7 @@ def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
             continue
         y = m.year_parts
         assert m.quarters is not None and y is not None  # only an exempt member has none
-        row = head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction), _num(m.points)]
+        row = [*head, *map(_num, m.quarters), *map(_num, part_values(scheme, y)), _num(m.points)]
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         rows.append([*row, m.rank])
@@ -266,12 +268,15 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
         if fin.note():
             doc.para(fin.note(), size=10)
         doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{f['name']}")
+        counted = [e for e in store.entries(year, member_id=f["id"])
+                   if e.status in (SETTLED if fin.settled else COUNTED)]
+        r = board.member(str(f["id"]))
+        if monthly(scheme):
+            _monthly_list(doc, scheme, counted, r)
+            doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
+            continue
         rows: list[list[Any]] = []
-        for e in store.entries(year, member_id=f["id"]):
-            if e.status in (EntryStatus.WITHDRAWN, EntryStatus.REJECTED, EntryStatus.CONTESTED):
-                continue
-            if fin.settled and e.status not in SETTLED:
-                continue
+        for e in counted:
             plus = e.kind == "bonus"
             reason = e.note
             if e.kind == "veto":
@@ -285,10 +290,35 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             rows[0][2] = show(scheme.base)
         doc.grid(["序号", "日期", "基础分", "加分事由", "加分分值", "减分事由", "减分分值"], rows,
                  [10, 22, 14, 44, 16, 44, 16])
-        r = board.member(str(f["id"]))
         doc.para(f"积分制分值（积分制分值＝基础分＋加分项－减分项）：{show(r.points)}")
         doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
     return doc.save(out)
+
+
+_MONTHLY_KINDS = {"score": "得分", "deduction": "扣减", "veto": "一票否决"}
+
+
+def _monthly_list(doc: Document, scheme: Scheme, entries: list[PointsEntry], r: MemberResult) -> None:
+    """A monthly scheme's 个人清单: each month's scores by category and its bonuses, as entered
+    (a score is what the member earned in a category, not a deduction), then the quarters'
+    and the year's figures as the scheme computes them."""
+    full = {c.name: c.max for c in scheme.categories}
+    rows: list[list[Any]] = []
+    for e in sorted(entries, key=lambda e: (e.month or 0, e.id or 0)):
+        kind = scheme.bonus.label if e.kind == "bonus" else _MONTHLY_KINDS.get(e.kind, e.kind)
+        item = scheme.item(e.item_code) if e.item_code else None
+        category = e.category or (item.category if item is not None else None) or ""
+        points = "" if e.points is None else show(e.points)
+        if e.kind == "score" and category in full:
+            points += f"（满分{show(full[category])}）"
+        rows.append([len(rows) + 1, f"{e.month}月" if e.month else "", category, e.note, kind, points])
+    if not rows:
+        rows.append(["", "", "", "本年度没有积分记录", "", ""])
+    doc.grid(["序号", "月份", "类别", "事项", "类型", "分值"], rows, [10, 14, 26, 66, 20, 30])
+    quarters = "，".join(f"{'一二三四'[i]}季度{show(q) if q is not None else '未评分'}"
+                        for i, q in enumerate(r.quarters or ()))
+    doc.para(f"季度积分：{quarters}。年度积分：{show(r.points) if r.points is not None else '未评分'}"
+             f"（{scheme.points.clause}）。")
 
 
 # The four ratings of a ballot, one short line each, in the words of 民主评议党员 practice (党章's
