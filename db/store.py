@@ -657,8 +657,10 @@ class Store(StoreReads, RecordOps):
                 if bad:
                     raise StoreError(f"“{bad[0]}”不是测评等次（{'/'.join(RATING_LABELS)}）")
             rule = self._scheme(s, q.year).evaluation.ballot
+            # The 优秀 limit counts the full members: probationary ones are rated, not graded.
+            full = {saved_id(m) for m in graded if m.status == "full"}
             void = void or void_reason(BallotRules(rule.excellent_share, rule.all_unmarked_void), marks or {},
-                                       len(graded))
+                                       len(full), None if len(full) == len(graded) else full)
             kept = {} if void else (marks or {})
             text = json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)
             rewrite_ballots(s, q, {"id": secrets.token_hex(16), "quarter_id": q.id, "round": round,

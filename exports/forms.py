@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from core.labels import RATING_LABELS
 from core.numbers import show
-from core.quarter import EntryStatus, QuarterRef, QuarterState
+from core.quarter import COUNTED, QuarterRef, QuarterState
 from db.store import Store
+from exports.parts import monthly, part_headings, part_values
 
 if TYPE_CHECKING:
+    from core.engine import MemberResult
+    from core.scheme import Scheme
+    from db.tables import PointsEntry
     from exports.document import Document
 
 
@@ -37,6 +41,8 @@ class Table:
     rows: list[list[Any]]  # numbers stay numbers (the spreadsheets keep them so)
     mark: str = ""  # 草稿（未锁定） on a draft
     note: str = ""  # the draft's sentence for its readers
+    branch: str = ""  # who and when it is of, for a sheet's second row
+    period: str = ""  # 2026年第三季度 / 2026年度
 
 
 def _meeting_day(store: Store, year: int, number: int) -> date:
@@ -57,8 +63,7 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, upto))}
     day = _meeting_day(store, year, upto)
     blend = scheme.evaluation.blend != "none"
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "基础分",
-                scheme.bonus.label, scheme.deduction.label, "合计"]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", *part_headings(scheme), "合计"]
     if blend:
         headings += [scheme.evaluation.label, "总分"]
     if number is None:
@@ -72,18 +77,26 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
             continue
         assert m.parts is not None and m.year_parts is not None  # only an exempt member has none
         p = m.parts[upto - 1] if number is not None else m.year_parts
-        row = [*head, _num(p.base), _num(p.bonus), _num(p.deduction), _num(p.figure if number else m.points)]
+        row = [*head, *map(_num, part_values(scheme, p)), _num(p.figure if number else m.points)]
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         if number is None:
             row += [m.rank, m.grade or ("不定等次" if m.status == "probationary" else "")]
         rows.append(row)
     title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
-    return Table(title, headings, rows, fin.mark, fin.note())
+    return Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number))
+
+
+def _period(year: int, number: int | None) -> str:
+    return f"{year}年第{'一二三四'[number - 1]}季度" if number else f"{year}年度"
 
 
 def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
-    """工作台账: the year's figures, quarter by quarter, for the committee's check."""
+    """工作台账: the year's figures, quarter by quarter, for the committee's check. A quarter's
+    column holds what its 党员大会 was told (core.engine's quarter figure): for the cumulative
+    schemes the year to date at that quarter's end (so headed 一季度累计…), for a monthly
+    scheme the mean of that quarter's months. 总分 is shown only where the scheme blends the
+    evaluation into it; otherwise it is 合计 again."""
     from exports.finality import year_finality
 
     scheme = store.scheme(year)
@@ -92,20 +105,28 @@ def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
     last = max((q.number for q in store.quarters(year) if q.state != QuarterState.OPEN), default=4)
     facts = {f["id"]: f for f in store.members_at(QuarterRef(year, last))}
     day = _meeting_day(store, year, last)
-    headings = ["序号", "党员姓名", "性别", "年龄", "职务", "一季度", "二季度", "三季度", "四季度", "基础分",
-                scheme.bonus.label, scheme.deduction.label, "合计", "总分", "名次"]
+    blend = scheme.evaluation.blend != "none"
+    cumulative = scheme.points.method == "cumulative"
+    quarters = [f"{q}季度" + ("累计" if cumulative else "") for q in ("一", "二", "三", "四")]
+    headings = ["序号", "党员姓名", "性别", "年龄", "职务", *quarters, *part_headings(scheme), "合计"]
+    if blend:
+        headings += [scheme.evaluation.label, "总分"]
+    headings.append("名次")
     rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
         f = facts.get(int(m.id), {})
         head = [len(rows) + 1, m.name, f.get("gender", ""), age_on(f.get("birth_month", ""), day), f.get("post", "")]
         if m.exempt:
-            rows.append(head + ["免于积分管理"] + [""] * 9)
+            rows.append(head + ["免于积分管理"] + [""] * (len(headings) - len(head) - 1))
             continue
         y = m.year_parts
         assert m.quarters is not None and y is not None  # only an exempt member has none
-        rows.append(head + [_num(q) for q in m.quarters] + [_num(y.base), _num(y.bonus), _num(y.deduction),
-                                                             _num(m.points), _num(m.total), m.rank])
-    return Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note())
+        row = [*head, *map(_num, m.quarters), *map(_num, part_values(scheme, y)), _num(m.points)]
+        if blend:
+            row += [_num(m.evaluation), _num(m.total)]
+        rows.append([*row, m.rank])
+    return Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note(), store.branch_name(),
+                 _period(year, None))
 
 
 def _num(value: Any) -> Any:
@@ -195,17 +216,23 @@ def _widths(headings: list[str]) -> list[float]:
 
 
 def write_ledger(store: Store, year: int, out: str | os.PathLike, draft: bool = False) -> Path:
-    from exports.document import Document
+    from exports.document import FONT, Document
 
     table = ledger_table(store, year, draft)
     doc = Document(table.title, author=store.branch_name(), mark=table.mark, layout="form")
-    doc.add_page(orientation="landscape")  # fifteen columns do not fit across a portrait page
+    doc.add_page(orientation="landscape")  # fourteen or sixteen columns do not fit across a portrait page
     doc.title_block(table.title, f"（{year}年度）")
     if table.note:
         doc.para(table.note, size=10)
     doc.para(f"党支部（盖章）：{store.branch_name()}")
-    widths = [10, 20, 10, 10, 36, 17, 17, 17, 17, 17, 17, 17, 17, 17, 12]
-    doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
+    fixed = {"序号": 10.0, "党员姓名": 20.0, "性别": 10.0, "年龄": 10.0, "职务": 44.0, "名次": 12.0}
+    each = (doc.epw - 0.1 - sum(fixed.values())) / (len(table.headings) - len(fixed))  # the figures share the rest
+    widths = [fixed.get(h, each) for h in table.headings]
+    doc.set_font(FONT, "B", 9)
+    # A heading too wide for its column breaks after 季度, not inside a word.
+    headings = [h.replace("季度累计", "季度\n累计") if doc.get_string_width(h) > each - 2 else h
+                for h in table.headings]
+    doc.grid(headings, [[show_cell(c) for c in r] for r in table.rows], widths, size=9)
     return doc.save(out)
 
 
@@ -235,12 +262,15 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
         if fin.note():
             doc.para(fin.note(), size=10)
         doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{f['name']}")
+        counted = [e for e in store.entries(year, member_id=f["id"])
+                   if e.status in (SETTLED if fin.settled else COUNTED)]
+        r = board.member(str(f["id"]))
+        if monthly(scheme):
+            _monthly_list(doc, scheme, counted, r)
+            doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
+            continue
         rows: list[list[Any]] = []
-        for e in store.entries(year, member_id=f["id"]):
-            if e.status in (EntryStatus.WITHDRAWN, EntryStatus.REJECTED, EntryStatus.CONTESTED):
-                continue
-            if fin.settled and e.status not in SETTLED:
-                continue
+        for e in counted:
             plus = e.kind == "bonus"
             reason = e.note
             if e.kind == "veto":
@@ -254,28 +284,138 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             rows[0][2] = show(scheme.base)
         doc.grid(["序号", "日期", "基础分", "加分事由", "加分分值", "减分事由", "减分分值"], rows,
                  [10, 22, 14, 44, 16, 44, 16])
-        r = board.member(str(f["id"]))
         doc.para(f"积分制分值（积分制分值＝基础分＋加分项－减分项）：{show(r.points)}")
         doc.signatures(["党员确认意见", "支部审核意见", "党委审核意见"])
     return doc.save(out)
 
 
+_MONTHLY_KINDS = {"score": "得分", "deduction": "扣减", "veto": "一票否决"}
+
+
+def _monthly_list(doc: Document, scheme: Scheme, entries: list[PointsEntry], r: MemberResult) -> None:
+    """A monthly scheme's 个人清单: each month's scores by category and its bonuses, as entered
+    (a score is what the member earned in a category, not a deduction), then the quarters'
+    and the year's figures as the scheme computes them."""
+    full = {c.name: c.max for c in scheme.categories}
+    rows: list[list[Any]] = []
+    for e in sorted(entries, key=lambda e: (e.month or 0, e.id or 0)):
+        kind = scheme.bonus.label if e.kind == "bonus" else _MONTHLY_KINDS.get(e.kind, e.kind)
+        item = scheme.item(e.item_code) if e.item_code else None
+        category = e.category or (item.category if item is not None else None) or ""
+        points = "" if e.points is None else show(e.points)
+        if e.kind == "score" and category in full:
+            points += f"（满分{show(full[category])}）"
+        rows.append([len(rows) + 1, f"{e.month}月" if e.month else "", category, e.note, kind, points])
+    if not rows:
+        rows.append(["", "", "", "本年度没有积分记录", "", ""])
+    doc.grid(["序号", "月份", "类别", "事项", "类型", "分值"], rows, [10, 14, 26, 66, 20, 30])
+    quarters = "，".join(f"{'一二三四'[i]}季度{show(q) if q is not None else '未评分'}"
+                        for i, q in enumerate(r.quarters or ()))
+    doc.para(f"季度积分：{quarters}。年度积分：{show(r.points) if r.points is not None else '未评分'}"
+             f"（{scheme.points.clause}）。")
+
+
+# The four ratings of a ballot, one short line each, in the words of 民主评议党员 practice (党章's
+# 党员义务, 党员条件, 先锋模范作用); the seeds grade by points and leave a rater's meaning unsaid.
+RATING_MEANINGS: tuple[tuple[str, str], ...] = (
+    ("优秀", "模范履行党员义务，先锋模范作用发挥好"),
+    ("合格", "履行党员义务，能发挥党员作用"),
+    ("基本合格", "履行党员义务、发挥作用有一定差距"),
+    ("不合格", "不履行党员义务，不符合党员条件"),
+)
+BALLOT_MARGIN = 15.0  # mm: a ballot has no running head or foot, so its rows get the room
+BALLOT_ROW = (5.0, 9.0)  # mm: the lowest and highest row; 40 names fit one page at about 5.6
+
+
+def ballot_text(store: Store, year: int) -> tuple[list[str], int | None]:
+    """The ballot's instructions (one paragraph a line) and the 优秀 limit as a number, None when
+    the scheme sets none. The limit is the scheme's share of the full members on the ballot, at
+    least one, as the store voids a ballot over it: probationary members are rated but not graded."""
+    from core.ballots import excellent_limit
+
+    scheme = store.scheme(year)
+    members = store.graded_members(year)
+    full = [m for m in members if m.status == "full"]
+    share = scheme.evaluation.ballot.excellent_share
+    limit = None if share is None else excellent_limit(share, len(full))
+    rule = "请在每位党员对应的一栏内划“√”，每人只选一项"
+    if limit is not None:
+        rule += f"；评为“优秀”的不超过{limit}人，超过的本票无效"
+    lines = [rule + "。"]
+    if len(full) < len(members):
+        lines.append("预备党员参加评议，不评定等次，备注栏注“不定等次”"
+                     + ("；对其评为“优秀”的不计入上述人数。" if limit is not None else "。"))
+    lines.append("不记名，不在票上作任何记号。填写后折叠，投入票箱。")
+    return lines, limit
+
+
 def write_ballots(store: Store, year: int, out: str | os.PathLike, copies: int = 1) -> Path:
-    """Blank 民主评议测评表: one row per graded member, four columns, as many copies as asked."""
-    from exports.document import Document
+    """Blank 民主评议测评表: one row per member on the ballot, the four ratings, as many copies as
+    asked. The copies are identical sheets: no page number, no running head, nothing that
+    differs from one copy to the next (a numbered copy could be traced to its voter). The page
+    is laid out once and drawn the same way for every copy, with plain cells (500 copies)."""
+    from fpdf.enums import XPos, YPos
+
+    from exports.document import FONT, Document, wrap_lines
 
     if copies < 1 or copies > 500:
         from db.errors import StoreError
 
         raise StoreError("份数应在1到500之间")
     members = store.graded_members(year)
-    doc = Document("民主评议党员测评表", author=store.branch_name(), layout="form")
-    for _ in range(copies):  # secret ballots carry no number
+    paragraphs, _ = ballot_text(store, year)
+    probationary = any(m.status != "full" for m in members)
+    headings = ["序号", "评议对象", *RATING_LABELS] + (["备注"] if probationary else [])
+    rows = [[str(i), m.name, "", "", "", ""] + (["" if m.status == "full" else "不定等次"] if probationary else [])
+            for i, m in enumerate(members, 1)]
+    doc = Document("民主评议党员测评表", author=store.branch_name(), running=False, layout="form")
+    doc.set_margins(BALLOT_MARGIN + 3, BALLOT_MARGIN, BALLOT_MARGIN + 3)
+    doc.set_auto_page_break(False)  # rows are placed by hand, the heading row repeated on a new page
+    shares = [12.0, 36.0, 22.0, 22.0, 22.0, 22.0] + ([22.0] if probationary else [])
+    widths = [w * doc.epw / sum(shares) for w in shares]
+    doc.set_font(FONT, size=10)
+    text = [line for p in paragraphs for line in wrap_lines(p, doc.epw - 2.5, doc.get_string_width)]
+    bottom = doc.h - BALLOT_MARGIN
+    high = size = 0.0
+
+    def heading_row() -> None:
+        doc.set_font(FONT, "B", size)
+        doc.set_fill_color(232)
+        for w, h in zip(widths, headings, strict=True):
+            doc.cell(w, high, h, border=1, align="C", fill=True)
+        doc.ln(high)
+        doc.set_fill_color(0)  # back to the default: the next page must start as the first did
+
+    for _ in range(copies):
         doc.add_page()
         doc.title_block("民主评议党员测评表", f"（{year}年度　{store.branch_name()}）")
-        doc.para("请在每位党员对应的一栏内划“√”，每人只选一项；评为“优秀”的人数不超过参评人数的三分之一。"
-                 "不记名，不得在票上作任何标记。", size=10)
-        rows = [[i, m.name, "", "", "", ""] for i, m in enumerate(members, 1)]
-        doc.grid(["序号", "评议对象", *RATING_LABELS], rows, [14, 40, 28, 28, 28, 28], size=11)
+        doc.set_font(FONT, size=10)
+        for line in text:
+            doc.cell(0, 5.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.set_font(FONT, size=9)
+        half = doc.epw / 2
+        for k in range(0, len(RATING_MEANINGS), 2):  # the four meanings, two to a line
+            for label, meaning in RATING_MEANINGS[k:k + 2]:
+                doc.cell(half, 5, f"{label}：{meaning}")
+            doc.ln(5)
+        doc.ln(1.5)
+        if not high:  # rows as high as the first page allows, between BALLOT_ROW's bounds
+            room = bottom - doc.get_y() - 0.5
+            high = max(BALLOT_ROW[0], min(BALLOT_ROW[1], room / (len(rows) + 1)))
+            size = min(11.0, max(7.5, (high - 1.4) * 2.4))
+        heading_row()
+        for r in rows:
+            if doc.get_y() + high > bottom:
+                doc.add_page()
+                heading_row()
+            doc.set_font(FONT, size=size)
+            for w, value in zip(widths, r, strict=True):
+                fit = size
+                while fit > 5.5 and doc.get_string_width(value) > w - 1.5:  # a long name: smaller
+                    fit -= 0.5
+                    doc.set_font(FONT, size=fit)
+                doc.cell(w, high, value, border=1, align="C")
+                if fit != size:
+                    doc.set_font(FONT, size=size)
+            doc.ln(high)
     return doc.save(out)
-

@@ -20,6 +20,7 @@ from core.quarter import QuarterRef
 from db.store import Store
 from exports.minute_text import sentence
 from exports.minute_votes import basis, document_title, write_votes
+from exports.parts import EARNED, part_headings, part_values
 from exports.signin import SIGNIN_TITLE, write_signin
 
 if TYPE_CHECKING:
@@ -83,18 +84,20 @@ def _figures(doc: Document, store: Store, year: int, number: int, board: YearRes
     if cumulative:
         note = f"表中各项为{year}年1月1日至{qname}末的累计值。"
     else:
-        note = "表中基础分、加分、减分为本季度各月的平均，合计为本年度截至本季度末的平均分。"
+        note = (f"表中{EARNED}、{scheme.bonus.label}为本季度各月的平均，合计为本年度截至本季度末的平均分"
+                "（季度积分为季内各月积分的平均分）。")
     doc.para(f"积分方案：{scheme.name}（{scheme.document}）。{note}")
     rows = []
     for i, m in enumerate(sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)), 1):
         if m.exempt:
-            rows.append([i, m.name, "免于积分管理", "", "", "", ""])
+            rows.append([i, m.name, "免于积分管理", *[""] * len(part_headings(scheme)), "", ""])
             continue
         assert m.parts is not None  # only an exempt member has none
         p = m.parts[number - 1]
-        rows.append([i, m.name, show(p.base), show(p.bonus), show(p.deduction), show(m.total), m.rank])
-    doc.grid(["序号", "姓名", "基础分", scheme.bonus.label, scheme.deduction.label, "合计", "名次"], rows,
-             [12, 30, 24, 24, 24, 24, 18])
+        rows.append([i, m.name, *(show(v) for v in part_values(scheme, p)), show(m.total), m.rank])
+    figures = part_headings(scheme)
+    doc.grid(["序号", "姓名", *figures, "合计", "名次"], rows,
+             [12, 30, *[72 / len(figures)] * len(figures), 24, 18])
     _consequences(doc, board, facts, document_title(scheme))
 
 

@@ -1,5 +1,6 @@
 """The documents a branch prints and files: the minute (会议记录), the publicity forms
-(季度公示表/年度公示表), 个人清单, 工作台账, blank 民主评议测评表, and the XLSX/CSV tables.
+(季度公示表/年度公示表), 个人清单, 工作台账, and the XLSX/CSV tables (the blank 民主评议测评表:
+test_ballots.py).
 
 Every document is written to a real file and read back: PDFs with pypdf, spreadsheets with
 openpyxl and the csv module. What a document should say is taken from the store (board,
@@ -43,7 +44,6 @@ from exports.deadlines import WorkCalendar
 from exports.forms import (
     ledger_table,
     publicity_table,
-    write_ballots,
     write_ledger,
     write_personal,
     write_publicity,
@@ -203,7 +203,7 @@ def _hold_q4(store: Store) -> None:
     graded = store.graded_members(YEAR)
     store.set_ballots_issued(QuarterRef(YEAR, 4), 22)
     for k in range(20):
-        # 6 优秀 of the 24 names (j % 4 == k % 4): within the third (8) a ballot may give (more would void it)
+        # 6 优秀 of the 24 names (j % 4 == k % 4): within the 7 a ballot may give (a third of the 21 full members)
         marks = {m.id: ("优秀" if (j + k) % 4 == 0 else "合格") for j, m in enumerate(graded)}
         if k == 18:
             marks[graded[-1].id] = "基本合格"
@@ -254,11 +254,6 @@ def ledger_pdf(demo):
     return write_ledger(demo.store, YEAR, demo.folder / "工作台账.pdf")
 
 
-@pytest.fixture(scope="module")
-def ballots(demo):
-    return write_ballots(demo.store, YEAR, demo.folder / "测评票.pdf", copies=3)
-
-
 def _ids(store: Store) -> dict[str, int]:
     return {m.name: m.id for m in store.members()}
 
@@ -273,8 +268,8 @@ EXEMPT = "王瑞"
 COLLEGE_ROLL = (("周明", "男", "1980-05", "教研室主任", "full"), ("吴芳", "女", "1986-09", "专任教师", "full"),
                 ("郑磊", "男", "1998-03", "辅导员", "probationary"), ("王瑞", "男", "1968-11", "实验员", "full"),
                 ("冯涛", "男", "1990-02", "专任教师", "full"))
-# The four ballots of the year's evaluation: three marked (at most 1 优秀 each: a third of 4 graded
-# names, at least 1), one returned blank.
+# The four ballots of the year's evaluation: three marked (at most 1 优秀 each: a third of the 3 full
+# members, at least 1), one returned blank.
 COLLEGE_BALLOTS = ({"周明": "优秀", "吴芳": "合格", "郑磊": "合格", "冯涛": "合格"},
                    {"周明": "合格", "吴芳": "合格", "郑磊": "合格", "冯涛": "优秀"},
                    {"周明": "优秀", "吴芳": "基本合格", "郑磊": "合格", "冯涛": "合格"},
@@ -735,45 +730,8 @@ def test_ledger_pdf(demo, ledger_pdf):
             assert "".join(show(q) for q in m.quarters) in body[at:at + 60], m.name
 
 
-def test_ballots_in_copies(demo, ballots):
-    pages = read_pdf(ballots)
-    assert len(pages) == 3
-    graded = [m.name for m in demo.store.graded_members(YEAR)]
-    # Everyone is on the demo's ballot, 罗志刚 (excused from the meetings, not exempt) 20th.
-    assert graded == [m.name for m in demo.store.members()] and len(graded) == 24
-    assert graded.index("罗志刚") == 19
-    for k, text in enumerate(pages, 1):
-        assert "民主评议党员测评表" in text
-        assert f"序号 评议对象 {' '.join(RATING_LABELS)}" in text
-        body = flat(text)
-        for seq, name in enumerate(graded, 1):
-            assert body.count(name) == 1, (k, name)
-            assert [str(seq), name] in [line.split() for line in lines(text)], (k, name)  # the four boxes blank
-        assert "份" not in text.replace("身份", "")  # secret ballots carry no copy number
-
-
-def test_ballots_leave_out_an_exempt_member(college):
-    pages = read_pdf(write_ballots(college.store, YEAR, college.folder / "测评票.pdf", copies=2))
-    assert len(pages) == 2
-    for k, text in enumerate(pages, 1):
-        assert "民主评议党员测评表" in text
-        rows = [line.split() for line in lines(text)]
-        for seq, name in enumerate(["周明", "吴芳", "郑磊", "冯涛"], 1):
-            assert [str(seq), name] in rows, (k, name)
-        assert EXEMPT not in text
-
-
-def test_ballot_copies_are_bounded(demo, tmp_path):
-    from db.errors import StoreError
-
-    for copies in (0, 501):
-        with pytest.raises(StoreError, match="份数应在1到500之间"):
-            write_ballots(demo.store, YEAR, tmp_path / "b.pdf", copies=copies)
-    assert not (tmp_path / "b.pdf").exists()
-
-
 @pytest.mark.parametrize("doc", ["q3_minute", "q4_minute", "q3_publicity", "year_publicity", "personal_all",
-                                 "ledger_pdf", "ballots"])
+                                 "ledger_pdf"])
 def test_every_page_keeps_its_text_on_the_page(doc, request, widths):
     assert_on_the_page(request.getfixturevalue(doc), widths)
 
@@ -782,7 +740,7 @@ def test_every_page_keeps_its_text_on_the_page(doc, request, widths):
 
 
 def _figure_columns(headings: list[str]) -> list[int]:
-    first = headings.index("一季度") if "一季度" in headings else headings.index("基础分")
+    first = headings.index("一季度累计") if "一季度累计" in headings else headings.index("基础分")
     return [i for i, h in enumerate(headings) if i >= first and h != "拟定等次"]
 
 
@@ -797,11 +755,12 @@ def _xlsx_rows(table, out: Path) -> tuple[list[str], list[tuple]]:
     """The sheet's headings and rows, read back, after the checks every sheet passes."""
     ws = load_workbook(write_table(table, out)).active
     assert ws["A1"].value.startswith(table.title)
-    headers = [c.value for c in ws[2]]
+    assert ws["A2"].value.startswith(f"党支部：{table.branch}")  # whose and when (test_sheets.py)
+    headers = [c.value for c in ws[3]]
     assert headers == table.headings
     assert all(re.search("[\u4e00-\u9fff]", h) for h in headers)
-    rows = list(ws.iter_rows(min_row=3, values_only=True))
-    assert len(rows) == ws.max_row - 2
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert len(rows) == ws.max_row - 3
     for r in rows:
         assert isinstance(r[0], int) and isinstance(r[3], int)  # 序号, 年龄
     return headers, rows
@@ -820,8 +779,9 @@ def test_xlsx_has_chinese_headers_and_numbers(demo, tmp_path, which):
     luo = next(r for r in rows if r[1] == "罗志刚")
     named = dict(zip(headers, luo, strict=True))
     assert [named[h] for h in ("基础分", "加分", "减分", "合计")] == [80, 0, 0, 80]
-    if which == "ledger":
-        assert [named[h] for h in ("一季度", "二季度", "三季度", "四季度", "总分")] == [80, 80, 80, 80, 80]
+    if which == "ledger":  # xinmi adds up: each quarter's column is the year to date at its end
+        assert [named[h] for h in ("一季度累计", "二季度累计", "三季度累计", "四季度累计")] == [80, 80, 80, 80]
+        assert "总分" not in headers  # xinmi reports the evaluation apart: 总分 would be 合计 again
 
 
 # The same sheets of jsit's branch; its quarter is the one it held, 2026Q4.
@@ -855,10 +815,10 @@ def test_xlsx_shows_an_exempt_member_without_figures(college, tmp_path, which):
 def test_xlsx_figures_match_the_board(demo, tmp_path):
     out = write_table(publicity_table(demo.store, YEAR, 3), tmp_path / "q3.xlsx")
     ws = load_workbook(out).active
-    headers = [c.value for c in ws[2]]
+    headers = [c.value for c in ws[3]]
     board = demo.store.board(YEAR, explain=False, upto=3)
     by_name = {m.name: m for m in board.members}
-    for r in ws.iter_rows(min_row=3, values_only=True):
+    for r in ws.iter_rows(min_row=4, values_only=True):
         m = by_name[r[1]]
         if m.exempt:
             continue
@@ -998,11 +958,14 @@ def test_cli_export_writes_the_file(demo, tmp_path, cli_env, args, out):
     assert done.returncode == 0, done.stderr
     assert "已生成" in done.stdout and str(target) in done.stdout
     assert target.is_file()
-    if out.endswith(".pdf"):
+    if out.startswith("测评票"):  # identical secret ballots: two copies, no page numbers
+        pages = read_pdf(target)
+        assert len(pages) == 2 and pages[0] == pages[1] and "页" not in pages[0]
+    elif out.endswith(".pdf"):
         pages = read_pdf(target)
         assert pages and has_folio(pages[0], 1, len(pages))
     elif out.endswith(".xlsx"):
-        assert load_workbook(target).active["A2"].value == "序号"
+        assert load_workbook(target).active["A3"].value == "序号"  # under the title and whose/when rows
     else:
         assert target.read_text(encoding="utf-8-sig").startswith("序号,党员姓名")
 

@@ -107,10 +107,12 @@ class EvaluationScreen(MeetingScreen):
 
     def _refresh_hint(self) -> None:
         # Only the lines that depend on the current ballot: a key must not rebuild the table.
+        # As the printed ballot and the store count: 优秀 among the full members only.
+        full = {saved_id(m) for m in self._graded() if m.status == "full"}
         graded_count = self.query_one("#ballot", DataTable).row_count
-        excellent = sum(1 for v in self.marks.values() if v == "优秀")
+        excellent = sum(1 for k, v in self.marks.items() if v == "优秀" and k in full)
         warning = self.query_one("#ballot-warning", Static)
-        limit = self._excellent_limit(graded_count)
+        limit = self._excellent_limit(len(full))
         if limit is not None and excellent > limit:
             warning.update(f"注意：本张评为优秀的已有 {excellent} 人，超过方案允许的 {limit} 人：保存后为无效票")
             warning.set_classes("banner warn")
