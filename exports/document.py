@@ -672,7 +672,8 @@ class Document(FPDF):
             for r in rows:
                 row = table.row()
                 for j, value in enumerate(r):
-                    row.cell(self._cell_lines("" if value is None else str(value), widths[j] - 2.2, size))
+                    width = widths[min(j, len(widths) - 1)] - 2.2
+                    row.cell(self._cell_lines("" if value is None else str(value), width, size))
         self.set_font(FONT, size=self.layout.body)
         self.ln(2)
 

@@ -90,7 +90,7 @@ def _figures(doc: Document, store: Store, year: int, number: int, board: YearRes
     rows = []
     for i, m in enumerate(sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)), 1):
         if m.exempt:
-            rows.append([i, m.name, "免于积分管理", *[""] * len(part_headings(scheme)), "", ""])
+            rows.append([i, m.name, "免于积分管理", *[""] * (len(part_headings(scheme)) - 1), "", ""])
             continue
         assert m.parts is not None  # only an exempt member has none
         p = m.parts[number - 1]

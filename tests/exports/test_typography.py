@@ -331,10 +331,13 @@ def test_page_numbers_of_each_layout(demo):
 
 
 def test_ballots_keep_the_form_page(demo):
-    """The ballot is a form: the narrower margins, one sheet each, and the table's header in the
-    bold face."""
+    """The ballot is a form with margins of its own (BALLOT_MARGIN, and 3 mm more at the sides):
+    one sheet each, the title in the bold face."""
+    from exports.forms import BALLOT_MARGIN
+
     serif_fonts()
     lines = pdf_lines(demo.ballots)
     assert len(PdfReader(demo.ballots).pages) == 2
-    assert all(mm(ln.x0) >= 21.8 and mm(ln.x1) <= 188.2 for ln in lines)
+    side = BALLOT_MARGIN + 3
+    assert all(mm(ln.x0) >= side - 0.2 and mm(ln.x1) <= 210 - side + 0.2 for ln in lines)
     assert font_names(demo.ballots) == {"NotoSerifCJKSC", "NotoSerifCJKSCBold"}
