@@ -68,6 +68,26 @@ def procedure(process: Process) -> str:
     return text + "。"
 
 
+def procedure_brief(process: Process) -> list[str]:
+    """The same facts in short lines for the console's lock page (the notice's sentence is too
+    long for a line of the screen)."""
+    to = process.objection_to or "党支部"
+    formal = process.answer_days is not None or bool(process.answer)
+    first = f"异议：向{to}{'提出申诉' if formal else '反映'}"
+    if process.answer_days is not None:
+        first += f"，{to}{process.answer_days}个工作日内答复"
+    elif process.answer:
+        first += f"，{to}应{process.answer}"
+    out = [first]
+    if formal and (process.review_days is not None or process.review_body):
+        body = process.review_body or "上级党组织"
+        review = f"复议：对答复不满意的，可向{body}申请复议"
+        if process.review_days is not None:
+            review += f"，{body}{process.review_days}个工作日内答复"
+        out.append(review)
+    return out
+
+
 def contact_line(name: str, phone: str) -> str:
     """联系人：张三　　联系电话：0371-12345678, or lines to fill in by hand."""
     return f"联系人：{name or BLANK_NAME}　　联系电话：{phone or BLANK_PHONE}"

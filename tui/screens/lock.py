@@ -97,7 +97,7 @@ class LockScreen(MeetingScreen):
         """The publicity period in working days (and whether its dates rest on an estimate), the
         scheme's answer deadlines, and how to store the notice's contact when none is."""
         from exports.deadlines import HolidaysFileError, WorkCalendar
-        from exports.notice import procedure
+        from exports.notice import procedure_brief
 
         app = self.japp
         mt = app.store.meeting(app.quarter)
@@ -108,7 +108,7 @@ class LockScreen(MeetingScreen):
             pub = WorkCalendar.from_file().publicity(p.publicity_days, mt.held_at.date())
         except (HolidaysFileError, ValueError) as exc:
             return [f"公示期无法计算：{exc}"]
-        lines = [pub.window.text("公示期"), procedure(p)]
+        lines = [pub.window.text("公示期"), *procedure_brief(p)]
         if pub.console_note:
             lines.append(pub.console_note)
         if not any(app.store.branch_contact()):
