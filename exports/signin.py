@@ -8,9 +8,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from fpdf.enums import Align, WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
-
 from core.labels import STATUS_LABELS
 from core.quarter import QuarterRef
 from db.store import Store
@@ -66,6 +63,9 @@ def signin_rows(store: Store, quarter: QuarterRef, meeting: Meeting,
 
 def write_signin(doc: Document, store: Store, quarter: QuarterRef, meeting: Meeting,
                  facts: dict[int, dict[str, Any]], branch: str) -> None:
+    from fpdf.enums import Align, WrapMode, XPos, YPos
+    from fpdf.fonts import FontFace
+
     from exports.document import FONT, cn_datetime
 
     doc.use_layout("form")  # a sheet to sign on, all on one page: the form's margins
