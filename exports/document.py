@@ -12,7 +12,8 @@ the personal lists, the ballots), counted 第 x 页 共 y 页 as forms are.
 Paragraphs are broken by this module, not by fpdf2: by character, justified (each full line
 spread to the measure, the last line of a paragraph left), with 避头尾 (no line starts with
 closing punctuation, none ends with an opening mark), a run of digits or Latin letters kept with
-the two Chinese characters before it and the one after (至少11票, 附件1, 2026年9月25日), no
+the two Chinese characters before it and the one after (至少11票, 附件1, 2026年9月25日; a date
+parts after 年 or 月 only where it would leave a line loose), no
 last line of one or two characters, at least two lines of a paragraph on each side of a page
 break, a heading kept with what follows it and the signature lines with the text before them.
 Tables wrap Chinese by character and repeat their header row on each page. fpdf2 is imported
@@ -145,6 +146,26 @@ def _pieces(text: str, width: float, measure: Callable[[str], float]) -> list[st
     return out
 
 
+# Inside a date a line may break after 年 or 月 (2026年 | 9月28日), but only where keeping the
+# date whole would leave more than this many characters' room at the end of the line: a justified
+# line would be spread thin (况 在 一 定 范 围 …) before 自2026年9月28日至2026年10月9日.
+DATE_ROOM = 2.0
+DATE_BREAK = re.compile(r"(?<=[0-9][年月])(?=[0-9])")
+
+
+def _date_head(piece: str, line: str, width: float, measure: Callable[[str], float]) -> tuple[str, str]:
+    """The longest part of `piece` up to a break inside a date that still fits after `line`, and
+    the rest; ("", piece) when the line is nearly full or nothing fits."""
+    if width - measure(line) <= DATE_ROOM * measure("中"):
+        return "", piece
+    head = ""
+    for m in DATE_BREAK.finditer(piece):
+        if measure(line + piece[:m.start()]) > width:
+            break
+        head = piece[:m.start()]
+    return head, piece[len(head):]
+
+
 def _visible(line: Sequence[str]) -> int:
     return sum(1 for u in line for ch in u if ch not in SPACES)
 
@@ -175,6 +196,9 @@ def _break(text: str, first: float, rest: float, measure: Callable[[str], float]
         if not line:
             line.append(u)  # wider than the first line only: it starts there all the same
             continue
+        head, u = _date_head(u, joined(line), limit(), measure)
+        if head:
+            line.append(head)
         lines.append([] if _blank(u) else [u])
     for line in lines:
         while len(line) > 1 and _blank(line[-1]):
@@ -259,6 +283,9 @@ class _Block:
         all of it when it cannot be parted (three lines or fewer)."""
         n = len(self.lines)
         return self.before + (n if n <= 3 else 2) * self.pitch
+
+    def height(self) -> float:
+        return self.before + len(self.lines) * self.pitch
 
 
 class Document(FPDF):
@@ -378,15 +405,21 @@ class Document(FPDF):
         it starts on a new page (when it does not fill one)."""
         import copy
 
-        self._flush()
+        if self._pending and not self._pending[-1].keep_with_next:
+            self._flush()
+        # a heading still waiting is tried with it, and goes over with it
         # the fonts are shared, not copied (the costly part of a copy): the trial sets the very
         # characters the document then prints, so what it adds to their subsets is needed anyway
         trial = copy.deepcopy(self, {id(self.fonts): self.fonts})
         start, top = trial.page_no(), trial._at_top()
+        trial._flush()
         draw(trial)
         trial._flush()
         if trial.page_no() != start and not top:
+            waiting, self._pending = self._pending, []
             self.add_page()
+            self._pending = waiting
+        self._flush()
         draw(self)
         self._flush()
 
@@ -592,10 +625,19 @@ class Document(FPDF):
         any last block, `force`)."""
         blocks, self._pending = self._pending, []
         for k, b in enumerate(blocks):
-            if k + 1 < len(blocks):
-                after = blocks[k + 1].need() if b.keep_with_next else 0.0
-            else:
-                after = keep_after if (b.keep_with_next or force) else 0.0
+            # a chain of kept blocks ((一) 议题, 发言要点：, the first speech) goes over as one:
+            # each keeps all of the kept ones after it and the start of the first that is not
+            after = keep_after if force else 0.0
+            if b.keep_with_next:
+                after = 0.0
+                for nxt in blocks[k + 1:]:
+                    if not nxt.keep_with_next:
+                        after += nxt.need()
+                        break
+                    after += nxt.height()
+                else:
+                    after += keep_after
+                after = min(after, self.page_break_trigger - self.t_margin - b.height())
             self._draw(b, after)
 
     def _block(self, text: str, size: float, face: tuple[str, str], align: str, indent: float = 0.0,

@@ -8,9 +8,7 @@ can check, the signatures kept with the end of the text, and the roll call as an
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,19 +157,6 @@ def grouped(digest: str, size: int = 8) -> str:
     return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
 
 
-def _kept_together(doc: Document, draw: Callable[[Document], None]) -> None:
-    """Draw the minute's end so that it is never split from its signatures: tried on a copy
-    first; if the copy breaks the page, the end starts on a new page of its own."""
-    # The fonts are shared, not copied (the costly part of a copy): the trial uses the very
-    # characters the minute then prints, so what it adds to their subsets is needed anyway.
-    trial = copy.deepcopy(doc, {id(doc.fonts): doc.fonts})
-    start = trial.page_no()
-    draw(trial)
-    if trial.page_no() != start:
-        doc.add_page()
-    draw(doc)
-
-
 def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, draft: bool = False) -> Path:
     from exports.document import Document
     from exports.finality import quarter_finality
@@ -228,7 +213,7 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
         d.para(f"附件：{SIGNIN_TITLE}")
         d.signatures(["主持人", "记录人"])
 
-    _kept_together(doc, end)
+    doc.kept_together(end)  # the code and what it means on the signed page
     write_signin(doc, store, quarter, meeting, facts, branch)
     return doc.save(out)
 

@@ -128,9 +128,15 @@ def tricky(tmp_path_factory):
 
 def test_no_figure_is_parted_from_its_words_and_units(tricky):
     texts = [text_of(ln) for ln in tricky.lines]
-    for token, each in (("至少11票", 1), ("附件1和", 1), ("附件12；", 1), ("2026年9月25日", 1), ("到会", 1),
-                        ("党员2人", 1)):
+    for token, each in (("至少11票", 1), ("附件1和", 1), ("附件12；", 1), ("到会", 1), ("党员2人", 1)):
         assert sum(t.count(token) for t in texts) == each * 28, token
+    # a date is whole, or parted after 年 or 月 at the end of a line that is then full
+    whole = sum(t.count("于2026年9月25日") for t in texts)
+    parted = [(a, b) for a, b in itertools.pairwise(tricky.lines) if text_of(a).endswith(("于2026年", "于2026年9月"))]
+    for a, b in parted:
+        assert (text_of(a) + text_of(b)).count("于2026年9月25日召开") == 1, (text_of(a), text_of(b))
+        assert abs(mm(a.x1) - RIGHT) < 0.3, text_of(a)
+    assert whole + len(parted) == 28 and whole >= 20
     for k in range(28):
         assert sum(t.count(f"到会{k}人") for t in texts) == 1, k
 
@@ -157,6 +163,51 @@ def test_full_lines_are_justified_to_the_measure_and_the_last_set_left(tricky):
             assert abs(mm(ln.x1) - RIGHT) < 0.3 or abs(right_end(ln) - RIGHT) < 0.3, (text_of(ln), mm(ln.x1))
         if len(text_of(lines[-1])) < 26:
             assert mm(lines[-1].x1) < RIGHT - 2, text_of(lines[-1])  # the last line is not spread
+
+
+def test_a_date_parts_rather_than_leave_a_line_loose():
+    """The publicity's lead-in: kept whole, 自2026年9月28日 would leave five characters' room on
+    the line before and spread it thin; it parts after 年 or 月 instead."""
+    from exports.document import wrap_lines
+
+    def measure(s):  # a character an em, a digit half
+        return sum(0.5 if c.isascii() else 1.0 for c in s)
+
+    text = "况在一定范围内予以公示，公示期为5个工作日，自2026年9月28日至2026年10月9日。公示期间接受群众监督。"
+    lines = wrap_lines(text, 28, measure)
+    assert "".join(lines) == text
+    assert measure(lines[0]) >= 26 and lines[0].endswith(("自2026年", "自2026年9月")), lines
+    for lead in range(28):  # wherever the dates fall, no line but the last has four characters' room
+        lines = wrap_lines("党" * lead + text, 28, measure)
+        assert all(measure(ln) > 24 for ln in lines[:-1]), (lead, lines)
+        assert "".join(lines) == "党" * lead + text
+
+
+def test_a_chain_of_kept_lines_goes_over_together(tmp_path):
+    """一、 heading, （一） item, 发言要点： and the first speech: none is left at a page's foot."""
+    for before in range(15, 22):
+        def build(doc, before=before):
+            doc.para("党" * (28 * before - 10) + "准。")
+            doc.heading("一、议题讨论和决议")
+            doc.para("（一）通报本季度党员积分情况", keep_with_next=True)
+            doc.para("　　发言要点：", keep_with_next=True)
+            doc.para("　　王建国：" + "员" * 40 + "。")
+
+        _, lines = write(tmp_path, build)
+        at = next(k for k, ln in enumerate(lines) if text_of(ln) == "一、议题讨论和决议")
+        assert len({ln.page for ln in lines[at:at + 5]}) == 1, (before, [(ln.page, text_of(ln)) for ln in lines[at:]])
+
+
+def test_a_heading_goes_over_with_what_is_kept_together(tmp_path):
+    for before in range(12, 22):
+        def build(doc, before=before):
+            doc.para("党" * (28 * before - 10) + "准。")
+            doc.heading("五、记录核验")
+            doc.kept_together(lambda d: [d.para("员" * 28 * 3 + "止。"), d.signatures(["主持人", "记录人"])])
+
+        _, lines = write(tmp_path, build)
+        at = next(k for k, ln in enumerate(lines) if text_of(ln) == "五、记录核验")
+        assert lines[at + 1].page == lines[at].page, before
 
 
 def test_twenty_eight_characters_to_a_line_and_twenty_two_lines_to_a_page(tmp_path):
