@@ -32,6 +32,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from core.quarter import QuarterState
+from db.ballots import round_state_of
 from db.tables import (
     AgendaNote,
     AuditLog,
@@ -148,7 +149,8 @@ def _content(s: Session, q: Quarter, previous: str, fmt: int = FORMAT,
         ],
         "ratings": ratings,
         "ballots": returned,
-        "ballots_issued": {str(c.round): c.issued
+        # paper and phone codes together (a branch without codes gets the number as before)
+        "ballots_issued": {str(c.round): round_state_of(s, q, c.round).issued
                            for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id))},
         "previous": previous,
     }

@@ -24,6 +24,7 @@ from sqlmodel.sql.expression import Select
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status
 from core.branch import Member as CoreMember
 from core.quarter import COUNTED, SETTLED, EntryStatus, QuarterRef, QuarterState
+from db.ballots import round_state_of, sealed_rounds
 from db.errors import StoreError
 from db.tables import (
     AuditLog,
@@ -239,11 +240,10 @@ class StoreReads:
         with Session(self.engine) as s:
             q = self._quarter(s, quarter)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
-            issued = s.exec(select(BallotCount)
-                            .where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
+            issued = round_state_of(s, q, round).issued  # paper and phone codes
             blank = sum(1 for b in ballots if b.marks == "{}" and (not b.void or "空白" in b.void))
             void = sum(1 for b in ballots if b.void)
-            return {"issued": issued.issued if issued else 0, "returned": len(ballots),
+            return {"issued": issued, "returned": len(ballots),
                     "valid": len(ballots) - void, "void": void, "blank": blank}
 
     def void_reasons(self, quarter: QuarterRef, round: int = 1) -> dict[str, int]:
@@ -260,14 +260,19 @@ class StoreReads:
         """Counts per member and round for the year: ballots and direct tallies together."""
         counts: dict[tuple[str, int], dict[str, int]] = {}
         in_year = select(Quarter.id).where(Quarter.year == year, Quarter.number <= upto)
-        for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(col(Ballot.quarter_id).in_(in_year))):
+        sealed = sealed_rounds(s, list(s.exec(in_year)))  # phone rounds still open count nowhere
+        for qid, rnd, marks in s.exec(select(Ballot.quarter_id, Ballot.round, Ballot.marks)
+                                      .where(col(Ballot.quarter_id).in_(in_year))):
+            if (qid, rnd) in sealed:
+                continue
             for mid, label in json.loads(marks).items():
                 c = counts.setdefault((mid, rnd), {})
                 c[label] = c.get(label, 0) + 1
-        for rnd, mid, rating, n in s.exec(select(Tally.round, Tally.member_id, Tally.rating, Tally.count)
-                                          .where(col(Tally.quarter_id).in_(in_year), Tally.count > 0)):
-            c = counts.setdefault((str(mid), rnd), {})
-            c[rating] = c.get(rating, 0) + n
+        for t in s.exec(select(Tally).where(col(Tally.quarter_id).in_(in_year), Tally.count > 0)):
+            if (t.quarter_id, t.round) in sealed:
+                continue
+            c = counts.setdefault((str(t.member_id), t.round), {})
+            c[t.rating] = c.get(t.rating, 0) + t.count
         return [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items())]
 
     def ratings_of_quarter(self, quarter: QuarterRef) -> dict[int, dict[int, dict[str, int]]]:
@@ -275,11 +280,16 @@ class StoreReads:
         out: dict[int, dict[int, dict[str, int]]] = {}
         with Session(self.engine) as s:
             q = self._quarter(s, quarter)
+            sealed = {rnd for _, rnd in sealed_rounds(s, [cast(int, q.id)])}
             for rnd, marks in s.exec(select(Ballot.round, Ballot.marks).where(Ballot.quarter_id == q.id)):
+                if rnd in sealed:
+                    continue
                 for mid, label in json.loads(marks).items():
                     c = out.setdefault(rnd, {}).setdefault(int(mid), {})
                     c[label] = c.get(label, 0) + 1
             for t in s.exec(select(Tally).where(Tally.quarter_id == q.id, Tally.count > 0)):
+                if t.round in sealed:
+                    continue
                 c = out.setdefault(t.round, {}).setdefault(t.member_id, {})
                 c[t.rating] = c.get(t.rating, 0) + t.count
         return out
@@ -358,10 +368,12 @@ class StoreReads:
 
         rounds = self._scheme(s, q.year).evaluation.rounds
         for c in s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id).order_by(BallotCount.round)):
-            returned = len(list(s.exec(select(Ballot.id).where(Ballot.quarter_id == q.id, Ballot.round == c.round))))
-            if returned > c.issued:
-                head = f"第{c.round}轮：" if rounds > 1 else ""
-                out.append(f"{head}{RETURNED_OVER_ISSUED}（发出{c.issued}张，收回{returned}张）；"
+            state = round_state_of(s, q, c.round)
+            head = f"第{c.round}轮：" if rounds > 1 else ""
+            if state.sealed:
+                out.append(f"{head}手机测评尚未结束（已提交{state.spent}/{state.codes}），请先结束本轮测评")
+            if state.returned > state.issued:
+                out.append(f"{head}{RETURNED_OVER_ISSUED}（发出{state.issued}张，收回{state.returned}张）；"
                            "请核对发出票数，或清除本轮测评票后重新测评")
         return out
 

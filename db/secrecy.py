@@ -74,13 +74,14 @@ def ballot_key(s: Session, q: Quarter) -> tuple[str, int]:
     return str(cast(Engine, s.get_bind()).engine.url), cast(int, q.id)
 
 
-def rewrite_ballots(s: Session, q: Quarter, new: dict[str, Any]) -> None:
-    """Add a ballot by writing all of its quarter's ballots again, in the order of their random
-    keys, so nothing in the layout follows the order of entry."""
+def rewrite_ballots(s: Session, q: Quarter, new: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Add a ballot (or several: phone ballots come in batches) by writing all of its quarter's
+    ballots again, in the order of their random keys, so nothing in the layout follows the
+    order of entry."""
     table = cast(sa.Table, Ballot.__table__)  # type: ignore[attr-defined]  # SQLModel sets it
     conn = s.connection()
     rows = [dict(r._mapping) for r in conn.execute(sa.select(table).where(table.c.quarter_id == q.id))]
-    rows.append(new)
+    rows += new if isinstance(new, list) else [new]
     rows.sort(key=lambda r: r["id"])
     conn.execute(sa.delete(table).where(table.c.quarter_id == q.id))
     conn.execute(sa.insert(table), rows)

@@ -30,19 +30,17 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from core.branch import Entry, is_kind
-from core.labels import RATING_LABELS
 from core.quarter import EntryStatus, QuarterRef, QuarterState
+from db.ballots import BallotOps
 from db.engine import WRITE_OPTION, write_engine
 from db.errors import StoreError
 from db.reads import StoreReads, member_facts, scheme_from_text
 from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.refusals import BUSY, CHANGED, refusal_of
-from db.secrecy import LAST_BALLOT, after_commit, ballot_key, rewrite_ballots, scrub_ballot_traces
+from db.secrecy import LAST_BALLOT, after_commit, ballot_key
 from db.tables import (
     AgendaNote,
     AuditLog,
-    Ballot,
-    BallotCount,
     Branch,
     Lock,
     Meeting,
@@ -54,7 +52,6 @@ from db.tables import (
     QuarterMember,
     RollCall,
     SchemeYear,
-    Tally,
     UndoSlot,
     Vote,
     saved_id,
@@ -112,7 +109,7 @@ class _EntryPlan:
 
 
 
-class Store(StoreReads, RecordOps):
+class Store(StoreReads, RecordOps, BallotOps):
     """Operations on one database. `actor` names who works the console (the audit log).
     The reads live in db.reads (StoreReads); the meeting's record (objections, agenda notes,
     end, cancelling) in db.record."""
@@ -631,99 +628,6 @@ class Store(StoreReads, RecordOps):
                         written_no=written_no, written_abstain=written_abstain, passed=outcome.passed, method=method)
             self._undo_slot(s, q, "vote", {"entry": entry_id})
             return outcome
-
-    # --- democratic evaluation ----------------------------------------------------------------
-
-    def add_ballot(self, quarter: QuarterRef, marks: dict[int, str] | None, round: int = 1,
-                   void: str = "") -> str:
-        """One paper ballot as it came: ratings for the names marked on it (a name left
-        unmarked is not rated on it), or None when nothing is marked. The scheme's ballot
-        rules decide whether it is void; `void` records a reason the secretary sees on the
-        paper (e.g. 无法辨认). A void ballot is returned, not counted, and keeps no marks.
-        Returns the reason it is void, or ""."""
-        from core.ballots import BallotRules, void_reason
-
-        void = void.strip()
-        with self._tx() as s:
-            q = self._meeting_quarter(s, quarter)
-            self._check_round(s, q, round)
-            graded = [m for m in s.exec(select(Member)) if not m.left and not m.exempt]
-            if marks:
-                ids = {m.id for m in graded}
-                stray = [k for k in marks if k not in ids]
-                if stray:
-                    raise StoreError(f"编号为 {stray[0]} 的党员不在本次测评名单中")
-                bad = [v for v in marks.values() if v not in RATING_LABELS]
-                if bad:
-                    raise StoreError(f"“{bad[0]}”不是测评等次（{'/'.join(RATING_LABELS)}）")
-            rule = self._scheme(s, q.year).evaluation.ballot
-            # The 优秀 limit counts the full members: probationary ones are rated, not graded.
-            full = {saved_id(m) for m in graded if m.status == "full"}
-            void = void or void_reason(BallotRules(rule.excellent_share, rule.all_unmarked_void), marks or {},
-                                       len(full), None if len(full) == len(graded) else full)
-            kept = {} if void else (marks or {})
-            text = json.dumps({str(k): v for k, v in sorted(kept.items())}, ensure_ascii=False)
-            rewrite_ballots(s, q, {"id": secrets.token_hex(16), "quarter_id": q.id, "round": round,
-                                    "marks": text, "void": void})
-            # The round only: not blank, void or marks (a blank ballot's time would name it).
-            self._audit(s, "ballot_added", q.id, round=round)
-            # The slot holds a random token; what the ballot said stays in this process (db.secrecy).
-            token, key = secrets.token_hex(8), ballot_key(s, q)
-            self._undo_slot(s, q, "ballot", {"ballot": token})
-            after_commit(s, lambda: LAST_BALLOT.__setitem__(key, (token, round, text, void)))
-            after_commit(s, lambda: scrub_ballot_traces(self.engine))
-            return void
-
-    def _check_round(self, s: Session, q: Quarter, round: int) -> None:
-        rounds = self._scheme(s, q.year).evaluation.rounds
-        if not 1 <= round <= rounds:
-            raise StoreError(f"本方案每年民主评议{rounds}轮，没有第{round}轮")
-
-    def set_tally(self, quarter: QuarterRef, member_id: int, counts: dict[str, int], round: int = 1) -> None:
-        """Direct entry of a member's rating counts for a round (instead of ballot by ballot)."""
-        for label, n in counts.items():
-            if label not in RATING_LABELS:
-                raise StoreError(f"“{label}”不是测评等次（{'/'.join(RATING_LABELS)}）")
-            if not isinstance(n, int) or n < 0:
-                raise StoreError(f"“{label}”的票数应为不小于0的整数")
-        with self._tx() as s:
-            q = self._meeting_quarter(s, quarter)
-            self._check_round(s, q, round)
-            m = self._member(s, member_id)
-            if m.exempt:
-                raise StoreError(f"{m.name}免于积分管理，不参加测评")
-            issued = s.exec(select(BallotCount.issued).where(BallotCount.quarter_id == q.id,
-                                                             BallotCount.round == round)).first()
-            if issued:
-                on_ballots = sum(1 for marks in s.exec(select(Ballot.marks).where(
-                    Ballot.quarter_id == q.id, Ballot.round == round)) if str(member_id) in json.loads(marks))
-                if sum(counts.values()) + on_ballots > issued:
-                    raise StoreError(f"{m.name}的票数合计{sum(counts.values())}，加上逐张录入的{on_ballots}票，"
-                                     f"超过发出的{issued}张测评票")
-            rows = {t.rating: t for t in s.exec(select(Tally).where(
-                Tally.quarter_id == q.id, Tally.round == round, Tally.member_id == member_id))}
-            before = {k: t.count for k, t in rows.items()}
-            for label in RATING_LABELS:
-                n = counts.get(label, 0)
-                row = rows.get(label) or Tally(quarter_id=q.id, round=round, member_id=member_id, rating=label, count=0)
-                row.count = n
-                s.add(row)
-            self._audit(s, "tally_set", q.id, member=m.name, round=round, counts=counts)
-            self._undo_slot(s, q, "tally", {"member": member_id, "round": round, "before": before})
-
-    def set_ballots_issued(self, quarter: QuarterRef, issued: int, round: int = 1) -> None:
-        if issued < 0:
-            raise StoreError("发出票数不能为负数")
-        with self._tx() as s:
-            q = self._meeting_quarter(s, quarter)
-            self._check_round(s, q, round)
-            row = s.exec(select(BallotCount).where(BallotCount.quarter_id == q.id, BallotCount.round == round)).first()
-            before = None if row is None else row.issued
-            row = row or BallotCount(quarter_id=q.id, round=round, issued=0)
-            row.issued = issued
-            s.add(row)
-            self._audit(s, "ballots_issued", q.id, round=round, issued=issued)
-            self._undo_slot(s, q, "issued", {"round": round, "before": before})
 
     # --- undo ---------------------------------------------------------------------------------
 

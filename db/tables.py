@@ -220,7 +220,21 @@ class BallotCount(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     quarter_id: int = Field(foreign_key="quarter.id")
     round: int
-    issued: int
+    issued: int  # paper ballots; the round's codes are counted from ballot_code
+    salt: str = ""  # hex; the round's codes are kept as SHA-256(salt + code)
+    closed: bool = False  # no more ballots; the round's results may be shown
+
+
+class BallotCode(SQLModel, table=True):
+    """A one-time code for a phone ballot, as its salted hash: spent or not, nothing else. No
+    time, no order (the rows lie in hash order), no link to the ballot it brought in."""
+
+    __tablename__ = "ballot_code"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    hash: str = Field(primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    round: int
+    spent: bool = False
 
 
 class QuarterMember(SQLModel, table=True):

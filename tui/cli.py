@@ -406,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify", "branch",
-                  "list", "show", "check", "import", "add", "contact"}
+                  "list", "show", "check", "import", "add", "contact", "evaluation", "codes", "serve", "close",
+                  "results"}
 
 
 def log_path() -> str:
@@ -464,6 +465,11 @@ def _main(argv: list[str] | None = None) -> int:
     args.db = args.choice.db
     if not getattr(args, "func", None):
         return run_console(args.choice)
+    if ":" in args.func:  # a command in a module of its own ("tui.cli_evaluation:cmd_codes")
+        import importlib
+
+        module, name = args.func.split(":")
+        return int(getattr(importlib.import_module(module), name)(args))
     return int(globals()[f"cmd_{args.func}"](args))
 
 
