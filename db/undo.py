@@ -61,7 +61,7 @@ def _undo_vote(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 
 def _undo_roll_call(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     row = s.exec(select(RollCall).where(RollCall.quarter_id == q.id, RollCall.member_id == p["member"])).one()
-    if p["before"] is None and not row.salt:  # a round with codes keeps its row (its salt)
+    if p["before"] is None:
         s.delete(row)
     else:
         row.present, row.reason, row.opinion = p["before"]["present"], p["before"]["reason"], p["before"]["opinion"]
