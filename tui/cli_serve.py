@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.server import BallotServer
 
     stop = threading.Event()
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, lambda *_: stop.set())
     server: BallotServer | None = None
