@@ -26,6 +26,9 @@ def ready_refusal(store: Any, quarter: QuarterRef, round: int = 1) -> str:
             if q.state == QuarterState.LOCKED:
                 return f"{quarter.name}已锁定，不能再进行民主测评"
             return f"{quarter.name}的党员大会还没有开始，请先开始会议"
+        rounds = store.scheme(quarter.year).evaluation.rounds
+        if not 1 <= round <= rounds:
+            return f"本方案每年民主评议{rounds}轮，没有第{round}轮"
         state = store.round_state(quarter, round)
     except StoreError as exc:
         return str(exc)
