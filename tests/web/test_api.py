@@ -201,3 +201,20 @@ def test_a_taken_port_is_a_chinese_refusal_and_stop_is_idempotent(meeting, serve
     assert not server.running
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{server.port}/")
+
+
+def test_the_page_is_es5_offline_and_keeps_nothing():
+    """Old Android WebViews and WeChat's browser: no ES2015 syntax, no fetch, nothing from a CDN,
+    nothing kept on the phone."""
+    import re
+
+    from web.app import PAGE
+
+    text = PAGE.read_text(encoding="utf-8")
+    script = text[text.index("<script>"):text.index("</script>")]
+    for banned in ("=>", "`", "fetch(", "localStorage", "sessionStorage", "cookie", "Promise", "class ",
+                   "...", ".includes(", "Object.assign"):
+        assert banned not in script, banned
+    assert not re.search(r"\b(const|let)\s", script)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)  # no CDN
+    assert 'lang="zh-CN"' in text and "XMLHttpRequest" in script and "replaceState" in script
