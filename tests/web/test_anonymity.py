@@ -20,7 +20,7 @@ from tests.db.test_ballot_order import (
     share_in_order,
     sqlite_snapshot,
 )
-from tests.web.conftest import FULL, Q, Meeting, new_meeting
+from tests.web.conftest import FULL, Meeting, Q, new_meeting
 from tests.web.test_load import free_port, start_serve
 
 KEPT = 60

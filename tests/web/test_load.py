@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from db.ballots import OK, SPENT
-from tests.web.conftest import FULL, Q, Meeting, new_meeting
+from tests.web.conftest import FULL, Meeting, Q, new_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("优秀", "合格", "基本合格", "不合格")
@@ -29,7 +29,7 @@ def ballot_of(meeting: Meeting, seed: int) -> dict[str, str]:
     rng = random.Random(seed)
     marks: dict[str, str] = {}
     for k, mid in enumerate(meeting.ids):
-        label = rng.choice(LABELS + (None,))
+        label = rng.choice((*LABELS, None))
         if label == "优秀" and k < FULL and sum(1 for v in marks.values() if v == "优秀") >= 4:
             label = "合格"
         if label:
