@@ -218,3 +218,20 @@ def test_the_page_is_es5_offline_and_keeps_nothing():
     assert not re.search(r"\b(const|let)\s", script)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)  # no CDN
     assert 'lang="zh-CN"' in text and "XMLHttpRequest" in script and "replaceState" in script
+
+
+def test_a_store_locked_beyond_its_wait_is_a_503_and_stores_nothing(meeting, server):
+    """Another program holds the database's write lock longer than the store waits (5 s):
+    the phone is told in Chinese to try again, and its code stays unspent."""
+    import sqlite3
+
+    other = sqlite3.connect(meeting.db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        r = httpx.post(api(server), json={"code": meeting.codes[0], "marks": {}}, timeout=60)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert_error(r, 503, "未保存")
+    assert meeting.store.round_state(Q).returned == 0 and meeting.store.code_status(Q, meeting.codes[0]) == "ok"
+    assert httpx.post(api(server), json={"code": meeting.codes[0], "marks": {}}).status_code == 200
