@@ -73,6 +73,10 @@ def test_a_phone_fills_a_ballot_from_the_qr_address(meeting, server, page):
     page.get_by_role("button", name="确认提交").click()
     page.locator("#done-big").get_by_text("已提交").wait_for()
     page.screenshot(path=str(SHOTS / "4-done.png"))
+    # Nothing stays on the phone: no cookie, no stored item, the code gone from the history entry.
+    assert page.context.cookies() == []
+    assert page.evaluate("window.localStorage.length + window.sessionStorage.length") == 0
+    assert "?c=" not in page.evaluate("window.location.href")
     state = meeting.store.round_state(Q)
     assert (state.returned, state.spent) == (1, 1)
     meeting.store.close_round(Q)

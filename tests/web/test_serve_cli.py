@@ -142,7 +142,11 @@ def test_serving_prints_addresses_a_qr_that_decodes_and_the_count(ready, tmp_pat
         assert decoded.stdout.strip() == f"http://{shown[0][0]}:{port}/"
     finally:
         code, err = s.end(signal.SIGTERM)
-    assert code == 0 and "Traceback" not in err and s.lines[-1] == "测评服务已停止"
+    assert code == 0 and err == "" and s.lines[-1] == "测评服务已停止"  # no access log, no warning
+    # Nothing on disk but the database and its writer lock: no log, no cache, no temporary file.
+    left = {p.name for p in Path(ready.db).parent.iterdir()}
+    assert left <= {"branch.db", "branch.db-wal", "branch.db-shm", "branch.db-writer.lock", "branch.db-writer.json",
+                    "qr.png"}, left
 
 
 def test_ctrl_c_stops_it_cleanly_and_frees_the_lock(ready):
