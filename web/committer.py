@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from db.errors import StoreError
 
-GAP = 0.012
+GAP = 0.004
 WAIT = 0.05
 QUEUE_LIMIT = 10.0
 BUSY = "busy"  # the answer for a ballot that was not written because the store was busy
