@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from db.ballots import OK, SPENT
 from tests.web.conftest import FULL, Meeting, Q, new_meeting
+from web.server import BallotServer
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("优秀", "合格", "基本合格", "不合格")
@@ -54,7 +56,19 @@ def all_at_once(n: int, work) -> list:
     return out
 
 
-def test_sixty_phones_at_once_each_counted_exactly_once(meeting, server):
+@pytest.fixture
+def served(db_target):
+    """A meeting and its server on each store: a SQLite file, then PostgreSQL."""
+    m = new_meeting(db_target, codes=80)
+    srv = BallotServer(m.store, Q, host="127.0.0.1", port=0)
+    srv.start()
+    yield m, srv
+    srv.stop()
+    m.store.engine.dispose()
+
+
+def test_sixty_phones_at_once_each_counted_exactly_once(served):
+    meeting, server = served
     url = server.ballot_url() + "api/ballot"
     ballots = [ballot_of(meeting, i) for i in range(60)]
 
