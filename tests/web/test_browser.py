@@ -64,6 +64,7 @@ def test_a_phone_fills_a_ballot_from_the_qr_address(meeting, server, page):
     rate(page, "预备甲", "优秀")  # a probationary member's 优秀 is outside the limit
     rate(page, "党员07", "合格")
     rate(page, "党员07", "合格")  # tapped again: unrated
+    page.screenshot(path=str(SHOTS / "2b-rated-full.png"), full_page=True)
     page.get_by_role("button", name="提交", exact=True).click()
     page.get_by_text("请确认您的测评票").wait_for()
     summary = page.locator("#sum").inner_text()
