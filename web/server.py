@@ -18,8 +18,10 @@ from web.addresses import ballot_address, local_addresses
 
 
 def ready_refusal(store: Any, quarter: QuarterRef, round: int = 1) -> str:
-    """Why this round cannot be served now ("" when it can): the quarter not in its meeting,
-    the round closed, no codes issued yet."""
+    """Why this round cannot be served now ("" when it can): the store read-only, the quarter not
+    in its meeting, the round closed or not in the scheme, no codes issued yet."""
+    if getattr(store, "read_only", ""):  # another console writes: ballots could not be stored here
+        return str(store.read_only)
     try:
         q = store.quarter(quarter)
         if q.state != QuarterState.MEETING:

@@ -186,6 +186,9 @@ def test_the_server_refuses_a_round_it_cannot_serve(tmp_path):
     assert ready_refusal(m.store, Q) == ""
     assert "没有第2轮" in ready_refusal(m.store, Q, 2)
     assert "还没有开始" in ready_refusal(m.store, Q.__class__(2026, 3))
+    m.store.read_only = "只读：另一个 jifen 正在使用此数据库"
+    assert ready_refusal(m.store, Q) == m.store.read_only
+    m.store.read_only = ""
     m.store.close_round(Q)
     assert "已结束" in ready_refusal(m.store, Q)
 
