@@ -11,7 +11,6 @@ import ipaddress
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,8 @@ if TYPE_CHECKING:
     from db.store import Store
 
 SUFFIXES = (".pdf", ".txt")
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 
 def _fail(message: str) -> int:
@@ -32,48 +32,15 @@ def _fail(message: str) -> int:
     return 2
 
 
-# --- the ballot's address (web.addresses will hold these once the server lands) -------------------
-
-
-def _ballot_address(host: str, port: int) -> str:
-    return f"http://{host}/" if port == 80 else f"http://{host}:{port}/"
-
-
-def _code_address(host: str, port: int, code: str) -> str:
-    return f"{_ballot_address(host, port)}?c={code}"
-
-
-def _lan_address() -> str | None:
-    """This machine's first IPv4 address on a local network, or None. The address the system
-    would send from (a UDP socket only chooses a route, nothing is sent) when it is a private one,
-    else the first private address the host name resolves to."""
-    found: list[str] = []
-    for probe in ("10.255.255.255", "192.168.255.255", "172.31.255.255"):
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.connect((probe, 9))
-                found.append(s.getsockname()[0])
-        except OSError:
-            continue
-    try:
-        found += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
-    except OSError:
-        pass
-    for text in found:
-        ip = ipaddress.IPv4Address(text)
-        if ip.is_private and not ip.is_loopback and not ip.is_link_local and not ip.is_unspecified:
-            return text
-    return None
-
-
 def _host(given: str | None) -> str:
     """The host printed on the slips: as given (an IPv4 address or a host name), or this machine's
-    LAN address."""
+    first LAN address (a phone cannot reach 127.0.0.1)."""
     from db.errors import StoreError
+    from web.addresses import LOOPBACK, local_addresses
 
     if given is None:
-        found = _lan_address()
-        if found is None:
+        found = local_addresses()[0]
+        if found == LOOPBACK:
             raise StoreError("找不到本机的局域网地址（电脑是否已连上 Wi-Fi 或开启热点？）；"
                              "请用 --host 写明手机访问本机的地址，如 --host 192.168.1.5")
         return found
@@ -153,6 +120,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
     from db.errors import StoreError
     from exports.fonts import FontMissing
     from tui.cli import _parse_quarter, _store
+    from web.addresses import ballot_address
 
     try:
         path, suffix = _check_out(args.out)
@@ -175,32 +143,33 @@ def cmd_codes(args: argparse.Namespace) -> int:
     try:
         _write(path, suffix, codes, host, args.port, title)
     except (OSError, FontMissing) as exc:
-        # The codes are issued but their slips are lost: say so plainly, the round must be closed.
-        return _fail(f"已生成 {len(codes)} 个测评码，但文件“{path}”未能写入（{exc}）。"
-                     f"这些码无法再找回：请结束本轮（jifen evaluation close）后另行安排测评")
+        # Checked just before, so rare (a full disk): the codes are out and nobody holds them.
+        return _fail(f"已生成 {len(codes)} 个测评码，但文件“{path}”未能写入（{exc.__class__.__name__}）；"
+                     "这些码已计入本轮发出数，却无法找回，请如实记入会议记录")
     state = store.round_state(quarter, args.round)
     kind = "测评码纸条" if suffix == ".pdf" else "测评码清单"
     print(f"已生成{kind} {len(codes)} 个：{path}")
-    print(f"手机测评地址：{_ballot_address(host, args.port)}")
+    print(f"手机测评地址：{ballot_address(host, args.port)}")
     print(f"本轮已发出 {state.issued} 张（纸质 {state.paper_issued}，测评码 {state.codes}）")
     return 0
 
 
 def _console_note(message: str) -> str:
     """A refusal because a console holds the writer lock also says where codes can be made."""
-    if "正由" in message and "使用" in message:
+    if message.startswith("此数据库正由"):  # db.writer.refusal
         return message + "\n测评码可在控制台的民主测评页面生成（按 G）"
     return message
 
 
 def _write(path: Path, suffix: str, codes: list[str], host: str, port: int, title: str) -> None:
     from db.ballots import shown_code
+    from web.addresses import ballot_address, code_address
 
     if suffix == ".pdf":
         from exports.code_slips import write_code_slips
 
-        write_code_slips(path, [(c, _code_address(host, port, c)) for c in codes], title=title,
-                         address=_ballot_address(host, port))
+        write_code_slips(path, [(c, code_address(host, port, c)) for c in codes], title=title,
+                         address=ballot_address(host, port))
         return
     fd, tmp = tempfile.mkstemp(prefix=".codes-", suffix=".txt", dir=path.parent)
     try:
