@@ -26,7 +26,9 @@ def qr_matrix(text: str) -> list[list[bool]]:
     """The modules of `text`'s QR code, true for dark, without the quiet zone."""
     import segno  # pure Python; imported when a code is first drawn
 
-    code = segno.make(text, error="m", micro=False)
+    # A Chinese hotspot name: say UTF-8 (ECI), or readers guess Shift-JIS. ASCII stays plain,
+    # which every reader takes.
+    code = segno.make(text, error="m", micro=False, eci=not text.isascii())
     return [[bool(v) for v in row] for row in code.matrix]
 
 
@@ -125,6 +127,6 @@ class QRCode(Widget):
         if not 0 <= y - top < len(lines):
             return blank
         row = lines[y - top]
-        left = (size.width - len(row)) // 2
+        left = (size.width - (len(self._matrix) + 2 * self.quiet) * self.scale) // 2
         pad = Segment(" " * left, self.rich_style)
         return Strip([pad, *row]).adjust_cell_length(size.width, self.rich_style)
