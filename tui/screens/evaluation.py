@@ -29,12 +29,13 @@ class EvaluationScreen(MeetingScreen):
         Binding("0", "skip", "未标记", key_display="0"),
         Binding("backspace", "back", "退一格"),
         Binding("s", "save", "保存本张", key_display="回车/S"),
+        # Before the rarer keys: at 100 columns the footer ends after a few more.
+        Binding("p", "phones", "手机测评"),
         Binding("b", "blank", "空白票"),
         Binding("x", "clear", "重填本张"),
         Binding("t", "tally", "直接录入票数"),
         Binding("i", "issued", "发出票数"),
         Binding("r", "next_round", "切换轮次"),
-        Binding("p", "phones", "手机测评"),
         Binding("ctrl+z", "undo_mark", "撤销", key_display="^z"),
     ]
 
@@ -172,7 +173,7 @@ class EvaluationScreen(MeetingScreen):
         left = graded_count - len(self.marks)
         self.query_one("#ballot-hint", Static).update(
             ("本张已填完，按回车保存" if not left else f"本张有 {left} 人未标记（不计评定），可按回车保存")
-            + "　1 优秀　2 合格　3 基本合格　4 不合格　0 未标记　退格 上一人　B 空白票　T 直接录入票数")
+            + "　1 优秀　2 合格　3 基本合格　4 不合格　0 未标记　退格 上一人　B 空白票　T 直接录入票数　P 手机测评")
 
     def _excellent_limit(self, names: int) -> int | None:
         from core.ballots import excellent_limit
