@@ -216,6 +216,8 @@ async def test_codes_server_phone_ballot_count_and_close(meeting: tuple[Path, in
         await until(pilot, lambda: app.ballot_server is None and not panel.busy, timeout=10)
         assert not server.running
         await until(pilot, lambda: "本轮已结束" in shown(app, "#phone-count"))
+        await until(pilot, lambda: not panel.query_one("#phone-qr", QRCode).display)  # no address to scan now
+        assert "本轮测评已结束" in shown(app, "#phone-service")
         assert store.round_state(Q4).closed
         assert store.code_status(Q4, codes[1]) == "closed"
         await pilot.press("escape")

@@ -172,8 +172,12 @@ class PhonePanel(MeetingScreen):
         server = app.ballot_server
         running = server is not None and server.running
         doing = {"start": "正在启动…", "stop": "正在停止…", "codes": "正在生成测评码…", "close": "正在结束本轮…"}
+        closed = self.state is not None and self.state.closed
         if self.busy in doing:
             service.update(f"服务：{doing[self.busy]}")
+            service.set_classes("banner")
+        elif closed and not running:
+            service.update("本轮测评已结束，不再接收测评票；结果见评议页（Esc）")
             service.set_classes("banner")
         elif running:
             service.update("服务：服务中（按 S 停止）")
@@ -186,11 +190,11 @@ class PhonePanel(MeetingScreen):
         listed = "　".join(f"[{a}]" if a == chosen else a for a in app.ballot_hosts())
         addresses.update(f"本机地址（A 切换）：{listed}\n端口：{port}")
         url = self.url()
-        self.query_one("#phone-url", Static).update(f"手机浏览器打开：\n{url}")
-        host_digits.display = True
+        self.query_one("#phone-url", Static).update("" if closed else f"手机浏览器打开：\n{url}")
+        host_digits.display = not closed
         host_digits.update(f"{chosen}:{port}" if len(chosen) <= 15 else str(port))
-        qr.display = True
-        qr.text = url
+        qr.display = not closed
+        qr.text = "" if closed else url
         self.query_one("#phone-slips", Static).update(f"测评码已保存：{self.slips}" if self.slips else "")
         self.query_one("#phone-hint", Static).update(
             "G 生成测评码　S 启动/停止　A 换地址　F 全屏二维码　W Wi-Fi二维码　C 结束本轮　Esc 返回")
@@ -225,8 +229,8 @@ class PhonePanel(MeetingScreen):
             before = self.state
             self.state = state
             self._show_count()
-            if before is not None and before.closed != state.closed:
-                self.japp.changed()
+            if before is None or before.closed != state.closed:
+                self.redraw()  # the address and QR go once the round is closed
 
     def _from_thread(self, fn: object, *args: object) -> None:
         """Hand a result to the UI thread; nothing when the app has ended meanwhile."""
