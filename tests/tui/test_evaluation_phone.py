@@ -7,6 +7,7 @@ and decoded with zbarimg."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -136,6 +137,10 @@ def test_slips_go_beside_the_database_under_a_new_name(tmp_path: Path) -> None:
 
 
 # --- the panel ---------------------------------------------------------------------------------
+
+
+def toasts(app: JifenApp) -> str:
+    return "\n".join(str(t.render()) for t in app.screen.query("Toast"))
 
 
 def codes_in(pdf: Path) -> list[str]:
@@ -284,3 +289,24 @@ async def test_a_read_only_console_refuses_to_serve(meeting: tuple[Path, int]) -
     finally:
         holder.release()
 
+
+
+@pytest.mark.asyncio
+async def test_a_port_taken_is_a_chinese_refusal(meeting: tuple[Path, int]) -> None:
+    path, voters = meeting
+    engine = open_engine(path)
+    Store(engine).issue_codes(Q4, voters)
+    engine.dispose()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        app = JifenApp(db_path=path, ballot_host="127.0.0.1", ballot_port=taken.getsockname()[1])
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("f4", "p", "s")
+            panel = app.screen
+            assert isinstance(panel, PhonePanel)
+            await until(pilot, lambda: "已被占用" in toasts(app), timeout=10)  # as the projector shows it
+            assert not panel.busy
+            assert app.ballot_server is None
+            assert "未启动" in shown(app, "#phone-service")
+        assert app.failures == []
