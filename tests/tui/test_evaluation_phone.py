@@ -158,6 +158,14 @@ async def test_codes_server_phone_ballot_count_and_close(meeting: tuple[Path, in
         assert "未启动" in shown(app, "#phone-service")
         assert "http://127.0.0.1:0/" in shown(app, "#phone-url")
 
+        # A: the next of this laptop's addresses, round and back to 127.0.0.1.
+        hosts = app.ballot_hosts()
+        assert "127.0.0.1" in hosts
+        for _ in hosts:
+            await pilot.press("a")
+            assert f"http://{app.ballot_host}:0/" in shown(app, "#phone-url")
+        assert app.ballot_host == "127.0.0.1"
+
         # The server refuses to start before any code is out.
         await pilot.press("s")
         assert app.ballot_server is None

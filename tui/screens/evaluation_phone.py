@@ -244,7 +244,14 @@ class PhonePanel(MeetingScreen):
             return False
         self.busy = what
         self.redraw()
-        self.run_worker(fn, thread=True, group="phone-work", exit_on_error=False)  # type: ignore[arg-type]
+
+        def run() -> None:
+            try:
+                fn()  # type: ignore[operator]
+            except Exception as exc:  # never a traceback, and never stuck "busy"
+                self._from_thread(self._done, "", f"操作没有完成：{exc.__class__.__name__}。请重试或联系管理员。")
+
+        self.run_worker(run, thread=True, group="phone-work", exit_on_error=False)
         return True
 
     def _done(self, message: str = "", error: str = "") -> None:
@@ -367,6 +374,9 @@ class PhonePanel(MeetingScreen):
     def action_full_qr(self) -> None:
         if self.read_only:
             self.notify("本控制台只读：没有测评地址可显示", severity="warning")
+            return
+        if self.state is not None and self.state.closed:
+            self.notify("本轮测评已结束，不再接收测评票", severity="warning")
             return
         url = self.url()
         self.app.push_screen(QRFullScreen(url, f"手机扫码或在浏览器打开 {url}"))
