@@ -179,6 +179,10 @@ class PhonePanel(MeetingScreen):
         elif closed and not running:
             service.update("本轮测评已结束，不再接收测评票；结果见评议页（Esc）")
             service.set_classes("banner")
+        elif running and server is not None and (server.round, server.quarter) != (self.round, app.quarter):
+            # R on the evaluation page switched rounds while the other round's server runs.
+            service.update(f"服务：{server.quarter.label} 第{server.round}轮的测评服务中（按 S 停止）")
+            service.set_classes("banner warn")
         elif running:
             service.update("服务：服务中（按 S 停止）")
             service.set_classes("banner ok")
@@ -300,6 +304,9 @@ class PhonePanel(MeetingScreen):
             return
         except OSError as exc:
             self._from_thread(self._done, "", f"测评服务未能启动：{exc.strerror or exc}")
+            return
+        if not self.app.is_running:  # the console quit meanwhile: it stopped no server of this one
+            server.stop()
             return
         self.japp.ballot_server = server
         self._from_thread(self._done, f"测评服务已启动：{server.ballot_url(self.host())}")
