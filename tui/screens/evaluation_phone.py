@@ -132,7 +132,8 @@ class PhonePanel(MeetingScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only console offers nothing that writes (its footer leaves those keys out)."""
-        return not (action in self.WRITES and self.is_mounted and self.read_only)
+        # F too: a read-only console has no address to show.
+        return not ((action in self.WRITES or action == "full_qr") and self.is_mounted and self.read_only)
 
     def host(self) -> str:
         return self.japp.ballot_host_chosen()
@@ -157,6 +158,8 @@ class PhonePanel(MeetingScreen):
         qr = self.query_one("#phone-qr", QRCode)
         addresses = self.query_one("#phone-addresses", Static)
         host_digits = self.query_one("#phone-host", Digits)
+        # Without a QR (read-only) the words take the whole width.
+        self.query_one("#phone-info").styles.width = "1fr" if self.read_only else 52
         if self.read_only:
             service.update("本控制台只读：只有正在写入数据库的控制台可以提供手机测评服务")
             service.set_classes("banner warn")
