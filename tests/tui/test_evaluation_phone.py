@@ -217,6 +217,7 @@ async def test_codes_server_phone_ballot_count_and_close(meeting: tuple[Path, in
         assert type(app.screen).__name__ == "EvaluationScreen"
         progress = shown(app, "#progress")
         assert "手机测评进行中，结束本轮后显示结果" in progress and "有效" not in progress
+        assert f"已收回 1 张（手机 1 / {voters}）" in progress
         assert not app.screen.query_one("#results", DataTable).display
 
         # C + Y: the server stops, the round is closed, the results appear.

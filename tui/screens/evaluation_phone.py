@@ -235,6 +235,9 @@ class PhonePanel(MeetingScreen):
         if state != self.state:
             before = self.state
             self.state = state
+            # Ballots came in: the pages behind redraw their counts when shown again.
+            self.japp.version += 1
+            self.drawn_at = self.japp.version
             self._show_count()
             if before is None or before.closed != state.closed:
                 self.redraw()  # the address and QR go once the round is closed
