@@ -18,14 +18,19 @@ from web.addresses import ballot_address, local_addresses
 
 
 def ready_refusal(store: Any, quarter: QuarterRef, round: int = 1) -> str:
-    """Why this round cannot be served now ("" when it can): the quarter not in its meeting,
-    the round closed, no codes issued yet."""
+    """Why this round cannot be served now ("" when it can): the store read-only, the quarter not
+    in its meeting, the round closed or not in the scheme, no codes issued yet."""
+    if getattr(store, "read_only", ""):  # another console writes: ballots could not be stored here
+        return str(store.read_only)
     try:
         q = store.quarter(quarter)
         if q.state != QuarterState.MEETING:
             if q.state == QuarterState.LOCKED:
                 return f"{quarter.name}已锁定，不能再进行民主测评"
             return f"{quarter.name}的党员大会还没有开始，请先开始会议"
+        rounds = store.scheme(quarter.year).evaluation.rounds
+        if not 1 <= round <= rounds:
+            return f"本方案每年民主评议{rounds}轮，没有第{round}轮"
         state = store.round_state(quarter, round)
     except StoreError as exc:
         return str(exc)
