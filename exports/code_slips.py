@@ -81,14 +81,19 @@ def _slip(doc: Document, x: float, y: float, w: float, h: float, code: str, url:
           title: str, address: str) -> None:
     from exports.document import FONT, PT, wrap_lines
 
-    # The title on one line across the slip, smaller if it must.
+    # The title on one line across the slip, smaller if it must; a very long one on two lines.
     size = TITLE_SIZE
     doc.set_font(FONT, "B", size)
     while doc.get_string_width(title) > w - 2 * PAD and size > TITLE_MIN:
         size -= 0.5
         doc.set_font(FONT, "B", size)
-    doc.text(x + (w - doc.get_string_width(title)) / 2, y + TOP + size * PT, title)
-    top = y + TOP + size * PT + 2.5
+    heads = wrap_lines(title, w - 2 * PAD, doc.get_string_width)
+    pitch = size * PT * 1.25
+    line_y = y + TOP - (len(heads) - 1) * pitch + size * PT
+    for head in heads[:2]:
+        doc.text(x + (w - doc.get_string_width(head)) / 2, line_y, head)
+        line_y += pitch
+    top = line_y - pitch + 2.5
     module = _qr(doc, x + PAD, top, url)
     # Right of the QR: the code, large, then the instructions.
     left = x + PAD + QR_SIDE + 2 * QUIET * module + 1
