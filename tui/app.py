@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual import events
 from textual.app import App
@@ -24,6 +24,9 @@ from db.errors import StoreError
 from tui.collector import CHECK_EVERY, Collector
 from tui.messages import MeetingChanged
 from tui.safety import Failures, SafeHandlers
+
+if TYPE_CHECKING:
+    from web.server import BallotServer
 
 T = TypeVar("T")
 
@@ -93,8 +96,14 @@ class JifenApp(SafeHandlers, Failures, App[None]):
     # and constructing five screens the overview does not need).
     SCREENS = {mode: partial(_page, mode) for _key, mode, _label in SCREENS_BY_KEY if mode != "overview"}
 
-    def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "") -> None:
+    def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "", ballot_port: int = 8765,
+                 ballot_host: str = "") -> None:
         super().__init__()
+        # The phone ballot server (tui/screens/evaluation_phone.py): one at a time, owned here so
+        # that it outlives the panel and stops with the console. Port 0: any free one (tests).
+        self.ballot_server: BallotServer | None = None
+        self.ballot_port = ballot_port
+        self.ballot_host = ballot_host  # the address chosen ("" until asked: the first one found)
         self.failures: list[BaseException] = []
         self.version = 0  # bumped whenever the meeting's data (or the quarter shown) change
         self.collector = Collector()
@@ -180,8 +189,34 @@ class JifenApp(SafeHandlers, Failures, App[None]):
             super()._handle_exception(error)
 
     def on_unmount(self) -> None:
+        self.stop_ballot_server()
         self.seat.release()  # at once, not when the app is collected: the next console may take over
         self.collector.stop()
+
+    # --- the phone ballot server ----------------------------------------------------------------
+
+    def ballot_hosts(self) -> list[str]:
+        """This laptop's addresses a phone could reach (the chosen one kept in the list)."""
+        from web.addresses import local_addresses
+
+        found = local_addresses()
+        return found if not self.ballot_host or self.ballot_host in found else [self.ballot_host, *found]
+
+    def ballot_host_chosen(self) -> str:
+        if not self.ballot_host:
+            self.ballot_host = self.ballot_hosts()[0]
+        return self.ballot_host
+
+    def next_ballot_host(self) -> str:
+        hosts = self.ballot_hosts()
+        chosen = self.ballot_host_chosen()
+        self.ballot_host = hosts[(hosts.index(chosen) + 1) % len(hosts)] if chosen in hosts else hosts[0]
+        return self.ballot_host
+
+    def stop_ballot_server(self) -> None:
+        server, self.ballot_server = self.ballot_server, None
+        if server is not None:
+            server.stop()
 
     def action_show(self, name: str) -> Awaitable[object] | None:
         """Go to a page; returns what to await for the page to be built (the palette waits)."""

@@ -11,7 +11,8 @@ see bench/README.md); JIFEN_RANDOM_SEED=n runs that seed only.
 from __future__ import annotations
 
 import os
-import shutil
+import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def meeting_under_way(path: Path) -> None:
     engine.dispose()  # the last connection folds the WAL into the file, which is then copied
 
 
+def copy_db(source: Path, target: Path) -> None:
+    """A copy with what is still in the source's WAL (a plain file copy would miss it: the demo's
+    engine leaves its WAL behind, and the copy then has no meeting opened)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
 @pytest.fixture(scope="module")
 def under_way(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("random-keys") / "demo.db"
@@ -55,10 +63,35 @@ def under_way(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def test_random_keys_never_fail_the_console(tmp_path: Path, under_way: Path, seed: int,
                                                   size: tuple[int, int]) -> None:
     path = tmp_path / "demo.db"
-    shutil.copy(under_way, path)
-    app = JifenApp(path)
+    copy_db(under_way, path)
+    app = JifenApp(path, ballot_host="127.0.0.1", ballot_port=0)  # P then S may start the ballot server
     async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.pause()
         assert await drive(pilot, seed, KEYS) == KEYS
     assert app.failures == []
     assert Store(open_engine(path)).verify() == []  # whatever was done, the chain still holds
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_random_keys_from_the_phone_panel(tmp_path: Path, under_way: Path, seed: int,
+                                                size: tuple[int, int]) -> None:
+    """From the 手机测评 panel (evaluation page, P), with codes out and its server started on
+    127.0.0.1, port 0."""
+    path = tmp_path / "demo.db"
+    copy_db(under_way, path)
+    engine = open_engine(path)
+    Store(engine).issue_codes(QuarterRef(2026, 4), 14)
+    engine.dispose()
+    app = JifenApp(path, ballot_host="127.0.0.1", ballot_port=0)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.press("f4", "p", "s")
+        for _ in range(200):
+            if app.ballot_server is not None:
+                break
+            await pilot.pause(0.02)
+        assert app.ballot_server is not None and app.ballot_server.running, [n.message for n in app._notifications]
+        assert await drive(pilot, seed, KEYS) == KEYS
+    assert app.failures == []
+    assert app.ballot_server is None  # stopped with the console
+    assert Store(open_engine(path)).verify() == []

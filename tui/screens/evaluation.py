@@ -16,6 +16,11 @@ from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_k
 from tui.screens.forms import NumbersDialog
 
 
+def doing_of(issued: int, current: int, of: str) -> str:
+    # Every issued ballot is in: say so, rather than "ballot 24 of 23".
+    return f"发出的{issued}张已全部录入" if issued and current > issued else f"正在录入 第 {current}{of} 张"
+
+
 class EvaluationScreen(MeetingScreen):
     MODE = "evaluation"
     TITLE_TEXT = "民主评议"
@@ -24,6 +29,8 @@ class EvaluationScreen(MeetingScreen):
         Binding("0", "skip", "未标记", key_display="0"),
         Binding("backspace", "back", "退一格"),
         Binding("s", "save", "保存本张", key_display="回车/S"),
+        # Before the rarer keys: at 100 columns the footer ends after a few more.
+        Binding("p", "phones", "手机测评"),
         Binding("b", "blank", "空白票"),
         Binding("x", "clear", "重填本张"),
         Binding("t", "tally", "直接录入票数"),
@@ -42,7 +49,18 @@ class EvaluationScreen(MeetingScreen):
         yield Static(id="progress", classes="big")
         yield Static(markup=False, id="ballot-warning", classes="banner")
         yield DataTable(id="ballot", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(id="ballot-hint", classes="hint")
+
+    def editable(self) -> bool:
+        """As on every page, and not once the round is closed (nothing more is taken)."""
+        if not super().editable():
+            return False
+        app = self.japp
+        if app.store.round_state(app.quarter, self.round).closed:
+            self.notify("本轮测评已结束，不能再录入测评票", severity="warning")
+            return False
+        return True
 
     def _graded(self) -> list[Member]:
         return [m for m in self.japp.store.members() if not m.exempt]
@@ -53,17 +71,50 @@ class EvaluationScreen(MeetingScreen):
             return
         summary = app.store.ballot_summary(app.quarter, self.round)
         rounds = app.store.scheme(app.year).evaluation.rounds
+        state = app.store.round_state(app.quarter, self.round)
         issued = summary["issued"]
         current = summary["returned"] + 1
         of = f" / {issued}" if issued else ""
         head = f"第{self.round}轮　" if rounds > 1 else ""
-        # Every issued ballot is in: say so, rather than "ballot 24 of 23".
-        doing = f"发出的{issued}张已全部录入" if issued and current > issued else f"正在录入 第 {current}{of} 张"
+        results = self.query_one("#results", DataTable)
+        results.display = state.closed
+        self.query_one("#ballot", DataTable).display = not state.closed
+        if state.sealed:
+            # Codes are out: until the round is closed only how many came in, nothing of what they say
+            # (a valid/void split or a member's count could tell a lone ballot apart).
+            self.query_one("#progress", Static).update(
+                f"{head}手机测评进行中，结束本轮后显示结果　｜　已收回 {summary['returned']} 张"
+                f"（手机 {state.spent} / {state.codes}）　发出 {issued} 张　P 手机测评")
+        elif state.closed:
+            self.query_one("#progress", Static).update(
+                f"{head}本轮测评已结束　｜　发出 {issued} 张，收回 {summary['returned']} 张（有效 {summary['valid']}，"
+                f"无效 {summary['void']}）" + (f"，其中手机 {state.spent} 张" if state.codes else ""))
+            self._show_results(results)
+            self.query_one("#ballot-warning", Static).update("")
+            self.query_one("#ballot-hint", Static).update("各党员本轮得票如上；本轮已结束，不能再录入测评票")
+            return
+        else:
+            self._show_progress(head, doing_of(issued, current, of), summary)
+        self._show_ballot()
+
+    def _show_results(self, results: DataTable) -> None:
+        """A closed round's counts per member (ballots and direct entries together)."""
+        app = self.japp
+        counts = app.store.ratings_of_quarter(app.quarter).get(self.round, {})
+        reset_table(results, "序号", "姓名", *RATING_LABELS)
+        for m in self._graded():
+            got = counts.get(saved_id(m), {})
+            add_plain_row(results, str(m.seq), m.name, *(str(got.get(k, 0)) for k in RATING_LABELS), key=str(m.id))
+
+    def _show_progress(self, head: str, doing: str, summary: dict[str, int]) -> None:
+        issued = summary["issued"]
         self.query_one("#progress", Static).update(
             f"{head}{doing}　｜　已收回 {summary['returned']} 张（有效 {summary['valid']}，"
             f"无效 {summary['void']}）" + ("" if issued else "　发出票数未设（按 I）")
             + (f"\n[b $text-error]收回票数多于发出的{issued}张：收回票数多于发出票数，本次测评无效，不能锁定[/]"
                if issued and summary["returned"] > issued else ""))
+
+    def _show_ballot(self) -> None:
         graded = self._graded()
         table = self.query_one("#ballot", DataTable)
         row = table.cursor_row
@@ -122,7 +173,7 @@ class EvaluationScreen(MeetingScreen):
         left = graded_count - len(self.marks)
         self.query_one("#ballot-hint", Static).update(
             ("本张已填完，按回车保存" if not left else f"本张有 {left} 人未标记（不计评定），可按回车保存")
-            + "　1 优秀　2 合格　3 基本合格　4 不合格　0 未标记　退格 上一人　B 空白票　T 直接录入票数")
+            + "　1 优秀　2 合格　3 基本合格　4 不合格　0 未标记　退格 上一人　B 空白票　T 直接录入票数　P 手机测评")
 
     def _excellent_limit(self, names: int) -> int | None:
         from core.ballots import excellent_limit
@@ -232,3 +283,12 @@ class EvaluationScreen(MeetingScreen):
             return
         self.round = self.round % rounds + 1
         self.redraw()
+
+    def action_phones(self) -> None:
+        """P: the phone ballot panel for this round."""
+        from tui.screens.evaluation_phone import PhonePanel
+
+        if self.marks:
+            self.notify("本张尚未保存，先保存或按 X 重填", severity="warning")
+            return
+        self.app.push_screen(PhonePanel(self.round))
