@@ -236,11 +236,17 @@ class StoreReads:
 
     def ballot_summary(self, quarter: QuarterRef, round: int = 1) -> dict[str, int]:
         """发出 / 收回 / 有效 / 无效 / 空白 for a round; never the content of a single ballot.
-        A blank ballot is void when the scheme says so (the built-in schemes do)."""
+        A blank ballot is void when the scheme says so (the built-in schemes do). While phone
+        codes are out (the round sealed) only 发出 and 收回 are told: a blank phone ballot would
+        otherwise show on the projector as one more 无效 the moment it lands."""
         with Session(self.engine) as s:
             q = self._quarter(s, quarter)
             ballots = list(s.exec(select(Ballot).where(Ballot.quarter_id == q.id, Ballot.round == round)))
-            issued = round_state_of(s, q, round).issued  # paper and phone codes
+            state = round_state_of(s, q, round)
+            issued = state.issued  # paper and phone codes
+            if state.sealed:
+                return {"issued": issued, "returned": len(ballots), "valid": 0, "void": 0, "blank": 0,
+                        "sealed": 1}
             blank = sum(1 for b in ballots if b.marks == "{}" and (not b.void or "空白" in b.void))
             void = sum(1 for b in ballots if b.void)
             return {"issued": issued, "returned": len(ballots),
@@ -251,6 +257,8 @@ class StoreReads:
         with Session(self.engine) as s:
             q = self._quarter(s, quarter)
             out: dict[str, int] = {}
+            if round_state_of(s, q, round).sealed:
+                return out
             for reason in s.exec(select(Ballot.void).where(Ballot.quarter_id == q.id, Ballot.round == round,
                                                            Ballot.void != "")):
                 out[reason] = out.get(reason, 0) + 1

@@ -29,7 +29,7 @@ _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 def _fail(message: str) -> int:
     for line in message.splitlines():
         print(line, file=sys.stderr)
-    return 2
+    return 1  # a refusal, as the other commands' (argparse's usage errors are 2)
 
 
 def _host(given: str | None) -> str:

