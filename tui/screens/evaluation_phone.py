@@ -132,8 +132,12 @@ class PhonePanel(MeetingScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only console offers nothing that writes (its footer leaves those keys out)."""
-        # F too: a read-only console has no address to show.
-        return not ((action in self.WRITES or action == "full_qr") and self.is_mounted and self.read_only)
+        # F too: a read-only console has no address to show. A closed round leaves only Esc.
+        if not self.is_mounted:
+            return True
+        if self.state is not None and self.state.closed and action != "back":
+            return False
+        return not ((action in self.WRITES or action == "full_qr") and self.read_only)
 
     def host(self) -> str:
         return self.japp.ballot_host_chosen()
@@ -158,8 +162,9 @@ class PhonePanel(MeetingScreen):
         qr = self.query_one("#phone-qr", QRCode)
         addresses = self.query_one("#phone-addresses", Static)
         host_digits = self.query_one("#phone-host", Digits)
-        # Without a QR (read-only) the words take the whole width.
-        self.query_one("#phone-info").styles.width = "1fr" if self.read_only else 52
+        closed = self.state is not None and self.state.closed
+        # Without a QR (read-only, or the round closed) the words take the whole width.
+        self.query_one("#phone-info").styles.width = "1fr" if self.read_only or closed else 52
         if self.read_only:
             service.update("本控制台只读：只有正在写入数据库的控制台可以提供手机测评服务")
             service.set_classes("banner warn")
@@ -175,12 +180,11 @@ class PhonePanel(MeetingScreen):
         server = app.ballot_server
         running = server is not None and server.running
         doing = {"start": "正在启动…", "stop": "正在停止…", "codes": "正在生成测评码…", "close": "正在结束本轮…"}
-        closed = self.state is not None and self.state.closed
         if self.busy in doing:
             service.update(f"服务：{doing[self.busy]}")
             service.set_classes("banner")
         elif closed and not running:
-            service.update("本轮测评已结束，不再接收测评票；结果见评议页（Esc）")
+            service.update("本轮测评已结束，不再接收测评票；按 Esc 回评议页看结果")
             service.set_classes("banner")
         elif running and server is not None and (server.round, server.quarter) != (self.round, app.quarter):
             # R on the evaluation page switched rounds while the other round's server runs.
@@ -195,15 +199,16 @@ class PhonePanel(MeetingScreen):
         chosen = self.host()
         port = server.port if running and server is not None else app.ballot_port
         listed = "　".join(f"[{a}]" if a == chosen else a for a in app.ballot_hosts())
-        addresses.update(f"本机地址（A 切换）：{listed}\n端口：{port}")
+        addresses.update("" if closed else f"本机地址（A 切换）：{listed}\n端口：{port}")
         url = self.url()
         self.query_one("#phone-url", Static).update("" if closed else f"手机浏览器打开：\n{url}")
         host_digits.display = not closed
         host_digits.update(f"{chosen}:{port}" if len(chosen) <= 15 else str(port))
         qr.display = not closed
         qr.text = "" if closed else url
-        self.query_one("#phone-slips", Static).update(f"测评码已保存：{self.slips}" if self.slips else "")
+        self.query_one("#phone-slips", Static).update(f"测评码纸条已保存到：\n{self.slips}" if self.slips else "")
         self.query_one("#phone-hint", Static).update(
+            "Esc 返回" if closed else
             "G 生成测评码　S 启动/停止　A 换地址　F 全屏二维码　W Wi-Fi二维码　C 结束本轮　Esc 返回")
         self._show_count()
 
