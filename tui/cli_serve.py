@@ -48,7 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for host in hosts:
             _say(f"  {ballot_address(host, server.port)}")
         _say(_qr_lines(ballot_address(hosts[0], server.port)))
-        _say("按 Ctrl+C 停止服务。")
+        _say("按 Ctrl+C 停止服务；全部提交后停止服务，再用 jifen evaluation close 结束本轮。")
         shown = ""
         while not stop.is_set():
             state = store.round_state(quarter, args.round)
