@@ -46,8 +46,9 @@ class BallotServer:
     stop() returns once its thread has ended."""
 
     def __init__(self, store: Any, quarter: QuarterRef, round: int = 1, host: str = "0.0.0.0",
-                 port: int = 8765) -> None:
+                 port: int = 8765, request_deadline: float | None = None) -> None:
         self.store, self.quarter, self.round = store, quarter, round
+        self.request_deadline = request_deadline  # None: web.connections.REQUEST_DEADLINE
         self.host, self.port = host, port
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -83,6 +84,11 @@ class BallotServer:
         sock.setblocking(False)
         return sock
 
+    def _protocol(self) -> type:
+        from web.connections import REQUEST_DEADLINE, bounded_protocol
+
+        return bounded_protocol(deadline=self.request_deadline or REQUEST_DEADLINE)
+
     def start(self, timeout: float = 5.0) -> None:
         import uvicorn
 
@@ -99,6 +105,8 @@ class BallotServer:
         config = uvicorn.Config(make_app(self.store, self.quarter, self.round), log_config=None,
                                 access_log=False, log_level="warning", loop="asyncio",
                                 lifespan="off", server_header=False, date_header=False,
+                                # the client's own address only: a forwarded-for header is anyone's say
+                                proxy_headers=False, http=self._protocol(),
                                 timeout_graceful_shutdown=3)
         server = uvicorn.Server(config)
         self._server, self._socket = server, sock

@@ -1,0 +1,100 @@
+"""A phone in the room that attacks the service, against a real server on 127.0.0.1: half-open
+connections (slowloris), forged forwarded-for headers. Other phones' addresses are 127.0.0.x
+source addresses (the whole of 127/8 is loopback on Linux)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.web.conftest import Meeting, Q
+from web.connections import PER_ADDRESS
+from web.server import BallotServer
+
+ATTACKER = "127.0.0.9"
+
+
+def api(server: BallotServer) -> str:
+    return server.ballot_url() + "api/ballot"
+
+
+@pytest.fixture
+def quick_server(meeting: Meeting) -> Iterator[BallotServer]:
+    """A server that cuts an incomplete request after one second (the default is 20)."""
+    srv = BallotServer(meeting.store, Q, host="127.0.0.1", port=0, request_deadline=1.0)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def half_open(server: BallotServer, source: str, n: int) -> list[socket.socket]:
+    """n connections from `source`, each with a request's first line and never its end."""
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=5, source_address=(source, 0))
+        s.sendall(b"GET /api/ballot?code=x HTTP/1.1\r\nHost: x\r\n")
+        socks.append(s)
+    return socks
+
+
+def still_open(socks: list[socket.socket], wait: float = 0.5) -> int:
+    """How many the server has not closed within `wait` seconds: a closed one reads EOF (or a reset)."""
+    n = 0
+    for s in socks:
+        s.settimeout(wait)
+        try:
+            n += s.recv(1) != b""
+        except TimeoutError:
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
+def test_half_open_connections_from_one_phone_do_not_take_the_service(meeting, quick_server):
+    socks = half_open(quick_server, ATTACKER, 200)
+    try:
+        phone = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+        r = phone.get(api(quick_server), params={"code": meeting.codes[0]})
+        assert r.status_code == 200 and r.json()["members"]
+        r = phone.post(api(quick_server), json={"code": meeting.codes[0], "marks": {str(meeting.ids[0]): "合格"}})
+        assert r.status_code == 200
+        # The server held only PER_ADDRESS of them, and cuts those at the deadline.
+        assert still_open(socks, wait=15) == 0
+        assert meeting.store.round_state(Q).returned == 1
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_the_attacker_gets_no_more_than_its_share(meeting, server):
+    socks = half_open(server, ATTACKER, PER_ADDRESS + 30)
+    try:
+        assert still_open(socks) == PER_ADDRESS  # the rest were closed at once; these wait for their deadline
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_a_slow_body_is_cut_and_stores_nothing(meeting, quick_server):
+    s = socket.create_connection(("127.0.0.1", quick_server.port), timeout=5, source_address=(ATTACKER, 0))
+    body = json.dumps({"code": meeting.codes[1], "marks": {}}).encode()
+    s.sendall(b"POST /api/ballot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+    assert still_open([s], wait=15) == 0  # closed at the deadline without an answer
+    s.close()
+    assert meeting.store.round_state(Q).returned == 0
+    assert meeting.store.code_status(Q, meeting.codes[1]) == "ok"
+
+
+def test_forwarded_for_is_not_trusted_by_the_guard(meeting, server):
+    for i in range(10):
+        r = httpx.get(api(server), params={"code": "ZZZZZ-ZZZZ" + "23456789AB"[i]},
+                      headers={"x-forwarded-for": f"10.0.0.{i}", "forwarded": f"for=10.0.1.{i}"})
+        assert r.status_code == 403
+    r = httpx.get(api(server), params={"code": meeting.codes[0]}, headers={"x-forwarded-for": "10.9.9.9"})
+    assert r.status_code == 429
