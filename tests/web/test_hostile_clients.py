@@ -98,3 +98,22 @@ def test_forwarded_for_is_not_trusted_by_the_guard(meeting, server):
         assert r.status_code == 403
     r = httpx.get(api(server), params={"code": meeting.codes[0]}, headers={"x-forwarded-for": "10.9.9.9"})
     assert r.status_code == 429
+
+
+def test_the_guard_stays_small_and_quick_under_a_flood_of_addresses():
+    """100 000 forged addresses, each with a wrong code: the guard keeps at most MAX_ADDRESSES,
+    still blocks an address that guessed ten times, and forgets everyone after its window."""
+    from web.guard import MAX_ADDRESSES, GuessGuard
+
+    now = [0.0]
+    guard = GuessGuard(clock=lambda: now[0])
+    for i in range(100_000):
+        guard.missed(f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}")
+        now[0] += 0.001
+    assert len(guard._misses) == MAX_ADDRESSES
+    assert not guard.blocked("10.0.0.1")  # forgotten: quiet the longest
+    for _ in range(10):
+        guard.missed("192.168.1.50")
+    assert guard.blocked("192.168.1.50") and all(len(m) <= 10 for m in guard._misses.values())
+    now[0] += 301
+    assert not guard.blocked("192.168.1.50") and len(guard._misses) == 0
