@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ def shown_code(code: str) -> str:
 
 
 def normal_code(text: str) -> str:
-    """A code as typed or scanned: case, spaces and hyphens do not matter. '' when it cannot be one."""
-    code = "".join(ch for ch in str(text).upper() if ch not in " -\u3000")
+    """A code as typed or scanned: case, spaces, hyphens and full-width forms (a Chinese input
+    method's ＡＢＣ) do not matter. '' when it cannot be one."""
+    code = "".join(ch for ch in unicodedata.normalize("NFKC", str(text)).upper() if ch not in " -\u2013\u2014")
     return code if len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code) else ""
 
 

@@ -72,12 +72,20 @@ async def _body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def _no_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: {"5": "优秀", "5": "不合格"} says two things."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("a key twice")
+    return out
+
+
 def parse_ballot(raw: bytes) -> tuple[str, dict[int, str]]:
     """The code and the marks of a POSTed ballot, or _Malformed. Which ids are on the list and
     how many 优秀 are allowed the store checks (it knows who is probationary)."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_twice)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[… nested past the stack
         raise _Malformed(BAD_BALLOT) from None
     if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not isinstance(data.get("marks"), dict):
         raise _Malformed(BAD_BALLOT)
@@ -86,7 +94,8 @@ def parse_ballot(raw: bytes) -> tuple[str, dict[int, str]]:
         raise _Malformed(MALFORMED_CODE)
     marks: dict[int, str] = {}
     for key, value in data["marks"].items():
-        if not (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 9):
+        # One spelling per id: "1" and "01" on one ballot would rate one member twice.
+        if not (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 9 and key == str(int(key))):
             raise _Malformed(BAD_BALLOT)
         if value not in RATING_LABELS:
             shown = value if isinstance(value, str) and len(value) <= 10 else "…"

@@ -110,3 +110,17 @@ def test_a_phone_types_the_code_by_hand(meeting, server, page):
     page.get_by_role("button", name="开始测评").click()
     page.locator("#msg").get_by_text("已经提交过").wait_for()
     page.screenshot(path=str(SHOTS / "7-spent.png"))
+
+
+def test_a_code_typed_in_full_width_is_taken(meeting, server, page):
+    """A Chinese input method left in full-width mode types ＡＢＣＤＥ－２３４５６."""
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in shown_code(meeting.codes[2]).lower())
+    page.goto(server.ballot_url("127.0.0.1"))
+    page.locator("#code").fill(wide)
+    page.get_by_role("button", name="开始测评").click()
+    page.get_by_text("优秀 已选").wait_for()
+    rate(page, "党员04", "合格")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.get_by_role("button", name="确认提交").click()
+    page.locator("#done-big").get_by_text("已提交").wait_for()
+    assert meeting.store.round_state(Q).returned == 1

@@ -117,3 +117,36 @@ def test_the_guard_stays_small_and_quick_under_a_flood_of_addresses():
     assert guard.blocked("192.168.1.50") and all(len(m) <= 10 for m in guard._misses.values())
     now[0] += 301
     assert not guard.blocked("192.168.1.50") and len(guard._misses) == 0
+
+
+def test_hostile_json_is_a_400_and_stores_nothing(meeting, server):
+    ids, code = meeting.ids, meeting.codes[0]
+    one = str(ids[0])
+    cases = [
+        b"[" * 60_000,  # nested past Python's stack: was a 500
+        b'{"code": "' + code.encode() + b'", "marks": ' + b"{" * 30_000,
+        # one member rated twice: "1" and "01", or the same key twice (json keeps the last)
+        f'{{"code": "{code}", "marks": {{"{one}": "优秀", "0{one}": "不合格"}}}}'.encode(),
+        f'{{"code": "{code}", "marks": {{"{one}": "优秀", "{one}": "不合格"}}}}'.encode(),
+        f'{{"code": "{code}", "code": "{meeting.codes[1]}", "marks": {{}}}}'.encode(),
+        json.dumps({"code": code, "marks": {" 1": "合格"}}).encode(),
+        json.dumps({"code": code, "marks": {"1.0": "合格"}}).encode(),
+        json.dumps({"code": code, "marks": {"9" * 400: "合格"}}).encode(),
+        b'{"code": "' + code.encode() + b'", "marks": {}, "n": ' + b"9" * 50_000 + b"}",
+        b'{"code": NaN, "marks": {}}',
+    ]
+    for body in cases:
+        r = httpx.post(api(server), content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400, (body[:80], r.text)
+        assert "格式" in r.json()["error"]
+    state = meeting.store.round_state(Q)
+    assert (state.returned, state.spent) == (0, 0)
+
+
+def test_full_width_and_dashed_codes_are_the_same_code(meeting, server):
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in meeting.codes[0].lower())
+    assert httpx.get(api(server), params={"code": wide}).status_code == 200
+    dashed = f"{meeting.codes[0][:5]}\u2014{meeting.codes[0][5:]}"
+    r = httpx.post(api(server), json={"code": dashed, "marks": {str(meeting.ids[0]): "合格"}})
+    assert r.status_code == 200
+    assert httpx.get(api(server), params={"code": wide}).status_code == 409
