@@ -1,8 +1,8 @@
 """The ballot server: uvicorn in a daemon thread, on a socket bound here first so that a port
 already taken is a Chinese refusal at start(), not a log line in a thread.
 
-No access log (it would tie a phone's address to the moment its ballot came in) and no log
-file: uvicorn's own logger says only warnings, to the terminal."""
+No access log (it would tie a phone's address to the moment its ballot came in), no log file,
+and nothing from uvicorn on the terminal (see _quiet_uvicorn)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ def ready_refusal(store: Any, quarter: QuarterRef, round: int = 1) -> str:
     if state.codes == 0:
         return "尚未生成测评码：请先用 jifen evaluation codes 生成并分发测评码"
     return ""
+
+
+def _quiet_uvicorn() -> None:
+    """uvicorn says "Invalid HTTP request received." and more (in English, with pip advice) for
+    every malformed request or upgrade header: any phone could fill the secretary's terminal.
+    A start that fails is reported by start() in Chinese, so its loggers go nowhere."""
+    logger = logging.getLogger("uvicorn")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
 
 
 class BallotServer:
@@ -101,7 +111,7 @@ class BallotServer:
             raise StoreError(reason)
         sock = self._bind()
         self.port = int(sock.getsockname()[1])
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+        _quiet_uvicorn()
         config = uvicorn.Config(make_app(self.store, self.quarter, self.round), log_config=None,
                                 access_log=False, log_level="warning", loop="asyncio",
                                 lifespan="off", server_header=False, date_header=False,

@@ -160,3 +160,26 @@ def test_ctrl_c_stops_it_cleanly_and_frees_the_lock(ready):
     lock.release()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/")
+
+
+def test_hostile_requests_print_nothing_on_the_secretarys_terminal(ready):
+    """Garbage, upgrade headers, a TLS hello, bad chunking: uvicorn warned in English (with pip
+    advice) on stderr for each; a phone could fill the terminal with them."""
+    port = free_port()
+    s = Serving(serve_args(ready.db, "--quarter", "2026Q4", "--host", "127.0.0.1", "--port", str(port)))
+    s.wait_for("已提交 0 / 5")
+    hostile = [b"GARBAGE\r\n\r\n",
+               b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+               b"GET / HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n",
+               b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 100,
+               b"POST /api/ballot HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+               b"POST /api/ballot HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"]
+    for request in hostile:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.sendall(request)
+            assert c.recv(12).startswith(b"HTTP/1.1 ")
+    assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+    code, err = s.end(signal.SIGINT)
+    assert code == 0 and err == ""
+    assert not [line for line in s.lines if re.search(r"[A-Za-z]{4,}", line) and "http://" not in line
+                and "jifen" not in line and "Ctrl" not in line]
