@@ -7,6 +7,7 @@ it is closed, and codes nobody holds would only be ballots that never come back.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import json
 import os
@@ -70,6 +71,21 @@ def _check_out(out: str) -> tuple[Path, str]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise StoreError(f"输出文件的扩展名应为 {' / '.join(SUFFIXES)}，不是“{suffix or '（无）'}”")
+    try:
+        return _check_out_path(out, path, suffix)
+    except OSError as exc:  # a name too long, a folder one may not look into: said before codes are issued
+        raise StoreError(_out_refusal(out, exc)) from None
+
+
+def _out_refusal(out: str, exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"输出文件名太长，请换一个短一些的文件名：{out[:60]}…"
+    return f"不能在这里建立文件“{out}”（{exc.strerror or exc.__class__.__name__}），请换一个文件名或位置"
+
+
+def _check_out_path(out: str, path: Path, suffix: str) -> tuple[Path, str]:
+    from db.errors import StoreError
+
     if path.is_dir():
         raise StoreError(f"“{out}”是一个文件夹，请写文件名，如 {path / ('测评码' + suffix)}")
     folder = path.parent if str(path.parent) else Path(".")
@@ -83,6 +99,11 @@ def _check_out(out: str) -> tuple[Path, str]:
         raise StoreError(f"文件夹“{folder}”不能写入，请换一个位置") from None
     os.close(fd)
     os.unlink(probe)
+    if not path.exists():
+        # The very name, made and removed: a name too long or one the disk refuses (a USB stick's
+        # FAT takes no ? : " * in a name) would fail only after the codes were issued.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(path)
     return path, suffix
 
 

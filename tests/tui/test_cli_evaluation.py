@@ -6,6 +6,7 @@ and every refusal in Chinese with exit 2, no traceback and the database as it wa
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -221,3 +222,22 @@ def test_results_after_close_count_paper_and_phone_ballots(meeting, tmp_path):
     again = jifen("evaluation", "close", "--db", str(db), "--quarter", "2026Q4")
     assert again.returncode == 1 and "已结束" in again.stderr
 
+
+
+def test_hostile_out_paths_are_refused_before_any_code_is_issued(meeting, tmp_path):
+    """A name too long for the disk failed as an unexpected error (OSError, a log file); a name
+    the disk refuses was found only when the slips were written, after the codes were issued."""
+    db, _ = meeting
+    before = snapshot(db)
+    for out, said in [(tmp_path / ("码" * 90 + ".txt"), "太长"), (tmp_path / ("a" * 300 + ".pdf"), "太长"),
+                      (tmp_path / "no" / ".." / "a.txt", "不存在")]:
+        r = jifen(*codes_cmd(db, out, "--count", "3", "--host", "192.168.1.5"))
+        assert r.returncode == 1 and said in r.stderr, (out, r.stderr)
+        assert "意外" not in r.stderr and "Error" not in r.stderr and r.stdout == ""
+        assert snapshot(db) == before
+    assert not [p for p in tmp_path.iterdir() if not p.name.startswith("branch.db")]
+    # Over a file that is a FIFO (no reader: writing into it would hang) the list replaces it.
+    fifo = tmp_path / "codes.txt"
+    os.mkfifo(fifo)
+    r = jifen(*codes_cmd(db, fifo, "--count", "3", "--host", "192.168.1.5"))
+    assert r.returncode == 0 and fifo.is_file() and len(SHOWN.findall(fifo.read_text())) == 3
