@@ -319,3 +319,39 @@ async def test_a_port_taken_is_a_chinese_refusal(meeting: tuple[Path, int]) -> N
             assert app.ballot_server is None
             assert "未启动" in shown(app, "#phone-service")
         assert app.failures == []
+
+
+@pytest.mark.asyncio
+async def test_closing_another_round_leaves_the_served_round_serving(tmp_path: Path) -> None:
+    """Round 1 served, R to round 2, P, C, Y: round 2 closes and round 1's phones go on
+    (closing round 2 stopped round 1's service)."""
+    from core.schemes import builtin_text
+
+    path = tmp_path / "two-rounds.db"
+    store = Store(open_engine(path), "书记")
+    store.init_branch("第一党支部", "linyi-geopark-2021", builtin_text("linyi-geopark-2021"), 2026)
+    store.add_members([dict(name=f"党员{i:02d}", status="full") for i in range(6)])
+    store.open_meeting(Q4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室", "甲", "乙"))
+    store.roll_call_rest(Q4)
+    first = store.issue_codes(Q4, 3, 1)
+    store.issue_codes(Q4, 3, 2)
+    member = store.ballot_form(Q4).members[0][0]
+    store.engine.dispose()
+    async with console(path) as (app, pilot):
+        await pilot.press("f4", "p", "s")
+        await until(pilot, lambda: app.ballot_server is not None and not app.screen.busy, timeout=10)  # type: ignore[attr-defined]
+        server = app.ballot_server
+        assert server is not None and server.round == 1
+        await pilot.press("escape", "r", "p")
+        panel = app.screen
+        assert isinstance(panel, PhonePanel) and panel.round == 2
+        await pilot.press("c")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog")
+        await pilot.press("y")
+        await until(pilot, lambda: panel.state is not None and panel.state.closed and not panel.busy, timeout=10)
+        assert app.ballot_server is server and server.running
+        r = httpx.post(f"http://127.0.0.1:{server.port}/api/ballot",
+                       json={"code": first[0], "marks": {str(member): "合格"}})
+        assert r.status_code == 200
+    check = Store(open_engine(path))
+    assert check.round_state(Q4, 2).closed and check.round_state(Q4, 1).returned == 1

@@ -423,7 +423,8 @@ class PhonePanel(MeetingScreen):
     def _close(self) -> None:
         app = self.japp
         server = app.ballot_server
-        if server is not None:
+        # Only this round's service: another round's (R switched rounds while it serves) goes on.
+        if server is not None and (server.quarter, server.round) == (app.quarter, self.round):
             server.stop()
             app.ballot_server = None
         try:
