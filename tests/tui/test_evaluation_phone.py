@@ -355,3 +355,33 @@ async def test_closing_another_round_leaves_the_served_round_serving(tmp_path: P
         assert r.status_code == 200
     check = Store(open_engine(path))
     assert check.round_state(Q4, 2).closed and check.round_state(Q4, 1).returned == 1
+
+
+@pytest.mark.asyncio
+async def test_quitting_with_a_ballot_half_sent_ends_cleanly(meeting: tuple[Path, int], tmp_path: Path) -> None:
+    """A phone still sending its ballot when the console quits: the console ends (the server
+    stops within its grace period), nothing half-stored, and a ballot answered 200 just before
+    is kept."""
+    path, _ = meeting
+    store = Store(open_engine(path))
+    codes = store.issue_codes(Q4, 3)
+    member = store.ballot_form(Q4).members[0][0]
+    store.engine.dispose()
+    async with console(path) as (app, pilot):
+        await pilot.press("f4", "p", "s")
+        await until(pilot, lambda: app.ballot_server is not None and not app.screen.busy, timeout=10)  # type: ignore[attr-defined]
+        server = app.ballot_server
+        assert server is not None
+        r = httpx.post(f"http://127.0.0.1:{server.port}/api/ballot",
+                       json={"code": codes[0], "marks": {str(member): "合格"}})
+        assert r.status_code == 200
+        body = ('{"code": "%s", "marks": {"%d": "优秀"}}' % (codes[1], member)).encode()  # noqa: UP031
+        slow = socket.create_connection(("127.0.0.1", server.port))
+        slow.sendall(b"POST /api/ballot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+        await pilot.pause(0.2)
+    slow.close()
+    check = Store(open_engine(path))
+    state = check.round_state(Q4)
+    assert (state.returned, state.spent) == (1, 1) and check.code_status(Q4, codes[1]) == "ok"
+    assert check.verify() == []
