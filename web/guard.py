@@ -24,7 +24,6 @@ class GuessGuard:
                  clock: Callable[[], float] = time.monotonic, max_addresses: int = MAX_ADDRESSES) -> None:
         self.limit, self.window, self.clock, self.max_addresses = limit, window, clock, max_addresses
         self._misses: OrderedDict[str, deque[float]] = OrderedDict()  # by last miss, oldest first
-        self._trying: dict[str, int] = {}  # codes being checked now, per address
 
     def _forget_stale(self, horizon: float) -> None:
         while self._misses:
@@ -53,24 +52,3 @@ class GuessGuard:
         misses.append(self.clock())
         self._misses.move_to_end(address)
         self._forget_stale(self.clock() - self.window)
-
-    def begin(self, address: str) -> bool:
-        """A code from this address is about to be checked: False (refuse it) when its misses and
-        the codes it has in checking reach the limit. Without counting those, sixteen wrong codes
-        sent at once all went through before the first miss was counted."""
-        misses = self._recent(address)
-        trying = self._trying.get(address, 0)
-        if (len(misses) if misses else 0) + trying >= self.limit:
-            return False
-        self._trying[address] = trying + 1
-        return True
-
-    def end(self, address: str, missed: bool) -> None:
-        """The code begun is checked; `missed` when it was unknown."""
-        left = self._trying.get(address, 1) - 1
-        if left > 0:
-            self._trying[address] = left
-        else:
-            self._trying.pop(address, None)
-        if missed:
-            self.missed(address)
