@@ -150,3 +150,34 @@ def test_full_width_and_dashed_codes_are_the_same_code(meeting, server):
     r = httpx.post(api(server), json={"code": dashed, "marks": {str(meeting.ids[0]): "合格"}})
     assert r.status_code == 200
     assert httpx.get(api(server), params={"code": wide}).status_code == 409
+
+
+def test_closing_the_round_while_thirty_phones_post(meeting, server):
+    """The secretary closes the round in the middle of thirty submissions: no 500, every 200 is
+    counted, every ballot after the close is refused (410) and nothing of it stored."""
+    import threading
+
+    answers: dict[int, int] = {}
+    go = threading.Event()
+
+    def phone(i: int) -> None:
+        go.wait()
+        with httpx.Client(timeout=60) as client:
+            for _ in range(i):  # spread the phones over the close: each waits for a page load first
+                client.get(server.ballot_url())
+            r = client.post(api(server), json={"code": meeting.codes[i], "marks": {str(meeting.ids[i % 12]): "合格"}})
+            answers[i] = r.status_code
+
+    threads = [threading.Thread(target=phone, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    go.set()
+    while sum(1 for a in list(answers.values()) if a == 200) < 8 and len(answers) < 30:
+        threading.Event().wait(0.005)
+    state = meeting.store.close_round(Q)
+    for t in threads:
+        t.join()
+    assert set(answers.values()) <= {200, 410} and len(answers) == 30, answers
+    told = sum(1 for a in answers.values() if a == 200)
+    after = meeting.store.round_state(Q)
+    assert told == after.returned == after.spent == state.returned and 410 in answers.values()
