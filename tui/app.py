@@ -104,6 +104,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         self.ballot_server: BallotServer | None = None
         self.ballot_port = ballot_port
         self.ballot_host = ballot_host  # the address chosen ("" until asked: the first one found)
+        self._ballot_hosts: list[str] | None = None  # local_addresses(), looked up when first asked
         self.failures: list[BaseException] = []
         self.version = 0  # bumped whenever the meeting's data (or the quarter shown) change
         self.collector = Collector()
@@ -199,7 +200,11 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         """This laptop's addresses a phone could reach (the chosen one kept in the list)."""
         from web.addresses import local_addresses
 
-        found = local_addresses()
+        # Looked up once (the panel redraws every second) and again when A asks for the next one,
+        # which is how a hotspot switched on during the meeting shows up.
+        if self._ballot_hosts is None:
+            self._ballot_hosts = local_addresses()
+        found = self._ballot_hosts
         return found if not self.ballot_host or self.ballot_host in found else [self.ballot_host, *found]
 
     def ballot_host_chosen(self) -> str:
@@ -208,6 +213,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
         return self.ballot_host
 
     def next_ballot_host(self) -> str:
+        self._ballot_hosts = None
         hosts = self.ballot_hosts()
         chosen = self.ballot_host_chosen()
         self.ballot_host = hosts[(hosts.index(chosen) + 1) % len(hosts)] if chosen in hosts else hosts[0]

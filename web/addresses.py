@@ -22,15 +22,13 @@ def _default_route_address() -> str:
 
 
 def _host_addresses() -> list[str]:
-    """What the host's own name resolves to (often every interface, sometimes only 127.0.1.1)."""
-    found: list[str] = []
-    for name in (socket.gethostname(), socket.getfqdn()):
-        try:
-            infos = socket.getaddrinfo(name, None, socket.AF_INET)
-        except (OSError, UnicodeError):
-            continue
-        found.extend(str(info[4][0]) for info in infos)
-    return found
+    """What the host's own name resolves to (often every interface, sometimes only 127.0.1.1).
+    Not getfqdn(): its reverse lookup waits for a DNS server an offline meeting room lacks."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except (OSError, UnicodeError):
+        return []
+    return [str(info[4][0]) for info in infos]
 
 
 def _rank(address: str) -> int:

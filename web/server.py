@@ -79,6 +79,10 @@ class BallotServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self.port))
             sock.listen(128)
+        except socket.gaierror:  # before OSError, its base
+            sock.close()
+            # e.g. an IPv6 address (::1): phones on a meeting room's Wi-Fi are reached over IPv4
+            raise StoreError(f"“{self.host}”不是本机的 IPv4 地址，请从本机地址中选择（如 192.168.1.5）") from None
         except OSError as exc:
             sock.close()
             if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
@@ -88,7 +92,7 @@ class BallotServer:
             if exc.errno == 13:
                 raise StoreError(f"没有权限使用端口 {self.port}，请换一个大于1024的端口") from None
             raise StoreError(f"无法在 {self.host}:{self.port} 启动测评服务：{exc.strerror or exc}") from None
-        except (OverflowError, socket.gaierror) as exc:
+        except OverflowError as exc:
             sock.close()
             raise StoreError(f"无法在 {self.host}:{self.port} 启动测评服务：{exc}") from None
         sock.setblocking(False)

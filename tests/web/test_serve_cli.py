@@ -83,6 +83,7 @@ def test_refusals_are_one_chinese_line_with_exit_2(tmp_path, ready):
         (serve_args(ready.db, "--quarter", "2026Q4", "--round", "2", "--port", str(free_port())), "没有第2轮"),
         (serve_args(ready.db, "--quarter", "2026Q4", "--host", "203.0.113.77", "--port", str(free_port())),
          "本机没有地址"),
+        (serve_args(ready.db, "--quarter", "2026Q4", "--host", "::1", "--port", str(free_port())), "IPv4 地址"),
     ]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
