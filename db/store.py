@@ -58,6 +58,7 @@ from db.tables import (
 )
 from db.undo import UNDO
 from db.votes import VoteOutcome, decide_vote
+from db.years import YearOps
 
 if TYPE_CHECKING:
     from core.scheme import Scheme
@@ -109,7 +110,7 @@ class _EntryPlan:
 
 
 
-class Store(StoreReads, RecordOps, BallotOps):
+class Store(StoreReads, RecordOps, BallotOps, YearOps):
     """Operations on one database. `actor` names who works the console (the audit log).
     The reads live in db.reads (StoreReads); the meeting's record (objections, agenda notes,
     end, cancelling) in db.record."""
