@@ -80,7 +80,7 @@ async def test_after_the_q4_lock_in_december_the_opened_year_comes_next(closed: 
 async def test_before_the_new_year_is_opened_the_overview_says_how(closed: Path):
     async with console(closed, JANUARY) as (app, pilot):
         assert (app.year, app.number) == (2026, 4)
-        assert "2027年度尚未开始：运行 jifen year open 2027" in shown(app, "#next-step")
+        assert "2027年度尚未开始：\n运行 jifen year open 2027\n或按 N 开始" in shown(app, "#next-step")
         app.clear_notifications()
         await pilot.press("right")
         await pilot.pause()

@@ -87,7 +87,7 @@ class OverviewScreen(MeetingScreen):
         coming = app.store.year_not_opened()
         if coming is None or coming != app.year + 1:
             return ""
-        return f"\n{coming}年度尚未开始：运行 jifen year open {coming}（或按 N 沿用本年度积分方案开始）"
+        return f"\n{coming}年度尚未开始：\n运行 jifen year open {coming}\n或按 N 开始（沿用本年度积分方案）"
 
     def action_quarter(self, delta: int) -> None:
         """Choose the quarter to work on (a locked one is shown read-only)."""
