@@ -64,12 +64,6 @@ class YearOps:
         def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
         def _branch(self, s: Session) -> Branch: ...
 
-    def next_year(self) -> int | None:
-        """The year `open_year` would start: the one after the newest (None without a branch)."""
-        with Session(self.engine) as s:
-            newest = s.exec(select(SchemeYear.year).order_by(col(SchemeYear.year).desc())).first()
-            return None if newest is None else newest + 1
-
     def year_not_opened(self) -> int | None:
         """The year whose turn it is but which is not opened yet: the next one, once the newest
         year's Q4 is locked; None otherwise (the console says so on its overview)."""
