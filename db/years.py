@@ -6,13 +6,12 @@ quarters carry every member who has not left. What is decided per year is not ca
 exemption from points management (免于积分管理) is granted for the year in the schemes that
 provide it (jsit: 一年内连续外出、新发展或转入半年以下…, 本人申请、支委会审核、党员大会通过、公示;
 linyi: 不能正常参与年度考核的, 党支部批准并报机关党委备案), so opening the year clears it and says
-whose it was; the branch decides again by the scheme's route (`keep_exempt` names those
-whose exemption the branch has decided to continue). An exemption granted after the Q4 lock is taken
-for a decision about the new year and stays. A new scheme without exemption
-ends every exemption. An excuse from meetings (meeting_exempt) is the
-committee's standing decision and stays. The previous year's Q4 locked quarters keep their
-members as locked (the snapshot under the digest), so clearing an exemption changes no
-locked figure.
+whose it was; the branch decides again by the scheme's route (`keep_exempt` names those whose
+exemption the branch has decided to continue). An exemption granted after the Q4 lock is a
+decision about the new year and stays; a new scheme without exemption ends every exemption.
+An excuse from meetings (meeting_exempt) is the committee's standing decision and stays. The
+previous year's locked quarters keep their members as locked (the snapshot under the digest),
+so clearing an exemption changes no locked figure.
 
 The two-year rules of Y read the results of Y-1 that Y-1's Q4 lock wrote to past_result and
 put under its digest (db.digest "year_results"); before Y is opened those rows are checked
