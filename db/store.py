@@ -58,6 +58,7 @@ from db.tables import (
 )
 from db.undo import UNDO
 from db.votes import VoteOutcome, decide_vote
+from db.years import YearOps
 
 if TYPE_CHECKING:
     from core.scheme import Scheme
@@ -109,7 +110,7 @@ class _EntryPlan:
 
 
 
-class Store(StoreReads, RecordOps, BallotOps):
+class Store(StoreReads, RecordOps, BallotOps, YearOps):
     """Operations on one database. `actor` names who works the console (the audit log).
     The reads live in db.reads (StoreReads); the meeting's record (objections, agenda notes,
     end, cancelling) in db.record."""
@@ -195,6 +196,9 @@ class Store(StoreReads, RecordOps, BallotOps):
                 raise StoreError(f"本数据库已是“{branch.name}”的，不能再建“{name}”")
             if s.exec(select(SchemeYear).where(SchemeYear.year == year)).first():
                 raise StoreError(f"{year}年度已经建立")
+            newest = s.exec(select(SchemeYear.year).order_by(col(SchemeYear.year).desc())).first()
+            if newest is not None:  # a later year carries the roster and last year's results: db.years
+                raise StoreError(f"本支部已有{newest}年度；开始新的年度请运行 jifen year open {newest + 1}")
             s.add(SchemeYear(branch_id=branch.id, year=year, scheme_id=scheme_id, text=scheme_text,
                              sha256=hashlib.sha256(scheme_text.encode()).hexdigest()))
             for n in range(1, 5):

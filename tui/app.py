@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -97,7 +98,7 @@ class JifenApp(SafeHandlers, Failures, App[None]):
     SCREENS = {mode: partial(_page, mode) for _key, mode, _label in SCREENS_BY_KEY if mode != "overview"}
 
     def __init__(self, db_path: str | os.PathLike | None = None, actor: str = "", ballot_port: int = 8765,
-                 ballot_host: str = "") -> None:
+                 ballot_host: str = "", clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         # The phone ballot server (tui/screens/evaluation_phone.py): one at a time, owned here so
         # that it outlives the panel and stops with the console. Port 0: any free one (tests).
@@ -118,7 +119,8 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
         # Kept as given: a postgresql:// URL must not go through Path, which folds its "//".
         self.db_path = db_path
-        self.store = Store(open_engine(db_path), actor or os.environ.get("JIFEN_ACTOR", "书记"))
+        # `clock`: what "now" is (tests fix it); it also chooses the quarter the console opens on.
+        self.store = Store(open_engine(db_path), actor or os.environ.get("JIFEN_ACTOR", "书记"), clock=clock)
         from tui.writer_seat import WriterSeat
 
         # The writer, or read-only while another console holds the database (its store then refuses writes).
@@ -129,7 +131,9 @@ class JifenApp(SafeHandlers, Failures, App[None]):
 
     def _current_quarter(self) -> tuple[int, int]:
         """Today's quarter when its year is set up and it is not locked (or the first one after
-        it that is not); else the first unlocked quarter of the newest year, else its last."""
+        it that is not); else the first unlocked quarter of the newest year, else its last. So
+        the console moves to a new year once it is opened (`jifen year open`) and today's
+        quarter is locked: at the turn of the year, or in December after the Q4 lock."""
         years = self.store.years()
         if not years:
             return 0, 0

@@ -279,6 +279,19 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--round", type=round_, default=1, metavar="轮次")
     results.set_defaults(func="tui.cli_evaluation:cmd_results")
 
+    yr = sub.add_parser("year", help="年度：开始下一年度")
+    ys = yr.add_subparsers(dest="year_command", metavar="操作", title="操作", required=True)
+    yo = ys.add_parser("open", parents=[db], help="开始下一年度：建立四个季度，名册转入，沿用或更换积分方案",
+                       description="开始下一年度。上一年度第四季度须已锁定（年度结果在锁定时记下，供新年度的两年规则使用）。"
+                                   "名册中未转出的党员转入新年度；免于积分管理按年度决定，上一年度的予以取消，"
+                                   "除非用 --keep-exempt 写明支部已决定继续的党员。")
+    yo.add_argument("year", type=YEAR, metavar="年度", help="如 2027（只能是最近一个年度的下一年）")
+    yo.add_argument("--scheme", metavar="方案编号或文件",
+                    help="新年度的积分方案：内置方案编号或方案文件（按 jifen schemes check 检查）；默认沿用上一年度的")
+    yo.add_argument("--keep-exempt", action="append", metavar="姓名",
+                    help="支部已决定本年度继续免于积分管理的党员（可写多次）")
+    yo.set_defaults(func="tui.cli_year:cmd_year_open")
+
     v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
     v.add_argument("--expect", metavar="校验码",
                    help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")

@@ -27,6 +27,8 @@ class OverviewScreen(MeetingScreen):
         Binding("x", "cancel_meeting", "取消会议"),
         Binding("left", "quarter(-1)", "上一季度", key_display="←", priority=True),
         Binding("right", "quarter(1)", "下一季度", key_display="→", priority=True),
+        # Shown in the hint only when its time has come (the year's Q4 locked, the next not opened).
+        Binding("n", "open_year", "开始新年度", show=False),
     ]
 
     def body(self) -> ComposeResult:
@@ -77,16 +79,54 @@ class OverviewScreen(MeetingScreen):
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
             step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；"
                         "E 修改会议信息，A 议题记录，M 散会" if state == QuarterState.MEETING
-                        else "本季度已锁定，只能查看")
+                        else "本季度已锁定，只能查看；← → 选择季度" + self._next_year_hint())
+
+    def _next_year_hint(self) -> str:
+        """After the newest year's Q4 lock, until the next year is opened: say how to open it."""
+        app = self.japp
+        coming = app.store.year_not_opened()
+        if coming is None or coming != app.year + 1:
+            return ""
+        return f"\n{coming}年度尚未开始：\n运行 jifen year open {coming}\n或按 N 开始（沿用本年度积分方案）"
 
     def action_quarter(self, delta: int) -> None:
         """Choose the quarter to work on (a locked one is shown read-only)."""
         app = self.japp
         if not app.ready:
             return
-        app.number = min(4, max(1, app.number + delta))
+        number = app.number + delta
+        years = app.store.years()
+        if number < 1 and app.year - 1 in years:  # back into last year's quarters
+            app.year, number = app.year - 1, 4
+        elif number > 4 and app.year + 1 in years:
+            app.year, number = app.year + 1, 1
+        elif number > 4 and app.store.year_not_opened() == app.year + 1:
+            self.notify(f"{app.year + 1}年度尚未开始：运行 jifen year open {app.year + 1}（或按 N）",
+                        severity="warning", markup=False)
+        app.number = min(4, max(1, number))
         app.sub_title = f"{app.store.branch_name()} · {app.quarter_title}"
         app.changed()  # every page shows the quarter chosen
+
+    def action_open_year(self) -> None:
+        """开始新年度 with the same scheme, once this year's Q4 is locked (as `jifen year open`)."""
+        app = self.japp
+        coming = app.store.year_not_opened() if app.ready else None
+        if coming is None:
+            self.notify("本年度第四季度锁定后才能开始新的年度", severity="warning")
+            return
+        exempt = any(m.exempt for m in app.store.members())
+        detail = (f"沿用{app.store.scheme_name(coming - 1)}，建立{coming}年度的四个季度，名册中未转出的党员转入。"
+                  + ("免于积分管理按年度决定：上一年度的将取消，需要时按方案程序重新决定。" if exempt else "")
+                  + "更换积分方案请在命令行运行 jifen year open --scheme。")
+
+        def answered(yes: bool | None) -> None:
+            if yes and app.attempt(app.store.open_year, coming):
+                app.year, app.number = coming, 1
+                app.sub_title = f"{app.store.branch_name()} · {app.quarter_title}"
+                app.changed()
+                self.notify(f"已开始{coming}年度", title="新年度")
+
+        app.push_screen(ConfirmDialog(f"开始{coming}年度？", detail), answered)
 
     def _last_facts(self) -> dict[str, str]:
         """Defaults for a new meeting: now, and the place and people of the last meeting."""
