@@ -279,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     results.add_argument("--round", type=round_, default=1, metavar="轮次")
     results.set_defaults(func="tui.cli_evaluation:cmd_results")
 
+    from tui.cli_appeal import add_parsers as appeal_parsers
+
+    appeal_parsers(sub, db)
+
     v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
     v.add_argument("--expect", metavar="校验码",
                    help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")
