@@ -50,7 +50,8 @@ def _fixes(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, str]]]:
     for text in args.points or []:
         entry, sep, value = text.partition("=")
         if not sep or not entry.strip() or not value.strip():
-            raise UsageError(f"jifen appeal {args.appeal_command}：错误：--points 应写成 事项=分值，如 --points '#67=0.5' 或 --points K3.4=0.5，不是“{text}”")
+            raise UsageError(f"jifen appeal {args.appeal_command}：错误：--points 应写成 事项=分值，"
+                             f"如 --points '#67=0.5' 或 --points K3.4=0.5，不是“{text}”")
         pairs.append((entry.strip(), value.strip()))
     return list(args.withdraw or []), pairs
 
