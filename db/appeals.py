@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.quarter import COUNTED, QuarterRef, QuarterState
-from db.amendments import AUDIT_ACTION, canonical_amendment, chain_head, link_digest
+from db.amendments import AUDIT_ACTION, Correction, canonical_amendment, chain_head, corrections, link_digest
 from db.appeal_tables import Amendment, Appeal
 from db.errors import StoreError
 from db.tables import Branch, Meeting, Member, PointsEntry, Quarter, saved_id
@@ -250,6 +250,11 @@ class AppealOps:
                 if view.open or not open_only:
                     out.append(view)
             return out
+
+    def corrections(self, year: int, upto: int = 4, before: date | None = None) -> list[Correction]:
+        """The year's corrections to quarters 1..upto, in the order made (`before`: made before it)."""
+        with Session(self.engine) as s:
+            return corrections(s, year, upto, before)
 
     # --- helpers ------------------------------------------------------------------------------
 
