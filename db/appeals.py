@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -31,9 +31,17 @@ from db.tables import Branch, Meeting, Member, PointsEntry, Quarter, saved_id
 
 if TYPE_CHECKING:
     from core.scheme import Scheme
-    from exports.deadlines import WorkCalendar
 
 ANSWER, REVIEW = "answer", "review"
+
+
+class Workdays(Protocol):
+    """The working-day calendar deadlines are counted on (exports.deadlines.WorkCalendar: the
+    State Council's holidays and 调休, and the user's holidays.toml); db does not import it."""
+
+    def add_workdays(self, start: date, n: int) -> date: ...
+
+
 Changes = list[tuple[str, str]]  # (entry, new points) pairs of --points
 _ENTRY_ID = re.compile(r"#?\s*(\d+)")
 
@@ -127,13 +135,13 @@ class AppealOps:
     # --- writes -------------------------------------------------------------------------------
 
     def add_appeal(self, quarter: QuarterRef, member: str, filed_on: date, text: str,
-                   calendar: WorkCalendar | None = None) -> tuple[int, date | None]:
+                   calendar: Workdays) -> tuple[int, date | None]:
         """Record an appeal; its number (申诉第N号) and the date the branch's answer is due
-        (None when the scheme sets no deadline)."""
+        (None when the scheme sets no deadline): the scheme's answer_days working days after
+        the day it was received (that day not counted)."""
         text = text.strip()
         if not text:
             raise StoreError("请写明申诉的内容（--text）")
-        calendar = _calendar(calendar)
         with self._tx() as s:
             q = self._quarter(s, quarter)
             held = self._held_on(s, q)
@@ -173,13 +181,12 @@ class AppealOps:
             return made
 
     def review_appeal(self, number: int, filed_on: date, text: str,
-                      calendar: WorkCalendar | None = None) -> date | None:
+                      calendar: Workdays) -> date | None:
         """复议: after the branch rejected the appeal, to the body the scheme names. The date
         its answer is due (None when the scheme sets no deadline)."""
         text = text.strip()
         if not text:
             raise StoreError("请写明复议申请的内容（--text）")
-        calendar = _calendar(calendar)
         with self._tx() as s:
             a = self._appeal(s, number)
             q = s.get(Quarter, a.quarter_id)
@@ -379,17 +386,6 @@ class AppealOps:
         if problems:
             said = "；".join(zh for _, _, zh in problems)
             raise StoreError(f"事项#{e.id}改为 {_text(new)} 分不符合积分方案：{said}")
-
-
-def _calendar(calendar: WorkCalendar | None) -> WorkCalendar:
-    if calendar is not None:
-        return calendar
-    from exports.deadlines import HolidaysFileError, WorkCalendar
-
-    try:
-        return WorkCalendar.from_file()
-    except HolidaysFileError as exc:
-        raise StoreError(f"补充假日文件有误：{exc}") from None
 
 
 def _points(raw: str) -> Decimal:
