@@ -18,11 +18,11 @@ DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事�
 
 
 def appeal_line(v: AppealView) -> str:
-    """申诉第1号 刘丽娟 2026Q3：党支部应于2026-10-10前答复（逾期）"""
-    who = v.review_body if v.review_on is not None else "党支部"
+    """第1号 刘丽娟 2026Q3：2026-10-10前答复（逾期）, or …：医院党委复议，2026-10-15前答复."""
     due = v.deadline
-    when = f"应于{due:%Y-%m-%d}前答复" if due is not None else "方案未规定答复期限"
-    return f"申诉第{v.number}号 {v.member} {v.quarter.label}：{who}{when}" + ("（逾期）" if v.overdue else "")
+    when = f"{due:%Y-%m-%d}前答复" if due is not None else "方案未规定答复期限"
+    review = f"{v.review_body}复议，" if v.review_on is not None else ""
+    return f"第{v.number}号 {v.member} {v.quarter.label}：{review}{when}" + ("（逾期）" if v.overdue else "")
 
 
 class OverviewScreen(MeetingScreen):
@@ -44,14 +44,14 @@ class OverviewScreen(MeetingScreen):
                 yield Static(markup=False, id="branch-name", classes="big")
                 yield Static(markup=False, id="scheme-line")
                 yield DataTable(id="quarters", cursor_type="none", zebra_stripes=True)
+                yield Static(markup=False, id="appeals")  # open appeals, shown only when there are some
+                yield Static(markup=False, id="appeals-overdue", classes="banner warn")
             with Vertical(id="overview-right"):
                 yield Static("今日会议", classes="section")
                 yield Static(markup=False, id="meeting-facts")
                 yield Static("议题", classes="section")
                 yield Static(markup=False, id="agenda")
                 yield Static(id="next-step", classes="hint")
-                yield Static(markup=False, id="appeals")  # open appeals, shown only when there are some
-                yield Static(markup=False, id="appeals-overdue", classes="banner warn")
 
     def redraw(self) -> None:
         app = self.japp
