@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +24,7 @@ from sqlmodel.sql.expression import Select
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status
 from core.branch import Member as CoreMember
 from core.quarter import COUNTED, SETTLED, EntryStatus, QuarterRef, QuarterState
+from db.amendments import amended_entries, corrections
 from db.ballots import round_state_of, sealed_rounds
 from db.errors import StoreError
 from db.tables import (
@@ -304,14 +305,18 @@ class StoreReads:
 
     # --- the board ----------------------------------------------------------------------------
 
-    def branch_year(self, year: int, upto: int = 4, settled: bool = False) -> tuple[Scheme, BranchYear]:
+    def branch_year(self, year: int, upto: int = 4, settled: bool = False,
+                    amended_before: date | None = None) -> tuple[Scheme, BranchYear]:
         with Session(self.engine) as s:
-            return self._branch_year(s, year, upto, settled)
+            return self._branch_year(s, year, upto, settled, amended_before)
 
-    def _branch_year(self, s: Session, year: int, upto: int = 4, settled: bool = False) -> tuple[Scheme, BranchYear]:
+    def _branch_year(self, s: Session, year: int, upto: int = 4, settled: bool = False,
+                     amended_before: date | None = None) -> tuple[Scheme, BranchYear]:
         """The year as the engine sees it, counting quarters 1..upto only (a quarter's minute
         shows the figures as they stood at that quarter's end); `settled` leaves out entries
-        the meeting has not yet confirmed (a draft document counts only those)."""
+        the meeting has not yet confirmed (a draft document counts only those). The corrections
+        of upheld appeals (db.amendments) apply on top of the locked entries: all of them, or
+        with `amended_before` only those made before that day (a minute: those its meeting knew)."""
         scheme = self._scheme(s, year)
         members = self._roster(s, self._quarter(s, QuarterRef(year, upto)))
         # Plain column rows, not ORM objects: the console rebuilds this on every change.
@@ -332,6 +337,7 @@ class StoreReads:
                          None if pts is None else exact.get(pts) or exact.setdefault(pts, Decimal(pts)),
                          cat, item, level, note, str(eid))
                    for mid, qn, kind, month, pts, cat, item, level, note, eid in rows if str(mid) in on_roster]
+        entries = amended_entries(entries, corrections(s, year, upto, amended_before))
         past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
                 for p in s.exec(select(PastResult).where(PastResult.year == year - 1)) if str(p.member_id) in on_roster]
         ratings = [r for r in self._ratings(s, year, upto) if r.member in on_roster]
@@ -340,10 +346,12 @@ class StoreReads:
                         tuple(entries), tuple(ratings), tuple(past))
         return scheme, by
 
-    def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False) -> YearResult:
+    def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False,
+              amended_before: date | None = None) -> YearResult:
         """Every member's figures, rank, grade and flags as they stand (or as they stood at the
-        end of quarter `upto`), with reasons; `settled`: only what the meeting has confirmed."""
-        scheme, by = self.branch_year(year, upto, settled)
+        end of quarter `upto`), with reasons; `settled`: only what the meeting has confirmed;
+        `amended_before`: only the corrections made before that day."""
+        scheme, by = self.branch_year(year, upto, settled, amended_before)
         from core.engine import score
 
         return score(scheme, by, explain=explain)
@@ -393,10 +401,11 @@ class StoreReads:
     def verify(self, expect: str = "") -> list[str]:
         """Recompute every locked quarter's digest and the chain; one line per fault. `expect`
         is a digest (or its first 12+ characters) from a signed minute: some lock must carry it."""
+        from db.amendments import verify_amendments
         from db.digest import expected_digest, verify_chain
 
         with Session(self.engine) as s:
-            return verify_chain(s, expected_digest(expect) if expect else "")
+            return verify_chain(s, expected_digest(expect) if expect else "") + verify_amendments(s)
 
     def anchor(self, expect: str) -> tuple[str, int, int] | None:
         """Which lock carries the digest from a signed minute: its quarter label, its place in

@@ -31,6 +31,7 @@ from sqlmodel.sql.expression import Select
 
 from core.branch import Entry, is_kind
 from core.quarter import EntryStatus, QuarterRef, QuarterState
+from db.appeals import AppealOps
 from db.ballots import BallotOps
 from db.engine import WRITE_OPTION, write_engine
 from db.errors import StoreError
@@ -110,7 +111,7 @@ class _EntryPlan:
 
 
 
-class Store(StoreReads, RecordOps, BallotOps, YearOps):
+class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps):
     """Operations on one database. `actor` names who works the console (the audit log).
     The reads live in db.reads (StoreReads); the meeting's record (objections, agenda notes,
     end, cancelling) in db.record."""

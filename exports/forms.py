@@ -16,6 +16,7 @@ from core.labels import RATING_LABELS
 from core.numbers import show
 from core.quarter import COUNTED, QuarterRef, QuarterState
 from db.store import Store
+from exports.corrections import mark_table, personal_entries
 from exports.parts import monthly, part_headings, part_values
 
 if TYPE_CHECKING:
@@ -84,7 +85,8 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
             row += [m.rank, m.grade or ("不定等次" if m.status == "probationary" else "")]
         rows.append(row)
     title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
-    return Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number))
+    table = Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number))
+    return mark_table(store, table, year, number)  # 更正（申诉第N号）
 
 
 def _period(year: int, number: int | None) -> str:
@@ -125,8 +127,9 @@ def ledger_table(store: Store, year: int, draft: bool = False) -> Table:
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         rows.append([*row, m.rank])
-    return Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note(), store.branch_name(),
-                 _period(year, None))
+    table = Table("“党员积分制管理”工作台账", headings, rows, fin.mark, fin.note(), store.branch_name(),
+                  _period(year, None))
+    return mark_table(store, table, year, None)  # 更正（申诉第N号）
 
 
 def _num(value: Any) -> Any:
@@ -255,6 +258,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
             from db.errors import StoreError
 
             raise StoreError(f"名册中没有需要积分的“{member}”")
+    made = store.corrections(year)  # to locked quarters: a draft's figures hold them too
     doc = Document("“党员积分制管理”个人清单", author=store.branch_name(), mark=fin.mark, layout="form")
     for f in members:
         doc.add_page()
@@ -264,6 +268,7 @@ def write_personal(store: Store, year: int, out: str | os.PathLike, member: str 
         doc.para(f"所在党支部：{store.branch_name()}　　　党员姓名：{f['name']}")
         counted = [e for e in store.entries(year, member_id=f["id"])
                    if e.status in (SETTLED if fin.settled else COUNTED)]
+        counted = personal_entries(counted, made)  # 更正（申诉第N号）
         r = board.member(str(f["id"]))
         if monthly(scheme):
             _monthly_list(doc, scheme, counted, r)

@@ -16,6 +16,7 @@ from core.labels import FLAG_LABELS, RATING_LABELS
 from core.numbers import show
 from core.quarter import QuarterRef
 from db.store import Store
+from exports.corrections import minute_note
 from exports.minute_text import sentence
 from exports.minute_votes import basis, document_title, write_votes
 from exports.parts import EARNED, part_headings, part_values
@@ -200,10 +201,15 @@ def write_minutes(store: Store, year: int, number: int, out: str | os.PathLike, 
              + ("签到情况见附件。"))
     _agenda_record(doc, store, quarter, agenda)
 
-    board = store.board(year, upto=number, settled=fin.settled)  # with reasons: the follow-up list cites them
+    # With reasons: the follow-up list cites them. The figures its meeting was told: corrections
+    # made since are appended as a note (exports.corrections), the record stays as it was held.
+    held_on = meeting.held_at.date()
+    board = store.board(year, upto=number, settled=fin.settled, amended_before=held_on)
     _figures(doc, store, year, number, board, facts)
     write_votes(doc, store, quarter, facts)
     _evaluation(doc, store, quarter, board, facts)
+    if fin.final:
+        minute_note(doc, store, year, number, held_on, facts)
 
     lock = None if not fin.final else store.lock_of(quarter)
 

@@ -292,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="支部已决定本年度继续免于积分管理的党员（可写多次）")
     yo.set_defaults(func="tui.cli_year:cmd_year_open")
 
+    from tui.cli_appeal import add_parsers as appeal_parsers
+
+    appeal_parsers(sub, db)
+
     v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
     v.add_argument("--expect", metavar="校验码",
                    help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import db.appeal_tables
 import db.tables  # noqa: F401  (registers the tables on the metadata)
 
 config = context.config

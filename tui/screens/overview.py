@@ -8,12 +8,21 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from core.quarter import QuarterRef, QuarterState
+from db.appeals import AppealView
 from db.store import MeetingFacts
 from tui.screens.base import STATE_LABELS, MeetingScreen, add_plain_row, reset_table
 from tui.screens.forms import ConfirmDialog, FactsForm, MeetingFactsDialog
 from tui.screens.record import AgendaDialog, TextDialog, off_roster, parse_time
 
 DEFAULT_AGENDA = "通报本季度党员积分情况；对有异议的积分事项进行表决；开展民主评议；部署下季度工作"
+
+
+def appeal_line(v: AppealView) -> str:
+    """第1号 刘丽娟 2026Q3：2026-10-10前答复（逾期）, or …：医院党委复议，2026-10-15前答复."""
+    due = v.deadline
+    when = f"{due:%Y-%m-%d}前答复" if due is not None else "方案未规定答复期限"
+    review = f"{v.review_body}复议，" if v.review_on is not None else ""
+    return f"第{v.number}号 {v.member} {v.quarter.label}：{review}{when}" + ("（逾期）" if v.overdue else "")
 
 
 class OverviewScreen(MeetingScreen):
@@ -37,6 +46,8 @@ class OverviewScreen(MeetingScreen):
                 yield Static(markup=False, id="branch-name", classes="big")
                 yield Static(markup=False, id="scheme-line")
                 yield DataTable(id="quarters", cursor_type="none", zebra_stripes=True)
+                yield Static(markup=False, id="appeals")  # open appeals, shown only when there are some
+                yield Static(markup=False, id="appeals-overdue", classes="banner warn")
             with Vertical(id="overview-right"):
                 yield Static("今日会议", classes="section")
                 yield Static(markup=False, id="meeting-facts")
@@ -63,6 +74,7 @@ class OverviewScreen(MeetingScreen):
             mark = "▶ " if q.number == app.number else "  "
             add_plain_row(table, f"{mark}第{'一二三四'[q.number - 1]}季度", STATE_LABELS[q.state],
                           mt.held_at.strftime("%Y-%m-%d") if mt else "—", lock.digest[:12] + "…" if lock else "—")
+        self._show_appeals()
         mt = next((m for q, m, _ in rows if q.number == app.number), None)
         state = next((q.state for q, _, _ in rows if q.number == app.number), app.state)
         agenda = self.query_one("#agenda", Static)
@@ -88,6 +100,19 @@ class OverviewScreen(MeetingScreen):
         if coming is None or coming != app.year + 1:
             return ""
         return f"\n{coming}年度尚未开始：\n运行 jifen year open {coming}\n或按 N 开始（沿用本年度积分方案）"
+
+    def _show_appeals(self) -> None:
+        """Open appeals with the date their answer is due; those past it in the warning style.
+        Nothing at all when none is open (the page looks as before)."""
+        views = self.japp.store.appeals(open_only=True)
+        due = [v for v in views if not v.overdue]
+        late = [v for v in views if v.overdue]
+        on_time = self.query_one("#appeals", Static)
+        overdue = self.query_one("#appeals-overdue", Static)
+        on_time.display, overdue.display = bool(views), bool(late)
+        lines = [f"未答复的申诉（{len(views)}件）：", *(appeal_line(v) for v in due)]
+        on_time.update("\n".join(lines))
+        overdue.update("\n".join(appeal_line(v) for v in late))
 
     def action_quarter(self, delta: int) -> None:
         """Choose the quarter to work on (a locked one is shown read-only)."""
