@@ -57,7 +57,7 @@ def test_a_new_file_gets_the_schema_and_reopening_changes_nothing(tmp_path):
     new_store(path)
     before = sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall()
     Store(open_engine(path)).members()
-    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0006",)]
+    assert sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchall() == before == [("0008",)]
 
 
 def test_a_database_from_a_newer_program_is_refused_and_left_alone(tmp_path):
