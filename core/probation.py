@@ -44,10 +44,18 @@ class Probation:
     total: str  # the year's total as shown, "" when none
     rule: str  # the rule in words (总分<70); "" when the scheme has none
     clause: str  # place and quotation; "" when the scheme has no such rule
+    general: str = ""  # the scheme's rule in words, whoever the member ("" when it has none)
 
     @property
     def verdict(self) -> str:
         return "可按期转正" if self.on_time else "不能按期转正"
+
+    def short(self) -> str:
+        """The member's line in a list that cites the clause once (probation_paragraph)."""
+        since = f"{self.since:%Y-%m-%d}接收为预备党员，{self.due:%Y-%m-%d}预备期满" if self.since and self.due \
+            else "预备期起始日期名册未填"
+        total = f"年积分{self.total}分" if self.total else "尚无年积分"
+        return f"{self.name}，{since}，{total}，{self.verdict if self.rule else '积分不影响按期转正'}"
 
     def sentence(self) -> str:
         """What the console and the year form say of the member."""
@@ -76,4 +84,19 @@ def probation_of(scheme: Scheme, result: MemberResult, status_since: str) -> Pro
     elif rules:
         rule, clause = "或".join(describe(f.when) for f in rules), "；".join(f.cite for f in rules)
     return Probation(name=result.name, since=since, due=due_date(since) if since else None, on_time=not at_risk,
-                     total="" if result.total is None else show(result.total), rule=rule, clause=clause)
+                     total="" if result.total is None else show(result.total), rule=rule, clause=clause,
+                     general="或".join(describe(f.when) for f in rules))
+
+
+def probation_paragraph(items: list[Probation]) -> str:
+    """The year form's paragraph: the scheme's rule and clause once, then each member."""
+    if not items:
+        return ""
+    first = items[0]
+    if not first.general:
+        head = "预备党员按期转正（预备期一年；积分方案未规定积分对按期转正的影响）"
+    else:
+        clause = "；".join(dict.fromkeys(p.clause for p in items if p.on_time)) or first.clause
+        head = f"预备党员按期转正（预备期一年；{first.general}的不能按期转正，依据{clause}）"
+    lines = [p.short() + (f"（{p.rule}）" if not p.on_time else "") for p in items]
+    return f"{head}：{'；'.join(lines)}。"
