@@ -147,8 +147,8 @@ class YearGradesScreen(MeetingScreen):
         g = self.grading
         if g is None or g.q4 != QuarterState.MEETING:
             locked = g is not None and g.q4 == QuarterState.LOCKED
-            self.notify("年度等次在第四季度党员大会上确定：" + ("第四季度已锁定，只能查看" if locked else "会议尚未开始"),
-                        severity="warning")
+            why = "第四季度已锁定，只能查看" if locked else "会议尚未开始"
+            self.notify(f"年度等次在第四季度党员大会上确定：{why}", severity="warning")
             return
         r = self._selected()
         if r is None:
