@@ -94,12 +94,12 @@ class YearGradesScreen(MeetingScreen):
                 note = "可按期转正" if r.probation.on_time else "不能按期转正"
             final = r.final or ("不定等次" if r.status == "probationary" else "—")
             add_plain_row(table, str(k), r.name, r.total or "—", str(r.rank or "—"), r.proposed or "—",
-                          ("★" + r.decided) if r.overridden else (r.decided or ""), final, note,
+                          f"★{r.decided}" if r.overridden else (r.decided or ""), final, note,
                           key=str(r.member_id))
         move_to_key(table, key)
-        state = {QuarterState.OPEN: "第四季度党员大会尚未开始（只能查看）",
-                 QuarterState.MEETING: "第四季度党员大会进行中：S 改定选中党员的等次",
-                 QuarterState.LOCKED: "第四季度已锁定：等次已计入校验码"}.get(g.q4, g.q4)
+        state = {str(QuarterState.OPEN): "第四季度党员大会尚未开始（只能查看）",
+                 str(QuarterState.MEETING): "第四季度党员大会进行中：S 改定选中党员的等次",
+                 str(QuarterState.LOCKED): "第四季度已锁定：等次已计入校验码"}.get(g.q4, g.q4)
         over = "[b $error]" if g.over_cap else "[b]"
         lines = [f"{g.year}年度 · {state}", f"{over}{escape(g.cap_line())}[/]"]
         if g.undecided:
