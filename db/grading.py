@@ -76,6 +76,11 @@ class YearGrades:
     q4: str  # the fourth quarter's state: open | meeting | locked
     approval: GradeApproval | None = None
     probations: tuple[Probation, ...] = field(default=())
+    probationary_graded: bool = False  # the scheme grades 预备党员 too (most do not)
+
+    def gradable(self, r: GradeRow) -> bool:
+        """Whether the meeting may give the member a grade."""
+        return r.status == "full" or self.probationary_graded
 
     @property
     def top_count(self) -> int:
@@ -94,7 +99,7 @@ class YearGrades:
         """Members still without a grade where the meeting must give every one (no scheme grades)."""
         if self.scheme_grades:
             return []
-        return [r.name for r in self.rows if r.status == "full" and r.final is None]
+        return [r.name for r in self.rows if self.gradable(r) and r.final is None]
 
     @property
     def heading(self) -> str:
@@ -151,7 +156,7 @@ def grades_of(scheme: Scheme, board: YearResult, decisions: dict[int, GradeDecis
     grades = tuple(scheme.grading.grades) or RATING_LABELS
     return YearGrades(year, grades, bool(scheme.grading.grades), tuple(rows), top, cap, full,
                       "" if share is None else f"{share.numerator}/{share.denominator}", q4, approval,
-                      tuple(probations))
+                      tuple(probations), scheme.grading.probationary)
 
 
 def approval_canonical(a: GradeApproval) -> str:

@@ -67,6 +67,11 @@ async def test_year_end_view_sets_a_grade_with_its_reason(q4_meeting: Path) -> N
         probation = [row_named(t, r.name) for r in grading.rows if r.status == "probationary"]
         assert probation and all(r[6] == "不定等次" and r[7] == "可按期转正" for r in probation)
 
+        # A 预备党员 is not graded: S says so, no dialog.
+        t.move_cursor(row=[r.status for r in grading.rows].index("probationary"))
+        said = await notices_after(pilot, "s")
+        assert "预备党员，按积分方案不评定等次" in said and screen_name(app) == "YearGradesScreen"
+
         # To the member, S, 合格 and no reason: the dialog says so and stays.
         t.move_cursor(row=[r.name for r in grading.rows].index(best.name))
         await pilot.press("s")

@@ -153,6 +153,9 @@ class YearGradesScreen(MeetingScreen):
         r = self._selected()
         if r is None:
             return
+        if not g.gradable(r):
+            self.notify(f"{r.name}是预备党员，按积分方案不评定等次", severity="warning")
+            return
 
         def done(result: tuple[str, str] | None) -> None:
             if result is not None:
