@@ -45,7 +45,7 @@ class Table:
     note: str = ""  # the draft's sentence for its readers
     branch: str = ""  # who and when it is of, for a sheet's second row
     period: str = ""  # 2026年第三季度 / 2026年度
-    approval: str = ""  # the year's form once the 党委 has approved the grades: its 批复, cited
+    approval: str = ""  # the year's form once the 党委 has approved the grades: its 批复, cited ("" before)
     probation: str = ""  # the year's form: each 预备党员's conversion on time, with the scheme's clause
 
 
@@ -95,8 +95,12 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
         rows.append(row)
     title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
     return Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number),
-                 approval_sentence(grading, scheme.process.review_body) if grading else "",
+                 approval_sentence(grading, scheme.process.review_body) if grading and grading.approval else "",
                  probation_paragraph(probation))
+
+
+def pending_sentence(body: str) -> str:
+    return f"以上等次为党支部拟定等次，待{body or '上级党组织'}批复后确定。"
 
 
 def approval_sentence(grading: YearGrades, body: str) -> str:
@@ -105,7 +109,7 @@ def approval_sentence(grading: YearGrades, body: str) -> str:
 
     a = grading.approval
     if a is None:
-        return f"以上等次为党支部拟定等次，待{body or '上级党组织'}批复后确定。"
+        return pending_sentence(body)
     changed = [r for r in grading.rows if r.changed]
     text = f"以上等次已经{body or '上级党组织'}于{cn_date(a.approved_on)}批复：{a.text.rstrip('。')}。"
     if changed:
@@ -204,8 +208,8 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
         doc.para(INDENT + text.estimate)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths)
-    if table.approval:
-        doc.para(INDENT + table.approval)
+    if number is None:  # the grades: final with the 批复 cited, or still to be approved
+        doc.para(INDENT + (table.approval or pending_sentence(scheme.process.review_body)))
     if table.probation:
         doc.para(INDENT + table.probation)
     _closing(doc, text.closing(), text.signed_by, text.signed_on)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from core.quarter import QuarterRef
@@ -22,6 +23,7 @@ from db.engine import open_engine
 from db.errors import StoreError
 from db.store import MeetingFacts, Store
 from exports.forms import publicity_table, write_publicity
+from exports.sheets import write_table
 
 YEAR = 2026
 Q4 = QuarterRef(YEAR, 4)
@@ -152,6 +154,10 @@ def test_the_year_graded_overridden_locked_and_approved(demo, tmp_path):
     grades = {r[1]: r[-1] for r in table.rows}
     assert grades[other.name] == "合格" and grades[best.name] == "合格"
     assert PdfReader(after_path).pages  # a real PDF
+    # The spreadsheet of the same form: 等次 and the 批复 on its second row.
+    sheet = load_workbook(write_table(table, tmp_path / "after.xlsx", day=date(2027, 1, 9))).active
+    assert "以上等次已经医院党委于2027年1月8日批复" in sheet["A2"].value
+    assert [c.value for c in sheet[3]][-1] == "等次"
 
     # An UPDATE of the approval row (guards off) is caught by verify; nothing else is blamed.
     tamper(target, "UPDATE grade_approval SET text = '同意'")
