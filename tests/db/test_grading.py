@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core.quarter import QuarterRef
+from core.quarter import EntryStatus, QuarterRef
 from core.schemes import builtin_text
 from db.demo import build_demo
 from db.engine import open_engine
@@ -227,7 +227,7 @@ def test_a_probationer_at_69_cannot_be_converted_on_time_and_at_71_can(db_target
                          + [dict(name="预备甲", status="probationary", status_since="2026-03-01")])
     points = {"K1.1": 5, "K1.2": 3, "K1.3": 1}  # each time, as the scheme's list says
     for code in deductions:
-        st.add_entry(QuarterRef(YEAR, 2), ids[-1], "deduction", points[code], item=code)
+        st.add_entry(QuarterRef(YEAR, 2), ids[-1], "deduction", points[code], item=code, status=EntryStatus.CONFIRMED)
     g = st.year_grades(YEAR)
     p = g.row("预备甲").probation
     assert p is not None and p.total == total and p.on_time is on_time
