@@ -27,6 +27,7 @@ from tests.tui.test_console import (
     shown,
     snapshot,
     table,
+    until,
 )
 
 Q4 = QuarterRef(2026, 4)
@@ -56,8 +57,7 @@ async def test_year_end_view_sets_a_grade_with_its_reason(q4_meeting: Path) -> N
     best = next(r for r in grading.rows if r.proposed == "优秀")
     async with console(q4_meeting) as (app, pilot):
         await pilot.press("f5", "g")
-        await pilot.pause()
-        assert screen_name(app) == "YearGradesScreen"
+        await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
         head = shown(app, "#grading-head")
         assert f"优秀{grading.top_count}人，限额{grading.cap}人（正式党员21人的1/3）" in head
         assert "党委尚未批复" in head
@@ -75,18 +75,17 @@ async def test_year_end_view_sets_a_grade_with_its_reason(q4_meeting: Path) -> N
         # To the member, S, 合格 and no reason: the dialog says so and stays.
         t.move_cursor(row=[r.name for r in grading.rows].index(best.name))
         await pilot.press("s")
-        assert screen_name(app) == "GradeDialog"
+        await until(pilot, lambda: screen_name(app) == "GradeDialog")
         await pilot.press(*"合格", "enter", "enter")
-        assert "请写明党员大会改定的理由" in shown(app, "#form-error")
+        await until(pilot, lambda: "请写明党员大会改定的理由" in shown(app, "#form-error"))
         await pilot.press(*"本人让出名额", "enter")
-        await pilot.pause()
-        assert screen_name(app) == "YearGradesScreen"
+        await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
         row = row_named(table(app, "#grading"), best.name)
         assert row[5] == "★合格" and row[6] == "合格" and row[7] == "改定"
         assert f"优秀{grading.top_count - 1}人" in shown(app, "#grading-head")
         assert "理由：本人让出名额" in shown(app, "#grading-why")
         await pilot.press("escape")
-        assert screen_name(app) == "BoardScreen"
+        await until(pilot, lambda: screen_name(app) == "BoardScreen")
     assert fresh_store(q4_meeting).year_grades(2026).row(best.name).decided == "合格"
 
 
@@ -98,7 +97,7 @@ async def test_a_read_only_console_is_refused_before_the_dialog(q4_meeting: Path
         async with console(q4_meeting) as (app, pilot):
             assert app.seat.read_only
             await pilot.press("f5", "g")
-            await pilot.pause()
+            await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
             said = await notices_after(pilot, "s")
             assert "未执行" in said and screen_name(app) == "YearGradesScreen"
         assert snapshot(q4_meeting) == before
@@ -110,7 +109,7 @@ async def test_before_the_q4_meeting_the_view_only_shows(demo_db: Path) -> None:
     before = snapshot(demo_db)
     async with console(demo_db) as (app, pilot):
         await pilot.press("f5", "g")
-        await pilot.pause()
+        await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
         assert "尚未开始" in shown(app, "#grading-head")
         said = await notices_after(pilot, "s")
         assert "会议尚未开始" in said and screen_name(app) == "YearGradesScreen"
@@ -143,10 +142,9 @@ async def test_linyi_meetings_hold_their_own_evaluation_round(linyi_db: Path) ->
     st.engine.dispose()
     async with console(linyi_db) as (app, pilot):  # the Q2 meeting: round 1
         await pilot.press("f4")
-        await pilot.pause()
-        assert "第1轮" in shown(app, "#progress")
+        await until(pilot, lambda: "第1轮" in shown(app, "#progress"))
         await pilot.press(*"11111", "s")
-        await pilot.pause()
+        await until(pilot, lambda: "已收回 1 张" in shown(app, "#progress"))
     assert fresh_store(linyi_db).ballot_summary(QuarterRef(LY, 2), 1)["returned"] == 1
     st = fresh_store(linyi_db)
     st.clock = lambda: datetime(LY, 6, 26, 12)
@@ -161,10 +159,9 @@ async def test_linyi_meetings_hold_their_own_evaluation_round(linyi_db: Path) ->
     st.engine.dispose()
     async with console(linyi_db) as (app, pilot):  # the Q4 meeting: round 2
         await pilot.press("f4")
-        await pilot.pause()
-        assert "第2轮" in shown(app, "#progress")
+        await until(pilot, lambda: "第2轮" in shown(app, "#progress"))
         await pilot.press(*"22222", "s")
-        await pilot.pause()
+        await until(pilot, lambda: "已收回 1 张" in shown(app, "#progress"))
     st = fresh_store(linyi_db)
     q4 = QuarterRef(LY, 4)
     assert st.ballot_summary(q4, 2)["returned"] == 1 and st.ballot_summary(q4, 1)["returned"] == 0
