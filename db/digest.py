@@ -39,6 +39,7 @@ from db.tables import (
     Ballot,
     BallotCount,
     Branch,
+    GradeDecision,
     Lock,
     Meeting,
     Objection,
@@ -66,6 +67,7 @@ PART_NAMES = {
     "branch": "党支部名称",
     "entries": "积分事项",
     "format": "记录格式",
+    "grade_decisions": "年度等次决定",
     "locked_at": "锁定时间",
     "meeting": "会议信息",
     "members": "锁定时的党员名单",
@@ -178,6 +180,12 @@ def _content(s: Session, q: Quarter, previous: str, fmt: int = FORMAT,
         content["past_results"] = _results(s, q.year - 1)
         if q.number == 4:
             content["year_results"] = _results(s, q.year)
+            # The meeting's grade decisions: only when there are any, so older Q4 digests stay valid.
+            decided = [{"member": d.member_id, "grade": d.grade, "reason": d.reason}
+                       for d in s.exec(select(GradeDecision).where(GradeDecision.quarter_id == q.id)
+                                       .order_by(col(GradeDecision.member_id)))]
+            if decided:
+                content["grade_decisions"] = decided
     return content
 
 
@@ -268,6 +276,9 @@ def verify_chain(s: Session, expect: str = "") -> list[str]:
         elif scheme_sha256(sy.text) != sy.sha256:
             problems.append(f"{year}年：积分方案（{sy.scheme_id}）的文本与建立年度时记下的指纹不符："
                             "方案在锁定后被改动")
+    from db.grading import approval_problems
+
+    problems += approval_problems(s)
     if expect:
         anchored = anchor_of(s, expect)
         if anchored is None:

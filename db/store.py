@@ -35,6 +35,7 @@ from db.appeals import AppealOps
 from db.ballots import BallotOps
 from db.engine import WRITE_OPTION, write_engine
 from db.errors import StoreError
+from db.grading import GradingOps
 from db.reads import StoreReads, member_facts, scheme_from_text
 from db.record import RecordOps, check_meeting_date, check_vote_method
 from db.refusals import BUSY, CHANGED, refusal_of
@@ -111,7 +112,7 @@ class _EntryPlan:
 
 
 
-class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps):
+class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps, GradingOps):
     """Operations on one database. `actor` names who works the console (the audit log).
     The reads live in db.reads (StoreReads); the meeting's record (objections, agenda notes,
     end, cancelling) in db.record."""

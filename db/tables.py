@@ -8,7 +8,7 @@ them; the table has no rowid, so even storage order does not follow the order of
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -288,3 +288,34 @@ class AuditLog(SQLModel, table=True):
     action: str
     quarter_id: int | None = None
     detail: str = Field(default="", sa_type=sa.Text)
+
+
+class GradeDecision(SQLModel, table=True):
+    """年度定级 at the year's last meeting: a grade the meeting decided differently from the
+    engine's proposal, with its reason (a scheme without grades has one for every member).
+    Part of the fourth quarter: refused once it is locked, and covered by its digest."""
+
+    __tablename__ = "grade_decision"
+    __table_args__ = (sa.UniqueConstraint("quarter_id", "member_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quarter_id: int = Field(foreign_key="quarter.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    grade: str
+    reason: str = Field(sa_type=sa.Text)
+
+
+class GradeApproval(SQLModel, table=True):
+    """The 党委's 批复 of a year's grades, after the fourth quarter's lock. `changes` is JSON
+    {member id: grade} for members whose grade the 党委 decided differently (the 批复 is the
+    reason). Append-only; its digest is SHA-256 of the Q4 lock's digest and `canonical`."""
+
+    __tablename__ = "grade_approval"
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(unique=True)
+    approved_on: date = Field(sa_type=sa.Date)
+    text: str = Field(sa_type=sa.Text)
+    changes: str = Field(default="{}", sa_type=sa.Text)
+    recorded_at: datetime = Field(sa_type=sa.DateTime)
+    previous_digest: str
+    digest: str
+    canonical: str = Field(sa_type=sa.Text)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.labels import RATING_LABELS
 from core.numbers import show
+from core.probation import Probation, probation_of, probation_paragraph
 from core.quarter import COUNTED, QuarterRef, QuarterState
 from db.store import Store
 from exports.corrections import mark_table, personal_entries
@@ -22,6 +23,7 @@ from exports.parts import monthly, part_headings, part_values
 if TYPE_CHECKING:
     from core.engine import MemberResult
     from core.scheme import Scheme
+    from db.grading import YearGrades
     from db.tables import PointsEntry
     from exports.document import Document
 
@@ -44,6 +46,8 @@ class Table:
     note: str = ""  # the draft's sentence for its readers
     branch: str = ""  # who and when it is of, for a sheet's second row
     period: str = ""  # 2026年第三季度 / 2026年度
+    approval: str = ""  # the year's form once the 党委 has approved the grades: its 批复, cited ("" before)
+    probation: str = ""  # the year's form: each 预备党员's conversion on time, with the scheme's clause
 
 
 def _meeting_day(store: Store, year: int, number: int) -> date:
@@ -67,8 +71,11 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
     headings = ["序号", "党员姓名", "性别", "年龄", "职务", *part_headings(scheme), "合计"]
     if blend:
         headings += [scheme.evaluation.label, "总分"]
-    if number is None:
-        headings += ["名次", "拟定等次"]
+    grading = store.year_grades(year) if number is None else None
+    if grading is not None:
+        headings += ["名次", grading.heading]  # 拟定等次 until the 党委 has approved
+    decided = {r.member_id: r.changed or r.decided for r in grading.rows} if grading else {}
+    probation: list[Probation] = []
     rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
         f = facts.get(int(m.id), {})
@@ -82,11 +89,34 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         if number is None:
-            row += [m.rank, m.grade or ("不定等次" if m.status == "probationary" else "")]
+            grade = decided.get(int(m.id)) or m.grade
+            row += [m.rank, grade or ("不定等次" if m.status == "probationary" else "")]
+            if m.status == "probationary":
+                probation.append(probation_of(scheme, m, str(f.get("status_since", ""))))
         rows.append(row)
     title = "“党员积分制管理”季度公示表" if number else "“党员积分制管理”年度公示表"
-    table = Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number))
+    table = Table(title, headings, rows, fin.mark, fin.note(), store.branch_name(), _period(year, number),
+                  approval_sentence(grading, scheme.process.review_body) if grading and grading.approval else "",
+                  probation_paragraph(probation))
     return mark_table(store, table, year, number)  # 更正（申诉第N号）
+
+
+def pending_sentence(body: str) -> str:
+    return f"以上等次为党支部拟定等次，待{body or '上级党组织'}批复后确定。"
+
+
+def approval_sentence(grading: YearGrades, body: str) -> str:
+    """The year's grades as approved (citing the 批复 and its date), or that they await it."""
+    from exports.document import cn_date
+
+    a = grading.approval
+    if a is None:
+        return pending_sentence(body)
+    changed = [r for r in grading.rows if r.changed]
+    text = f"以上等次已经{body or '上级党组织'}于{cn_date(a.approved_on)}批复：{a.text.rstrip('。')}。"
+    if changed:
+        text += "其中" + "、".join(f"{r.name}的等次依批复定为{r.changed}" for r in changed) + "。"
+    return text
 
 
 def _period(year: int, number: int | None) -> str:
@@ -181,6 +211,10 @@ def write_publicity(store: Store, year: int, number: int | None, out: str | os.P
         doc.para(INDENT + text.estimate)
     widths = _widths(table.headings)
     doc.grid(table.headings, [[show_cell(c) for c in r] for r in table.rows], widths)
+    if number is None:  # the grades: final with the 批复 cited, or still to be approved
+        doc.para(INDENT + (table.approval or pending_sentence(scheme.process.review_body)))
+    if table.probation:
+        doc.para(INDENT + table.probation)
     _closing(doc, text.closing(), text.signed_by, text.signed_on)
     return doc.save(out)
 

@@ -109,6 +109,8 @@ def _evaluation(doc: Document, store: Store, quarter: QuarterRef, board: YearRes
     if not ratings:
         doc.para("本次会议未进行民主评议。")
         return
+    # The year's last meeting decides the grades: its decisions stand in the table and are said below it.
+    grading = store.year_grades(quarter.year) if quarter.number == 4 else None
     for rnd in sorted(ratings):
         s = store.ballot_summary(quarter, rnd)
         head = f"第{rnd}轮：" if scheme.evaluation.rounds > 1 else ""
@@ -118,15 +120,21 @@ def _evaluation(doc: Document, store: Store, quarter: QuarterRef, board: YearRes
                  f"有效{s['valid']}张，无效{s['void']}张{why}，空白{s['blank']}张。无效票计入收回票数，不计入评定。")
         rows: list[list[Any]] = []
         by_id = {int(r.id): r for r in board.members}
+        decided = {r.member_id: r.decided for r in grading.rows if r.decided} if grading else {}
         for mid, f in sorted(facts.items(), key=lambda kv: kv[1]["seq"]):
             if f["exempt"]:
                 continue
             c = ratings[rnd].get(mid, {})
             r = by_id.get(mid)
-            grade = (r.grade or ("不定等次" if f["status"] == "probationary" else "—")) if r else "—"
+            grade = (decided.get(mid) or r.grade or ("不定等次" if f["status"] == "probationary" else "—")) \
+                if r else "—"
             rows.append([len(rows) + 1, f["name"], *[c.get(label, 0) for label in RATING_LABELS],
                          show(r.evaluation) if r else "—", grade])
         doc.grid(["序号", "姓名", *RATING_LABELS, "评议分", "拟定等次"], rows, [12, 28, 18, 18, 20, 20, 22, 28])
+    changed = [r for r in grading.rows if r.overridden] if grading else []
+    if changed:
+        said = [f"{r.name}由{r.proposed or '未定等次'}定为{r.decided}，理由：{r.reason.rstrip('。')}" for r in changed]
+        doc.para("党员大会对拟定等次作出不同决定：" + "；".join(said) + "。")
     if not scheme.grading.grades:
         doc.para("本积分方案未规定党员等次，等次由党支部在年度民主评议中确定。")
     else:

@@ -45,6 +45,8 @@ def describe(table: Table, day: date) -> str:
     line = "　　".join(p for p in parts if p)
     if table.mark:
         line += f"　　{table.mark}" + (f"：{table.note}" if table.note else "")
+    if table.approval:  # the year's grades approved: the 批复 the 等次 column rests on
+        line += f"　　{table.approval}"
     return line
 
 

@@ -407,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
 
 _COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify", "branch",
                   "list", "show", "check", "import", "add", "contact", "evaluation", "codes", "serve", "close",
-                  "results", "year", "open", "appeal", "answer", "review", "review-answer"}
+                  "results", "year", "open", "appeal", "answer", "review", "review-answer",
+                  "grade", "set", "approve"}
 
 
 def log_path() -> str:

@@ -296,8 +296,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     appeal_parsers(sub, db)
 
+    _grade_commands(sub, db)
+
     v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
     v.add_argument("--expect", metavar="校验码",
                    help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")
     v.set_defaults(func="verify")
     return p
+
+
+def _grade_commands(sub: Any, db: argparse.ArgumentParser) -> None:
+    """`jifen grade list|set|approve`: the year's grading (tui.cli_grading)."""
+    g = sub.add_parser("grade", help="年度定级：拟定等次、党员大会决定、党委批复")
+    gs = g.add_subparsers(dest="grade_command", metavar="操作", title="操作", required=True)
+    gl = gs.add_parser("list", parents=[db], help="列出年度等次：系统拟定、党员大会决定、最终等次，优秀名额")
+    gl.add_argument("--year", type=YEAR, required=True, metavar="年度")
+    gl.set_defaults(func="tui.cli_grading:cmd_list")
+    st = gs.add_parser("set", parents=[db], help="第四季度党员大会上改定一名党员的等次（须写明理由）")
+    st.add_argument("--year", type=YEAR, required=True, metavar="年度")
+    st.add_argument("--member", required=True, metavar="姓名")
+    st.add_argument("--grade", required=True, metavar="等次", help="如 优秀、合格；写回拟定等次即取消改定")
+    st.add_argument("--reason", default="", metavar="理由")
+    st.set_defaults(func="tui.cli_grading:cmd_set")
+    ap = gs.add_parser("approve", parents=[db], help="记录党委对年度等次的批复（第四季度锁定后）")
+    ap.add_argument("--year", type=YEAR, required=True, metavar="年度")
+    ap.add_argument("--date", type=day, required=True, metavar="日期", help="批复日期，如 2027-01-10")
+    ap.add_argument("--text", required=True, metavar="批复内容")
+    ap.add_argument("--change", action="append", default=[], metavar="姓名=等次",
+                    help="党委批复的等次与党员大会不同的党员，可写多次")
+    ap.set_defaults(func="tui.cli_grading:cmd_approve")

@@ -578,9 +578,10 @@ def test_year_publicity_has_rank_and_grade(demo, year_publicity):
     assert "“党员积分制管理”年度公示表" in text and "（2026年度）" in text
     assert " ".join([*QUARTER_HEADINGS, "名次", "拟定等次"]) in text
     board = demo.store.board(YEAR, explain=False)
-    body = flat(text)
+    body, _, conversions = flat(text).partition("预备党员按期转正")  # the table, then the 预备党员 named again
     for m in board.members:
         assert body.count(m.name) == 1, m.name
+        assert (m.name in conversions) is (m.status == "probationary"), m.name
         if m.exempt:
             continue
         y = m.year_parts

@@ -110,3 +110,12 @@ def test_locked_quarter(snap_compare, demo):
             st.vote(e.id, 15, 3, 1)
     st.lock(QuarterRef(2026, 4))
     assert snap_compare(app, press=["f6"], terminal_size=(100, 30))
+
+
+def test_year_end_grading(snap_compare, demo):
+    """The year-end view at the Q4 meeting (F5, G): proposals, the 优秀 cap, one grade the meeting changed."""
+    app = console(demo)
+    st = app.store
+    best = next(r for r in st.year_grades(2026).rows if r.proposed == "优秀")
+    st.set_grade(2026, best.member_id, "合格", "本人让出优秀名额")
+    assert snap_compare(app, press=["f5", "g"], terminal_size=(100, 30))

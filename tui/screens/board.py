@@ -22,7 +22,7 @@ TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category"
 class BoardScreen(MeetingScreen):
     MODE = "board"
     TITLE_TEXT = "积分榜"
-    BINDINGS = [Binding("w", "toggle_why", "依据")]
+    BINDINGS = [Binding("w", "toggle_why", "依据"), Binding("g", "grades", "年度定级")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,3 +114,9 @@ class BoardScreen(MeetingScreen):
     def action_toggle_why(self) -> None:
         area = self.query_one("#why-area")
         area.display = not area.display
+
+    def action_grades(self) -> None:
+        """The year-end view (年度定级): proposals, the 优秀 cap, the meeting's decisions."""
+        from tui.screens.grading import YearGradesScreen
+
+        self.app.push_screen(YearGradesScreen())

@@ -44,6 +44,7 @@ class EvaluationScreen(MeetingScreen):
         self.marks: dict[int, str] = {}
         self.order: list[int] = []  # members rated on this ballot, in the order of the keys
         self.round = 1
+        self.round_of: object = None  # the quarter `round` was chosen for
 
     def body(self) -> ComposeResult:
         yield Static(id="progress", classes="big")
@@ -69,8 +70,10 @@ class EvaluationScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        summary = app.store.ballot_summary(app.quarter, self.round)
         rounds = app.store.scheme(app.year).evaluation.rounds
+        if self.round_of != app.quarter and not self.marks:  # a new meeting: its own round (R still switches)
+            self.round, self.round_of = meeting_round(rounds, app.number), app.quarter
+        summary = app.store.ballot_summary(app.quarter, self.round)
         state = app.store.round_state(app.quarter, self.round)
         issued = summary["issued"]
         current = summary["returned"] + 1
@@ -292,3 +295,9 @@ class EvaluationScreen(MeetingScreen):
             self.notify("本张尚未保存，先保存或按 X 重填", severity="warning")
             return
         self.app.push_screen(PhonePanel(self.round))
+
+
+def meeting_round(rounds: int, quarter: int) -> int:
+    """The evaluation round a quarter's meeting holds: with two (half-yearly) rounds, the first
+    half-year's meetings hold round 1 and the second's round 2; with one, round 1."""
+    return min(rounds, max(1, -(-quarter * rounds // 4)))

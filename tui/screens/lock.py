@@ -65,7 +65,22 @@ class LockScreen(MeetingScreen):
              and summary["returned"] < summary["issued"] else "测评票收回与发出一致或未设发出数", False),
             (declared == 0, f"还有 {declared} 项“申报”事项未逐项确认，锁定时将一并视为已确认" if declared
              else "所有事项均已确认或表决", False),
+            *([self._year_grades()] if app.number == 4 else []),
         ]
+
+    def _year_grades(self) -> tuple[bool, str, bool]:
+        """At the year's last meeting: whether the year's grades are settled (not blocking: the
+        grades lock with the quarter as they stand, proposals where the meeting decided nothing)."""
+        g = self.japp.store.year_grades(self.japp.year)
+        decided = sum(1 for r in g.rows if r.overridden)
+        open_ties = g.ties and not any(r.decided for r in g.rows if r.tie)
+        met = not g.over_cap and not g.undecided and not open_ties
+        where = "（积分榜 F5 按 G 查看、改定）"
+        if g.undecided:
+            return False, f"年度等次尚未确定：还有{len(g.undecided)}人须由党员大会确定等次{where}", False
+        if open_ties:
+            return False, f"年度等次：并列跨过{g.top}名额的{'、'.join(g.ties)}须由党员大会决定{where}", False
+        return met, f"年度等次已确定：{g.cap_line()}" + (f"，党员大会改定{decided}人" if decided else "") + where, False
 
     def redraw(self) -> None:
         app = self.japp

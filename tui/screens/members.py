@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from core.labels import FLAG_LABELS, KIND_LABELS, STATUS_LABELS
 from core.numbers import show
+from core.probation import probation_of
 from core.quarter import EntryStatus, QuarterState
 from db.tables import Member, saved_id
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table
@@ -95,7 +96,10 @@ class MembersScreen(MeetingScreen):
                 f"{scheme.deduction.label} {deduction}　季度积分 {show(parts.figure)}　｜　"
                 f"全年积分 {show(result.points)}"
                 + (f"　评议 {show(result.evaluation)}" if result.evaluation is not None else "")
-                + (f"\n{flags}" if flags else "") + self._pending_line(store.entries(app.quarter, m.id)))
+                + (f"\n{flags}" if flags else "") + self._pending_line(store.entries(app.quarter, m.id))
+                # a 预备党员: when the probation ends and whether the points allow conversion then
+                + (f"\n预备期：{probation_of(scheme, result, m.status_since).sentence().split('：', 1)[1]}"
+                   if m.status == "probationary" else ""))
         table = self.query_one("#entries", DataTable)
         row = table.cursor_row
         reset_table(table, "编号", "类型", "分值", "状态", "事项", "依据")
