@@ -323,8 +323,8 @@ async def test_a_port_taken_is_a_chinese_refusal(meeting: tuple[Path, int]) -> N
 
 @pytest.mark.asyncio
 async def test_closing_another_round_leaves_the_served_round_serving(tmp_path: Path) -> None:
-    """Round 1 served, R to round 2, P, C, Y: round 2 closes and round 1's phones go on
-    (closing round 2 stopped round 1's service)."""
+    """The Q4 meeting of a half-yearly scheme opens on round 2: round 2 served, R to round 1, P,
+    C, Y: round 1 closes and round 2's phones go on (closing one round stopped the other's service)."""
     from core.schemes import builtin_text
 
     path = tmp_path / "two-rounds.db"
@@ -333,28 +333,29 @@ async def test_closing_another_round_leaves_the_served_round_serving(tmp_path: P
     store.add_members([dict(name=f"党员{i:02d}", status="full") for i in range(6)])
     store.open_meeting(Q4, MeetingFacts(datetime(2026, 12, 25, 14, 30), "活动室", "甲", "乙"))
     store.roll_call_rest(Q4)
-    first = store.issue_codes(Q4, 3, 1)
-    store.issue_codes(Q4, 3, 2)
+    store.issue_codes(Q4, 3, 1)
+    second = store.issue_codes(Q4, 3, 2)
     member = store.ballot_form(Q4).members[0][0]
     store.engine.dispose()
     async with console(path) as (app, pilot):
         await pilot.press("f4", "p", "s")
         await until(pilot, lambda: app.ballot_server is not None and not app.screen.busy, timeout=10)  # type: ignore[attr-defined]
         server = app.ballot_server
-        assert server is not None and server.round == 1
+        assert server is not None and server.round == 2
         await pilot.press("escape", "r", "p")
         panel = app.screen
-        assert isinstance(panel, PhonePanel) and panel.round == 2
+        assert isinstance(panel, PhonePanel) and panel.round == 1
         await pilot.press("c")
         await until(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog")
         await pilot.press("y")
         await until(pilot, lambda: panel.state is not None and panel.state.closed and not panel.busy, timeout=10)
         assert app.ballot_server is server and server.running
         r = httpx.post(f"http://127.0.0.1:{server.port}/api/ballot",
-                       json={"code": first[0], "marks": {str(member): "合格"}})
+                       json={"code": second[0], "marks": {str(member): "合格"}})
         assert r.status_code == 200
     check = Store(open_engine(path))
-    assert check.round_state(Q4, 2).closed and check.round_state(Q4, 1).returned == 1
+    assert check.round_state(Q4, 1).closed and check.round_state(Q4, 2).returned == 1
+    assert not check.round_state(Q4, 2).closed
 
 
 @pytest.mark.asyncio
