@@ -83,7 +83,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_answer(args: argparse.Namespace) -> int:
+def _answer(args: argparse.Namespace, by_branch: bool) -> int:
+    """The branch's answer to an appeal, or the 党委's to its 复议: the same options and output."""
     from db.errors import StoreError
     from tui.cli import _store
 
@@ -94,16 +95,22 @@ def cmd_answer(args: argparse.Namespace) -> int:
         return 2
     try:
         store = _store(args, write=True)
-        made = store.answer_appeal(args.number, args.date, args.upheld, args.text, withdraw, points)
+        record = store.answer_appeal if by_branch else store.answer_review
+        made = record(args.number, args.date, args.upheld, args.text, withdraw, points)
         view = next(v for v in store.appeals() if v.number == args.number)
     except StoreError as exc:
         return _fail(exc)
     late = "（逾期）" if view.overdue else ""
     said = "予以支持" if args.upheld else "不予支持"
-    print(f"已记录党支部对申诉第{args.number}号的答复：{said}，{_cn(args.date)}{late}")
+    what = "党支部对申诉第{}号的答复" if by_branch else f"{view.review_body}对申诉第{{}}号的复议答复"
+    print(f"已记录{what.format(args.number)}：{said}，{_cn(args.date)}{late}")
     if made is not None:
         print(_said_amendment(args.number, made))
     return 0
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    return _answer(args, by_branch=True)
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -122,26 +129,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_review_answer(args: argparse.Namespace) -> int:
-    from db.errors import StoreError
-    from tui.cli import _store
-
-    try:
-        withdraw, points = _fixes(args)
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    try:
-        store = _store(args, write=True)
-        made = store.answer_review(args.number, args.date, args.upheld, args.text, withdraw, points)
-        view = next(v for v in store.appeals() if v.number == args.number)
-    except StoreError as exc:
-        return _fail(exc)
-    late = "（逾期）" if view.overdue else ""
-    print(f"已记录{view.review_body}对申诉第{args.number}号的复议答复：{'予以支持' if args.upheld else '不予支持'}，"
-          f"{_cn(args.date)}{late}")
-    if made is not None:
-        print(_said_amendment(args.number, made))
-    return 0
+    return _answer(args, by_branch=False)
 
 
 def line_of(v: AppealView) -> str:
