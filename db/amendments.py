@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from core.branch import Entry
 from db.appeal_tables import Amendment, Appeal
-from db.tables import AuditLog, Lock, Quarter
+from db.tables import AuditLog, Lock, PointsEntry, Quarter
 
 FORMAT = 1
 AUDIT_ACTION = "amended"
@@ -74,7 +74,7 @@ class Correction:
 
     appeal: int  # 申诉第N号
     quarter: int  # the quarter's number in its year
-    member_id: int
+    member_id: int  # whose entry it is (whose figures change)
     entry_id: int
     item: str | None
     was: Decimal | None
@@ -94,12 +94,18 @@ def corrections(s: Session, year: int, upto: int = 4, before: date | None = None
     rows = s.exec(select(Amendment, Appeal, Quarter).join(Appeal, col(Appeal.id) == Amendment.appeal_id)
                   .join(Quarter, col(Quarter.id) == Amendment.quarter_id)
                   .where(Quarter.year == year, Quarter.number <= upto).order_by(col(Amendment.id)))
+    made = [(a, appeal, q, json.loads(a.changes)) for a, appeal, q in rows if before is None or a.made_on < before]
+    # The member whose figures change is the entry's, who need not be the appellant (a member
+    # may appeal another's points); a locked entry never changes hands.
+    ids = {int(c["entry"]) for *_, cs in made for c in cs}
+    # (dict(result) would take the Result for a mapping: its rows are pairs, made a list first)
+    owner = dict(list(s.exec(select(col(PointsEntry.id), col(PointsEntry.member_id))
+                             .where(col(PointsEntry.id).in_(ids))))) if ids else {}
     out = []
-    for a, appeal, q in rows:
-        if before is not None and a.made_on >= before:
-            continue
-        for c in json.loads(a.changes):
-            out.append(Correction(appeal.number, q.number, appeal.member_id, int(c["entry"]), c.get("item"),
+    for a, appeal, q, cs in made:
+        for c in cs:
+            out.append(Correction(appeal.number, q.number, owner.get(int(c["entry"]), appeal.member_id),
+                                  int(c["entry"]), c.get("item"),
                                   None if c.get("was") is None else Decimal(c["was"]),
                                   None if c.get("points") is None else Decimal(c["points"]),
                                   bool(c.get("withdrawn")), a.made_on, a.body))

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -53,6 +53,9 @@ class GradeRow:
     reason: str = ""  # why the meeting decided so
     changed: str | None = None  # the 党委's different decision (its 批复 is the reason)
     probation: Probation | None = None
+    # A correction (更正) made after the 批复 that changes the engine's grade: the grade the
+    # corrected figures propose. The approved grade stands until the 党委 decides again.
+    corrected: str | None = None
 
     @property
     def final(self) -> str | None:
@@ -133,9 +136,12 @@ def _share_of(scheme: Scheme) -> tuple[str, Any]:
 
 
 def grades_of(scheme: Scheme, board: YearResult, decisions: dict[int, GradeDecision],
-              approval: GradeApproval | None, facts: dict[int, dict[str, Any]], year: int, q4: str) -> YearGrades:
-    """The year's grading from the engine's result, the meeting's decisions and the approval."""
+              approval: GradeApproval | None, facts: dict[int, dict[str, Any]], year: int, q4: str,
+              now: YearResult | None = None) -> YearGrades:
+    """The year's grading from the engine's result, the meeting's decisions and the approval.
+    Once approved, `board` is the year as the 党委 saw it and `now` as corrected since."""
     changes = {int(k): v for k, v in json.loads(approval.changes).items()} if approval else {}
+    later = {int(m.id): m for m in now.members} if now is not None else {}
     rows: list[GradeRow] = []
     probations: list[Probation] = []
     for m in board.members:
@@ -147,9 +153,11 @@ def grades_of(scheme: Scheme, board: YearResult, decisions: dict[int, GradeDecis
         if m.status == "probationary":
             prob = probation_of(scheme, m, str(facts.get(mid, {}).get("status_since", "")))
             probations.append(prob)
+        after = later.get(mid)
+        corrected = after.grade if after is not None and after.grade != m.grade else None
         rows.append(GradeRow(mid, m.name, m.status, "" if m.total is None else show(m.total), m.rank, m.grade,
                              tuple(r.text for r in m.why("grade")), "tie_at_limit" in m.flags,
-                             d.grade if d else None, d.reason if d else "", changes.get(mid), prob))
+                             d.grade if d else None, d.reason if d else "", changes.get(mid), prob, corrected))
     top, share = _share_of(scheme)
     full = sum(1 for m in board.members if not m.exempt and m.status == "full" and m.total is not None)
     cap = share_count(share, full) if share is not None else None
@@ -238,21 +246,27 @@ class GradingOps:
         def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
         def _meeting_quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
         def _scheme(self, s: Session, year: int) -> Scheme: ...
-        def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False) -> YearResult: ...
+        def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False,
+                  amended_before: date | None = None) -> YearResult: ...
         def members_at(self, quarter: QuarterRef) -> list[dict[str, Any]]: ...
 
     # --- reads ----------------------------------------------------------------------------------
 
     def year_grades(self, year: int) -> YearGrades:
         """The proposal, the meeting's decisions and the approval of `year`, member by member."""
-        board = self.board(year)
         facts = {int(f["id"]): f for f in self.members_at(QuarterRef(year, 4))}
         with Session(self.engine) as s:
             q = self._quarter(s, QuarterRef(year, 4))
             scheme = self._scheme(s, year)
             decisions = {d.member_id: d for d in s.exec(select(GradeDecision).where(GradeDecision.quarter_id == q.id))}
             approval = s.exec(select(GradeApproval).where(GradeApproval.year == year)).first()
+        board = self.board(year)
+        if approval is None:
             return grades_of(scheme, board, decisions, approval, facts, year, q.state)
+        # The 党委 approved the grades proposed from the figures it had: the corrections answered
+        # by the day of its 批复. A later correction does not silently change an approved grade.
+        seen = self.board(year, amended_before=approval.approved_on + timedelta(days=1))
+        return grades_of(scheme, seen, decisions, approval, facts, year, q.state, now=board)
 
     def approval(self, year: int) -> GradeApproval | None:
         with Session(self.engine) as s:

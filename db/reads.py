@@ -338,13 +338,32 @@ class StoreReads:
                          cat, item, level, note, str(eid))
                    for mid, qn, kind, month, pts, cat, item, level, note, eid in rows if str(mid) in on_roster]
         entries = amended_entries(entries, corrections(s, year, upto, amended_before))
-        past = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
-                for p in s.exec(select(PastResult).where(PastResult.year == year - 1)) if str(p.member_id) in on_roster]
+        past = [r for r in self._past_results(s, year - 1, amended_before) if r.member in on_roster]
         ratings = [r for r in self._ratings(s, year, upto) if r.member in on_roster]
         # The store writes "full" or "probationary" only (the imports and the console check them).
         by = BranchYear(year, tuple(CoreMember(str(m.id), m.name, cast("Status", m.status), m.exempt) for m in members),
                         tuple(entries), tuple(ratings), tuple(past))
         return scheme, by
+
+    def _past_results(self, s: Session, year: int, amended_before: date | None = None) -> list[HistoryRecord]:
+        """The results of `year` that the next year's two-year rules read: those its fourth
+        quarter's lock kept (or entered by hand for a year before the branch's first), unless a
+        correction of that year has been made since: then the year as corrected, derived again
+        from its locked entries and the chained corrections (db.amendments), so an upheld appeal
+        reaches the next year without touching a locked row. (Corrections made before the lock
+        are already in what it kept: deriving again gives the same.)"""
+        kept = [HistoryRecord(str(p.member_id), p.year, p.total, p.bottom)
+                for p in s.exec(select(PastResult).where(PastResult.year == year))]
+        if not kept or not corrections(s, year, 4, amended_before):
+            return kept
+        q4 = s.exec(select(Quarter).where(Quarter.year == year, Quarter.number == 4)).first()
+        if q4 is None or q4.state != QuarterState.LOCKED:
+            return kept
+        from core.engine import score
+
+        scheme, by = self._branch_year(s, year, amended_before=amended_before)
+        return [HistoryRecord(r.id, year, r.total, "bottom_ranked" in r.flags)
+                for r in score(scheme, by, explain=False).members if not r.exempt]
 
     def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False,
               amended_before: date | None = None) -> YearResult:

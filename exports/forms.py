@@ -74,7 +74,9 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
     grading = store.year_grades(year) if number is None else None
     if grading is not None:
         headings += ["名次", grading.heading]  # 拟定等次 until the 党委 has approved
-    decided = {r.member_id: r.changed or r.decided for r in grading.rows} if grading else {}
+    # The grade as decided (by the 党委's 批复, the meeting, else as proposed): once approved,
+    # a later correction does not change it here; approval_sentence says what it would be.
+    final = {r.member_id: r.final for r in grading.rows} if grading else {}
     probation: list[Probation] = []
     rows: list[list[Any]] = []
     for m in sorted(board.members, key=lambda r: facts.get(int(r.id), {}).get("seq", 0)):
@@ -89,7 +91,7 @@ def publicity_table(store: Store, year: int, number: int | None = None, draft: b
         if blend:
             row += [_num(m.evaluation), _num(m.total)]
         if number is None:
-            grade = decided.get(int(m.id)) or m.grade
+            grade = final.get(int(m.id), m.grade)
             row += [m.rank, grade or ("不定等次" if m.status == "probationary" else "")]
             if m.status == "probationary":
                 probation.append(probation_of(scheme, m, str(f.get("status_since", ""))))
@@ -116,6 +118,10 @@ def approval_sentence(grading: YearGrades, body: str) -> str:
     text = f"以上等次已经{body or '上级党组织'}于{cn_date(a.approved_on)}批复：{a.text.rstrip('。')}。"
     if changed:
         text += "其中" + "、".join(f"{r.name}的等次依批复定为{r.changed}" for r in changed) + "。"
+    later = [r for r in grading.rows if r.corrected]
+    if later:
+        text += ("批复后经申诉更正积分，" + "、".join(f"{r.name}按更正后的积分应为{r.corrected}" for r in later)
+                 + f"，待{body or '上级党组织'}决定。")
     return text
 
 

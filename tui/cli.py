@@ -287,14 +287,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store = _store(args)
         problems = store.verify(expect)
         anchor = store.anchor(expect) if expect else None
-        locked = sum(1 for y in store.years() for q in store.quarters(y) if q.state == QuarterState.LOCKED)
+        years = store.years()
+        locked = sum(1 for y in years for q in store.quarters(y) if q.state == QuarterState.LOCKED)
+        # What else the chains hold, so the line says everything it vouches for.
+        appeals = sorted({c.appeal for y in years for c in store.corrections(y)})
+        approved = [y for y in years if store.approval(y) is not None]
     except StoreError as exc:
         return _refused(exc)
     if problems:
         for line in capped(problems):
             _err(line)
         return 1
-    print(f"核验通过：已锁定 {locked} 个季度，校验码链完整")
+    held = [f"已锁定 {locked} 个季度"]
+    if appeals:
+        held.append(f"会后更正 {len(appeals)} 次（申诉第{'、'.join(map(str, appeals))}号）")
+    if approved:
+        held.append(f"{'、'.join(map(str, approved))}年度等次批复")
+    print(f"核验通过：{'、'.join(held)}，校验码链完整")
     if anchor is not None:
         label, place, length = anchor
         later = length - place

@@ -28,6 +28,8 @@ def grade_lines(g: YearGrades) -> list[str]:
             notes.append(f"党员大会改定：{r.reason}")
         if r.changed:
             notes.append("党委批复改定")
+        if r.corrected:
+            notes.append(f"批复后经申诉更正，按更正后的积分应为{r.corrected}，请报党委决定")
         if r.tie:
             notes.append("并列跨过名额，由党员大会决定")
         if r.probation:

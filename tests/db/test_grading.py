@@ -165,6 +165,41 @@ def test_the_year_graded_overridden_locked_and_approved(demo, tmp_path):
     assert len(problems) == 1 and "2026年度等次批复：校验码不符" in problems[0]
 
 
+def test_a_correction_after_the_approval_keeps_the_approved_grade_and_says_what_it_would_be(demo):
+    """张伟 (89, 7th, 优秀) loses his 5-point J1.4 on 吴国华's appeal answered after the 批复:
+    his figures are corrected (84), the approved grades stand, and the year form and the grade list
+    say what the corrected figures would make them, for the 党委 to decide."""
+    from exports.deadlines import WorkCalendar
+    from exports.forms import approval_sentence
+    from tui.cli_grading import grade_lines
+
+    store, _ = demo
+    store.lock(Q4)
+    store.approve_grades(YEAR, date(2027, 1, 8), "同意党支部意见")
+    zhang = store.year_grades(YEAR).row("张伟")
+    assert zhang.final == "优秀" and zhang.corrected is None
+    store.clock = lambda: datetime(2027, 1, 12, 9, 0)
+    number, _ = store.add_appeal(Q4, "吴国华", date(2027, 1, 10), "张伟J1.4加分依据不足", WorkCalendar())
+    j14 = next(e.id for e in store.entries(Q4, zhang.member_id) if e.item_code == "J1.4")
+    store.answer_appeal(number, date(2027, 1, 12), True, "经核实，撤销该项加分", withdraw=[f"#{j14}"])
+
+    assert {r.name: r.total for r in store.board(YEAR).members}["张伟"] == 84
+    g = store.year_grades(YEAR)
+    row = g.row("张伟")
+    assert row.final == "优秀" and row.proposed == "优秀" and row.corrected == "合格"
+    # 吴国华 (88.5) now within the top third: the corrected figures would make him 优秀.
+    assert {r.name: r.corrected for r in g.rows if r.corrected} == {"张伟": "合格", "吴国华": "优秀"}
+    assert g.row("吴国华").final == "合格"
+    form = publicity_table(store, YEAR)
+    grade, remark = form.headings.index("等次"), form.headings.index("备注")
+    assert {r[1]: (r[grade], r[remark]) for r in form.rows}["张伟"] == ("优秀", f"更正（申诉第{number}号）")
+    said = approval_sentence(g, "医院党委")
+    assert said.endswith("批复后经申诉更正积分，张伟按更正后的积分应为合格、吴国华按更正后的积分应为优秀，"
+                         "待医院党委决定。")
+    assert any("张伟" in line and "按更正后的积分应为合格" in line for line in grade_lines(g))
+    assert store.verify() == []
+
+
 def test_a_decision_changed_after_the_lock_is_caught(demo):
     store, target = demo
     g = store.year_grades(YEAR)

@@ -8,7 +8,7 @@ a linyi member bottom twice is flagged for 处置; and the digest chain runs on 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from db.demo import build_demo
 from db.engine import open_engine
 from db.errors import StoreError
 from db.store import MeetingFacts, Store
+from exports.deadlines import WorkCalendar
 from tests.db.test_digest import drop_guards
 
 JSIT = "jsit-college-2020"
@@ -192,6 +193,35 @@ def test_a_jsit_member_under_70_and_last_two_years_running_is_not_qualified(db_t
     # The 2027 grade rests on the 2026 result its lock holds: that result can no longer change.
     with pytest.raises(StoreError, match="不能修改2026年度的结果"):
         st.set_past_result(ids["丁强"], 2026, Decimal("95"), False)
+    st.engine.dispose()
+
+
+def test_an_appeal_upheld_after_the_lock_reaches_the_next_years_two_year_rule(db_target):
+    """丁强's 2026 total (60, last) is corrected after 2026Q4's lock: two of the four deductions
+    withdrawn on appeal make it 80. The locked rows and the results the lock kept stay as they
+    were (verify passes, 2027 may be opened); the 2027 two-year rule reads the corrected 80."""
+    st, ids = college(db_target)
+    short_of_70(st, Q4_2026, ids["丁强"])
+    hold_and_lock(st, Q4_2026, datetime(2026, 12, 25, 14, 30))
+    kept = snapshot(st)["past_result"]
+    st.clock = lambda: datetime(2027, 1, 8, 10, 0)
+    number, _ = st.add_appeal(Q4_2026, "丁强", date(2026, 12, 28), "两项K5扣分不实", WorkCalendar())
+    k5 = [e.id for e in st.entries(Q4_2026, ids["丁强"])]
+    st.answer_appeal(number, date(2027, 1, 6), True, "经核实，两项扣分不实", withdraw=[f"#{k5[0]}", f"#{k5[1]}"])
+    assert {r.name: r.total for r in st.board(2026).members}["丁强"] == 80
+    assert snapshot(st)["past_result"] == kept  # the lock's rows untouched: the correction is chained
+
+    st.open_year(2027)
+    short_of_70(st, Q1_2027, ids["丁强"])
+    in_2027 = {r.name: r for r in st.board(2027).members}
+    assert in_2027["丁强"].total == 60 and in_2027["丁强"].grade == "基本合格"
+    assert "上年" not in " ".join(r.text for r in in_2027["丁强"].reasons)  # 80 in 2026: no two-year rule
+    # As a meeting held before the answer knew it: the 2026 result as locked, and the rule applied.
+    before = {r.name: r for r in st.board(2027, amended_before=date(2027, 1, 6)).members}
+    assert before["丁强"].grade == "不合格"
+    assert "上年（2026）总分60，排名末位" in " ".join(r.text for r in before["丁强"].reasons)
+    hold_and_lock(st, Q1_2027, datetime(2027, 3, 26, 14, 30))
+    assert st.verify() == []
     st.engine.dispose()
 
 

@@ -47,7 +47,8 @@ def test_an_appeal_answered_late_and_upheld_is_listed_and_verified(demo):
     code, out, _ = appeal(demo, "list", "--quarter", "2026Q3")
     assert "党支部予以支持；更正：撤销事项#" in out and "（K3.4）" in out
     r = jifen("verify", "--db", str(demo))
-    assert r.returncode == 0 and "核验通过" in r.stdout, r.stderr
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("核验通过：已锁定 3 个季度、会后更正 1 次（申诉第1号），校验码链完整"), r.stdout
 
 
 def test_a_review_to_the_hospital_committee(demo):

@@ -89,4 +89,5 @@ def test_list_set_lock_approve(q4: Path) -> None:
             said="批复记录不能更改")
     verified = jifen("verify", "--db", db)
     assert verified.returncode == 0, verified.stderr
+    assert "核验通过：已锁定 4 个季度、2026年度等次批复，校验码链完整" in verified.stdout
     store.engine.dispose()
