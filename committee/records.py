@@ -51,6 +51,26 @@ class ApprovalRecord:
 
 
 @dataclass(frozen=True)
+class AppealRecord:
+    """An appeal as the branch states it when it reports. Not under any digest (an appeal is
+    not a locked record; only an upheld one's correction is): the committee's report shows it
+    as the branch's statement, to follow up on."""
+
+    number: int  # 申诉第N号
+    quarter: str
+    member: str
+    filed_on: str  # ISO date
+    state: str  # 待党支部答复 / 党支部已答复 / 复议中（…） / …已复议
+    deadline: str  # ISO date the pending answer is due, "" when none
+    overdue: bool
+    outcome: str  # 党支部予以支持；更正：… ("" while unanswered)
+
+    @property
+    def open(self) -> bool:
+        return self.state.startswith(("待", "复议中"))
+
+
+@dataclass(frozen=True)
 class BranchRecords:
     """A branch's chain from its first lock up to one quarter, with what hangs on it."""
 
@@ -59,6 +79,7 @@ class BranchRecords:
     locks: tuple[LockRecord, ...]  # in chain order, first lock first
     amendments: tuple[AmendmentRecord, ...] = ()  # in the order made
     approvals: tuple[ApprovalRecord, ...] = ()
+    appeals: tuple[AppealRecord, ...] = ()  # every appeal on the quarters covered, as of reporting
     extra: dict[str, str] = field(default_factory=dict)  # room for later formats
 
     @property
@@ -95,4 +116,8 @@ def records_of(store: Store, upto: QuarterRef) -> BranchRecords:
         years = {int(r.quarter[:4]) for r in locks}
         schemes = {sy.year: (sy.scheme_id, sy.text)
                    for sy in s.exec(select(SchemeYear).where(col(SchemeYear.year).in_(years)))}
-    return BranchRecords(store.branch_name(), schemes, tuple(locks), amendments, approvals)
+    appeals = tuple(
+        AppealRecord(a.number, f"{a.quarter.year}Q{a.quarter.number}", a.member, a.filed_on.isoformat(), a.state,
+                     a.deadline.isoformat() if a.deadline else "", a.overdue, a.outcome)
+        for a in store.appeals() if f"{a.quarter.year}Q{a.quarter.number}" in covered)
+    return BranchRecords(store.branch_name(), schemes, tuple(locks), amendments, approvals, appeals)

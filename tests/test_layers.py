@@ -12,7 +12,7 @@ def test_import_contracts_hold():
     done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 kept, 0 broken" in done.stdout
+    assert "5 kept, 0 broken" in done.stdout
 
 
 def test_a_broken_contract_is_caught(tmp_path):
@@ -28,6 +28,22 @@ def test_a_broken_contract_is_caught(tmp_path):
     assert done.returncode == 1
     assert "core._contract_probe -> db" in done.stdout
     assert "core._contract_probe -> textual" in done.stdout
+
+
+def test_the_committee_may_not_reach_the_console(tmp_path):
+    """The committee's side (bundles, its database, its reports) runs headless: it may not
+    import the TUI or the ballot server."""
+    bad = ROOT / "committee" / "_contract_probe.py"
+    bad.write_text("import tui.cli\nimport web.app\n", encoding="utf-8")
+    try:
+        lint = Path(sys.executable).parent / "lint-imports"
+        done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=ROOT,
+                              capture_output=True, text=True)
+    finally:
+        bad.unlink()
+    assert done.returncode == 1
+    assert "committee._contract_probe -> tui.cli" in done.stdout
+    assert "committee._contract_probe -> web.app" in done.stdout
 
 
 def test_start_up_leaves_the_export_libraries_alone():
