@@ -61,7 +61,7 @@ def open_demo(args: argparse.Namespace) -> int:
 
     choice: Choice = args.choice
     branch = getattr(args, "branch", None)
-    if branch is None and getattr(args, "seed", 0):
+    if branch is None and getattr(args, "seed", None):
         return _refused(StoreError("--seed 只与 --branch 同用"), 2)
     if branch is not None:
         return _other_branch(args, branch)
