@@ -78,15 +78,18 @@ def _points(scheme: Scheme, code: str, rng: random.Random) -> tuple[Decimal, str
     return item.max or Decimal(1), None
 
 
-def demo_branch_year(scheme: Scheme, quarters: int = 4) -> BranchYear:
-    """The demo year up to `quarters` quarters, every entry citing a catalogue item."""
-    rng = random.Random(20260101)
+def demo_branch_year(scheme: Scheme, quarters: int = 4, roster: tuple[DemoMember, ...] | None = None,
+                     seed: int | str = 20260101) -> BranchYear:
+    """The demo year up to `quarters` quarters, every entry citing a catalogue item; another
+    branch's (core.demo_branches) with its roster and seed."""
+    rng = random.Random(seed)
+    roster = ROSTER if roster is None else roster
     members = tuple(
-        Member(f"m{i + 1:02d}", d.name, d.status) for i, d in enumerate(ROSTER)
+        Member(f"m{i + 1:02d}", d.name, d.status) for i, d in enumerate(roster)
     )
     entries: list[Entry] = []
     for q in range(1, quarters + 1):
-        for d, m in zip(ROSTER, members, strict=True):
+        for d, m in zip(roster, members, strict=True):
             if d.excused:  # away all year: nothing to record
                 continue
             for _ in range(rng.choice((0, 1, 1, 2))):

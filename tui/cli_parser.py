@@ -187,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-tui", action="store_true", help="只准备示范数据库，不打开控制台")
     d.add_argument("--fresh", action="store_true", help="丢弃示范数据库中的一切，重新生成")
     d.add_argument("--yes", action="store_true", help="与 --fresh 同用：不再询问")
+    d.add_argument("--branch", metavar="名称",
+                   help="另建一个示范支部（自己的党员、积分和会议），写入 --db 指定的新数据库，只生成、不打开控制台；"
+                        "党委汇总演示可循环生成多个支部")
+    d.add_argument("--seed", type=_whole("种子", 0, 10**9), default=0, metavar="N",
+                   help="与 --branch 同用：同一名称和种子生成同样的数据库（默认 0）")
     d.set_defaults(func="demo")
 
     i = sub.add_parser("init", parents=[db], help="建立党支部和年度，选定积分方案")

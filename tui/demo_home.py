@@ -4,7 +4,8 @@ Without --db the demo lives in the user data folder (tui.places.demo_db_path): t
 builds it, later runs reopen it as it was, `--fresh` rebuilds it (asking first on a terminal,
 refusing without `--yes` elsewhere). A rebuild is made in a file beside the demo and moved into
 place only when complete, so a crash never leaves half a demo. With --db the demo is built
-there as always, and a database that already holds data is refused.
+there as always, and a database that already holds data is refused. With --branch (and --db)
+another demo branch is built there and not opened: a committee demo is a loop of these.
 """
 
 from __future__ import annotations
@@ -22,10 +23,36 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def _refused(exc: Exception) -> int:
+def _refused(exc: Exception, code: int = 1) -> int:
     for line in str(exc).splitlines():
         print(line, file=sys.stderr)
-    return 1
+    return code
+
+
+def _other_branch(args: argparse.Namespace, branch: str) -> int:
+    """`jifen demo --branch NAME [--seed N] --db NEW`: another demo branch, built and named,
+    never opened (a committee demo builds several in a loop)."""
+    from db.demo import build_demo
+    from tui.cli import hold_writer
+
+    choice: Choice = args.choice
+    if choice.source != "--db":
+        return _refused(StoreError("--branch 需要用 --db 指定一个新的数据库文件（或空的 postgresql:// 数据库）"), 2)
+    if args.fresh:
+        return _refused(StoreError("--fresh 只用于固定位置的示范数据库，不能与 --branch 同用"), 2)
+    if not branch.strip():
+        return _refused(StoreError("--branch 后应为党支部名称"), 2)
+    try:
+        hold_writer(choice.db)
+        store = build_demo(choice.db, branch=branch, seed=args.seed)
+        name, members = store.branch_name(), len(store.members())
+        store.engine.dispose()
+    except StoreError as exc:
+        return _refused(exc)
+    _say(f"示范支部：{name}（{members}名党员，2026年第一至第三季度已锁定，第四季度未开会）")
+    _say(f"示范数据库：{choice.shown()}")
+    _say(f"打开控制台：jifen --db {quoted(choice.kept())}")
+    return 0
 
 
 def open_demo(args: argparse.Namespace) -> int:
@@ -33,6 +60,11 @@ def open_demo(args: argparse.Namespace) -> int:
     from tui.cli import hold_writer
 
     choice: Choice = args.choice
+    branch = getattr(args, "branch", None)
+    if branch is None and getattr(args, "seed", None):
+        return _refused(StoreError("--seed 只与 --branch 同用"), 2)
+    if branch is not None:
+        return _other_branch(args, branch)
     try:
         if choice.source == "--db":
             if args.fresh:

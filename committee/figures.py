@@ -1,0 +1,153 @@
+"""The committee's figures of a branch, made from its records alone (committee.records).
+
+What a branch computed is never taken: the engine's year (core.branch.BranchYear) is built again
+from the canonical texts the digests vouch for, as db.reads `_branch_year` builds it from the
+rows: the members as they were at the quarter's lock (only they are scored), the entries of the
+year's locked quarters up to it that count (core.quarter.COUNTED), the corrections of upheld
+appeals put on top (db.amendments.amended_entries, from the amendments' canonical "changes"),
+the rating counts of those quarters, and last year's results as the lock kept them (derived
+again from last year's records when a correction of last year has been made since, as the store
+does). The grade as decided comes from the Q4 meeting's decisions and the 党委's approval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from committee.records import BranchRecords
+from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status
+from core.branch import Member as CoreMember
+from core.quarter import COUNTED, QuarterRef
+from db.amendments import Correction, amended_entries
+from db.errors import StoreError
+from db.reads import scheme_from_text
+
+if TYPE_CHECKING:
+    from core.engine import YearResult
+    from core.scheme import Scheme
+
+_COUNTED = {str(s) for s in COUNTED}
+
+
+@dataclass(frozen=True)
+class BranchFigures:
+    """One branch's year up to a quarter, as the committee computes it."""
+
+    branch: str
+    quarter: QuarterRef
+    scheme: Scheme
+    result: YearResult
+    facts: dict[str, dict[str, Any]]  # member id -> facts at the lock (name, gender, post, seq ...)
+    decided: dict[str, str] = field(default_factory=dict)  # member id -> grade the Q4 meeting decided
+    approved: dict[str, str] = field(default_factory=dict)  # member id -> grade the 党委's 批复 changed to
+    approval: bool = False  # the year's grades approved by the 党委
+    corrections: int = 0  # corrections (更正) of upheld appeals applied
+
+    def final(self, member_id: str) -> str | None:
+        """The grade as decided: the 党委's change, the meeting's decision, else the engine's."""
+        m = self.result.member(member_id)
+        return self.approved.get(member_id) or self.decided.get(member_id) or m.grade
+
+
+def _locks_of(records: BranchRecords, year: int, upto: int) -> list[dict[str, Any]]:
+    out = []
+    for lock in records.locks:
+        y, n = int(lock.quarter[:4]), int(lock.quarter[5:])
+        if y == year and n <= upto:
+            out.append(json.loads(lock.canonical))
+    return out
+
+
+def _corrections(records: BranchRecords, year: int, upto: int, owner: dict[str, str]) -> list[Correction]:
+    """The year's corrections to quarters 1..upto in the order made, as db.amendments reads them."""
+    out = []
+    for a in records.amendments:
+        y, n = int(a.quarter[:4]), int(a.quarter[5:])
+        if y != year or n > upto:
+            continue
+        c = json.loads(a.canonical)
+        appeal = c.get("appeal") or {}
+        for ch in c.get("changes") or []:
+            entry = str(ch["entry"])
+            out.append(Correction(int(appeal.get("number", 0)), n, int(owner.get(entry, appeal.get("member", 0))),
+                                  int(entry), ch.get("item"),
+                                  None if ch.get("was") is None else Decimal(ch["was"]),
+                                  None if ch.get("points") is None else Decimal(ch["points"]),
+                                  bool(ch.get("withdrawn")), date.fromisoformat(c["made_on"]), c.get("body", "")))
+    return out
+
+
+def branch_year_of(records: BranchRecords, quarter: QuarterRef) -> tuple[Scheme, BranchYear, dict[str, dict[str, Any]]]:
+    """The engine's year from the records, counting quarters 1..quarter.number; with the
+    members' facts at the quarter's lock."""
+    year, upto = quarter.year, quarter.number
+    if year not in records.schemes:
+        raise StoreError(f"{records.branch}的报送中没有{year}年的积分方案")
+    sid, text = records.schemes[year]
+    scheme = scheme_from_text(text, f"{sid}.toml")
+    locks = _locks_of(records, year, upto)
+    at = next((c for c in locks if c.get("quarter") == upto), None)
+    if at is None:
+        raise StoreError(f"{records.branch}的报送中没有{quarter.name}的锁定记录")
+    facts = sorted(at.get("members") or [], key=lambda f: f["seq"])
+    on_roster = {str(f["id"]) for f in facts}
+    rows = sorted(((e, c["quarter"]) for c in locks for e in c.get("entries") or []), key=lambda r: r[0]["id"])
+    owner = {str(e["id"]): str(e["member"]) for e, _ in rows}
+    entries = [Entry(str(e["member"]), e["kind"], qn, e["month"],
+                     None if e["points"] is None else Decimal(e["points"]), e["category"], e["item"], e["level"],
+                     e["note"], str(e["id"]))
+               for e, qn in rows if e["status"] in _COUNTED and str(e["member"]) in on_roster]
+    made = _corrections(records, year, upto, owner)
+    entries = amended_entries(entries, made)
+    counts: dict[tuple[str, int], dict[str, int]] = {}
+    for c in locks:
+        for rnd, by_member in (c.get("ratings") or {}).items():
+            for mid, labels in by_member.items():
+                into = counts.setdefault((mid, int(rnd)), {})
+                for label, n in labels.items():
+                    into[label] = into.get(label, 0) + n
+    ratings = [Ratings(mid, rnd, c) for (mid, rnd), c in sorted(counts.items()) if mid in on_roster]
+    past = [r for r in _past_results(records, year - 1, at) if r.member in on_roster]
+    members = tuple(CoreMember(str(f["id"]), f["name"], cast("Status", f["status"]), bool(f["exempt"])) for f in facts)
+    by = BranchYear(year, members, tuple(entries), tuple(ratings), tuple(past))
+    return scheme, by, {str(f["id"]): f for f in facts}
+
+
+def _past_results(records: BranchRecords, year: int, lock: dict[str, Any]) -> list[HistoryRecord]:
+    """Last year's results as this year's lock kept them; when last year's fourth quarter is in
+    the records and a correction of last year was made, that year derived again with it."""
+    kept = [HistoryRecord(str(p["member"]), year, None if p["total"] is None else Decimal(p["total"]),
+                          bool(p["bottom"])) for p in lock.get("past_results") or []]
+    corrected = any(int(a.quarter[:4]) == year for a in records.amendments)
+    if not kept or not corrected or not any(lk.quarter == f"{year}Q4" for lk in records.locks):
+        return kept
+    from core.engine import score
+
+    scheme, by, _ = branch_year_of(records, QuarterRef(year, 4))
+    return [HistoryRecord(r.id, year, r.total, "bottom_ranked" in r.flags)
+            for r in score(scheme, by, explain=False).members if not r.exempt]
+
+
+def figures_of(records: BranchRecords, quarter: QuarterRef, explain: bool = False) -> BranchFigures:
+    """The branch's figures for the year up to `quarter`, with the grades decided at Q4."""
+    from core.engine import score
+
+    scheme, by, facts = branch_year_of(records, quarter)
+    result = score(scheme, by, explain=explain)
+    decided: dict[str, str] = {}
+    approved: dict[str, str] = {}
+    approval = False
+    if quarter.number == 4:
+        q4 = next(json.loads(lk.canonical) for lk in records.locks if lk.quarter == f"{quarter.year}Q4")
+        decided = {str(d["member"]): d["grade"] for d in q4.get("grade_decisions") or []}
+        for a in records.approvals:
+            if a.year == quarter.year:
+                approval = True
+                approved = {str(k): v for k, v in (json.loads(a.canonical).get("changes") or {}).items()}
+    made = sum(1 for a in records.amendments if int(a.quarter[:4]) == quarter.year
+               and int(a.quarter[5:]) <= quarter.number)
+    return BranchFigures(records.branch, quarter, scheme, result, facts, decided, approved, approval, made)
