@@ -19,6 +19,7 @@ from core.labels import RATING_LABELS
 from core.numbers import dec, fraction_of
 from core.toml import loads as toml_loads
 from core.toml import tomllib
+from core.toml_errors import toml_problem
 
 FLAGS: tuple[str, ...] = (
     "exempt",
@@ -47,10 +48,14 @@ POINTS_LIMIT = Decimal(100)
 # third place leaves room (and for the tests of rounding on the reported figure) while 1E-400,
 # 402 characters as decimal text and past the store's 32-character column, is refused.
 POINTS_PLACES = 3
+# A scheme's id (it names the file and the year's scheme) and a catalogue line's code.
+ID_PATTERN = r"^[a-z0-9][a-z0-9\-]*$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-]*$"
 
 
 class SchemeError(ValueError):
-    """A scheme that cannot be used; `problems` holds one line per fault."""
+    """A scheme that cannot be used; `problems` holds one line per fault, in Chinese (the
+    secretary reads them), each naming the file and the key path as the file spells it."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -59,34 +64,37 @@ class SchemeError(ValueError):
 
 def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError("must be a number")
+        raise ValueError("应为数字")
     number = dec(value)
     if not number.is_finite():  # TOML has inf and nan
-        raise ValueError("must be a finite number")
+        raise ValueError("应为有限的数字（不能是 inf 或 nan）")
     return number
+
+
+_SHARE_FORMS = '应为比例，如 0.2、"20%" 或 "1/3"'
 
 
 def _share(value: Any) -> Fraction:
     if isinstance(value, bool):
-        raise ValueError("must be a share such as 0.2, \"20%\" or \"1/3\"")
+        raise ValueError(_SHARE_FORMS)
     try:
         share = fraction_of(value)
     except (ValueError, ZeroDivisionError, TypeError):
-        raise ValueError("must be a share such as 0.2, \"20%\" or \"1/3\"") from None
+        raise ValueError(_SHARE_FORMS) from None
     if not 0 < share <= 1:
-        raise ValueError("must be a share above 0 and at most 1")
+        raise ValueError("比例应大于 0 且不超过 1")
     return share
 
 
 def _non_negative(value: Decimal) -> Decimal:
     if value < 0:
-        raise ValueError("must be a number >= 0")
+        raise ValueError("应为不小于 0 的数")
     return value
 
 
 def _positive(value: Decimal) -> Decimal:
     if value <= 0:
-        raise ValueError("must be a number > 0")
+        raise ValueError("应为大于 0 的数")
     return value
 
 
@@ -257,7 +265,7 @@ class FlagRule(Cited):
 class Item(Cited):
     """One line of the scheme's catalogue (加分/减分/否决 清单)."""
 
-    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")]
+    code: Annotated[str, Field(pattern=CODE_PATTERN)]
     kind: Literal["bonus", "deduction", "veto", "score"]
     section: str = ""
     label: Text
@@ -311,7 +319,7 @@ class Process(Cited):
         if isinstance(data, dict) and "appeal_days" in data:
             data = dict(data)
             if "answer_days" in data:
-                raise ValueError("appeal_days is the old name of answer_days: give one of them")
+                raise ValueError("appeal_days 是 answer_days 的旧名称，两者只写一个")
             data["answer_days"] = data.pop("appeal_days")
         return data
 
@@ -322,7 +330,7 @@ class Process(Cited):
 
 
 class Scheme(_Model):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
     name: Text
     organisation: Text
     document: Text
@@ -381,41 +389,54 @@ def _path(loc: tuple[Any, ...]) -> str:
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)
-    return out or "(top level)"
+    return out or "（文件顶层）"
+
+
+# The patterns of Scheme.id and Item.code, in words.
+_PATTERNS = {
+    ID_PATTERN: "只能用小写英文字母、数字和连字符（-），并以字母或数字开头",
+    CODE_PATTERN: "只能用英文字母、数字、点（.）和连字符（-），并以字母或数字开头",
+}
+_SIGNS = {"greater_than_equal": "不小于", "greater_than": "大于", "less_than_equal": "不大于", "less_than": "小于"}
 
 
 def _message(error: ErrorDetails) -> str:
+    """A pydantic error in the words a secretary reads."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return "unknown key"
+        return "未知的键（请检查拼写）"
     if kind == "missing":
-        return "required key is missing"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        return "缺少这个必填的键"
+    if kind in _SIGNS:
         bound = next(iter(ctx.values()), "")
-        return f"must be a number {sign} {bound}"
+        return f"应为{_SIGNS[kind]} {bound} 的数"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}"
+        # pydantic writes the choices as "'a', 'b' or 'c'"
+        choices = str(ctx.get("expected", "")).replace(" or ", "、").replace(", ", "、")
+        return f"应为以下之一：{choices}"
     if kind in ("string_type", "string_too_short"):
-        return "must be a non-empty string"
+        return "应为不空的文字（加引号）"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "must be a whole number"
+        return "应为整数"
     if kind in ("bool_type", "bool_parsing"):
-        return "must be true or false"
+        return "应为 true 或 false"
     if kind in ("list_type", "tuple_type"):
-        return "must be an array"
+        return "应为数组（[...]）"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "must be a table"
+        return "应为表（[...] 小节或 { ... }）"
     if kind == "string_pattern_mismatch":
-        return f"must match {ctx.get('pattern', '')}"
+        pattern = str(ctx.get("pattern", ""))
+        return _PATTERNS.get(pattern, f"格式不对，应符合 {pattern}")
     if kind == "too_short":
-        return "must not be empty"
+        least = ctx.get("min_length", 1)
+        return "不能为空" if least == 1 else f"至少要有 {least} 项"
     if kind == "too_long":
-        return "has too many entries"
+        return f"最多只能有 {ctx.get('max_length', '')} 项"
     if kind == "value_error":
         return str(error.get("msg", "")).removeprefix("Value error, ")
-    return str(error.get("msg", kind))
+    # a kind the table above does not know: keep pydantic's words rather than lose them
+    return f"不符合要求（{error.get('msg', kind)}）"
 
 
 def parse_scheme(text: str, source: str) -> Scheme:
@@ -423,7 +444,7 @@ def parse_scheme(text: str, source: str) -> Scheme:
     try:
         data = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SchemeError([f"{source}: not valid TOML: {exc}"]) from None
+        raise SchemeError([f"{source}: 不是有效的 TOML：{toml_problem(exc)}"]) from None
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
@@ -444,72 +465,72 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
     names = [c.name for c in s.categories]
     for i, name in enumerate(names):
         if name in names[:i]:
-            out.append((f"categories[{i}].name", f"category '{name}' is given twice"))
+            out.append((f"categories[{i}].name", f"分类“{name}”重复出现"))
     p = s.process
     if (p.review_days is not None or p.review_body) and p.answer_days is None and not p.answer:
-        out.append(("process.review_days", "a 复议 follows the branch's answer: give answer_days or answer"))
+        out.append(("process.review_days", "复议在党支部答复之后：请先给出 answer_days 或 answer"))
     if p.answer_days is not None and p.answer:
-        out.append(("process.answer", "give answer_days or answer, not both"))
+        out.append(("process.answer", "answer_days 与 answer 只能给出一个"))
     if s.points.method == "monthly" and not s.categories:
-        out.append(("categories", "a monthly scheme needs its categories"))
+        out.append(("categories", "按月计分（points.method = 'monthly'）的方案需要列出 categories"))
     if s.categories and s.points.base is not None and s.points.base != s.base:
-        out.append(("points.base", f"must equal the sum of the categories ({s.base}) or be left out"))
+        out.append(("points.base", f"应等于各分类满分之和（{s.base}），或者不写"))
     if not s.categories and s.points.base is None:
-        out.append(("points.base", "required when the scheme has no categories"))
+        out.append(("points.base", "方案没有 categories 时必须给出"))
     if s.bonus.cap_per == "month" and s.points.method != "monthly":
-        out.append(("bonus.cap_per", "'month' needs points.method = 'monthly'"))
+        out.append(("bonus.cap_per", "'month' 需要 points.method = 'monthly'"))
     if s.bonus.category and s.bonus.category in names:
-        out.append(("bonus.category", f"'{s.bonus.category}' is already a base category"))
+        out.append(("bonus.category", f"“{s.bonus.category}”已是基础分的分类"))
     if s.bonus.category and s.bonus.cap is None:
-        out.append(("bonus.cap", "required when the bonus is a category of its own"))
+        out.append(("bonus.cap", "加分单列为一个分类时必须给出"))
     if not s.deduction.uncategorised and not s.categories:
-        out.append(("deduction.uncategorised", "must be true when the scheme has no categories"))
+        out.append(("deduction.uncategorised", "方案没有 categories 时必须为 true"))
     limit = s.points.limit
     for i, c in enumerate(s.categories):
         if c.max > limit:
-            out.append((f"categories[{i}].max", f"{c.max} is above points.limit ({limit})"))
+            out.append((f"categories[{i}].max", f"{c.max} 超过 points.limit（{limit}）"))
 
     ev = s.evaluation
     for label in ev.values:
         if label not in RATING_LABELS:
-            out.append((f"evaluation.values.{label}", f"unknown rating; the ratings are {'/'.join(RATING_LABELS)}"))
+            out.append((f"evaluation.values.{label}", f"未知的评议等次；等次为 {'/'.join(RATING_LABELS)}"))
     for label in RATING_LABELS:
         if label not in ev.values:
-            out.append((f"evaluation.values.{label}", "required key is missing"))
+            out.append((f"evaluation.values.{label}", "缺少这个必填的键"))
     if ev.blend == "weighted":
         for key in ("points_weight", "evaluation_weight"):
             if getattr(ev, key) is None:
-                out.append((f"evaluation.{key}", "required when blend = 'weighted'"))
+                out.append((f"evaluation.{key}", "blend = 'weighted' 时必须给出"))
         if (ev.points_weight is not None and ev.evaluation_weight is not None
                 and ev.points_weight + ev.evaluation_weight != 1):
-            out.append(("evaluation.evaluation_weight", "the two weights must add up to 1"))
+            out.append(("evaluation.evaluation_weight", "两个权重之和应为 1"))
     elif ev.points_weight is not None or ev.evaluation_weight is not None:
-        out.append(("evaluation.blend", "weights are given but blend is not 'weighted'"))
+        out.append(("evaluation.blend", "给出了权重，但 blend 不是 'weighted'"))
 
     grades = s.grading.grades
     for i, rule in enumerate(s.grading.rules):
         where = f"grading.rules[{i}]"
         if (rule.grade is None) == (not rule.no_grade):
-            out.append((where, "give exactly one of grade or no_grade = true"))
+            out.append((where, "grade 与 no_grade = true 应给出且只给出一个"))
         elif rule.grade is not None and rule.grade not in grades:
-            out.append((f"{where}.grade", f"'{rule.grade}' is not one of grading.grades ({'/'.join(grades)})"))
+            out.append((f"{where}.grade", f"“{rule.grade}”不在 grading.grades（{'/'.join(grades)}）之中"))
         if rule.when.grade is not None:
-            out.append((f"{where}.when.grade", "a grade rule cannot ask for a grade: use it in flags"))
+            out.append((f"{where}.when.grade", "等次规则不能以等次为条件：这个条件请写在 flags 中"))
         if rule.when.vetoed is not None and s.veto is None:
-            out.append((f"{where}.when.vetoed", "this scheme has no [veto]"))
+            out.append((f"{where}.when.vetoed", "本方案没有 [veto]（一票否决）"))
     if not s.grading.rules[-1].when.is_empty():
         last = len(s.grading.rules) - 1
         out.append((f"grading.rules[{last}].when",
-                    "the last rule must have no conditions, so every member gets an answer"))
+                    "最后一条规则不能有条件，这样每名党员都有结论"))
 
     for i, flag in enumerate(s.flags):
         for g in flag.when.grade or ():
             if g not in grades:
-                out.append((f"flags[{i}].when.grade", f"'{g}' is not one of grading.grades ({'/'.join(grades)})"))
+                out.append((f"flags[{i}].when.grade", f"“{g}”不在 grading.grades（{'/'.join(grades)}）之中"))
         if flag.flag == "excellent_eligible" and flag.when.status != "full":
-            out.append((f"flags[{i}].when.status", "excellent_eligible is for full members only: set status = 'full'"))
+            out.append((f"flags[{i}].when.status", "excellent_eligible 只适用于正式党员：请设 status = 'full'"))
         if flag.flag == "probation_at_risk" and flag.when.status != "probationary":
-            out.append((f"flags[{i}].when.status", "probation_at_risk needs status = 'probationary'"))
+            out.append((f"flags[{i}].when.status", "probation_at_risk 只适用于预备党员：请设 status = 'probationary'"))
 
     out += _citations(s)
     codes: set[str] = set()
@@ -517,44 +538,44 @@ def check_scheme(s: Scheme) -> list[tuple[str, str]]:
     for i, item in enumerate(s.items):
         where = f"items[{i}]"
         if item.code in codes:
-            out.append((f"{where}.code", f"code '{item.code}' is used twice"))
+            out.append((f"{where}.code", f"编号“{item.code}”重复使用"))
         codes.add(item.code)
         given = [k for k in ("points", "levels", "range", "choice", "max") if getattr(item, k) is not None]
         if item.open:
             given.append("open")
         if item.kind == "veto":
             if given:
-                out.append((f"{where}.{given[0]}", "a veto item carries no points"))
+                out.append((f"{where}.{given[0]}", "否决项不带分值"))
         elif len(given) != 1:
-            out.append((where, "give exactly one of points, levels, range, choice, max or open = true"))
+            out.append((where, "points、levels、range、choice、max、open = true 应给出且只给出一个"))
         for key in ("points", "max", "range", "choice", "levels"):
             value = getattr(item, key)
             values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
             if value is not None and any(v > limit for v in values):
-                out.append((f"{where}.{key}", f"a value is above points.limit ({limit})"))
+                out.append((f"{where}.{key}", f"有分值超过 points.limit（{limit}）"))
             elif value is not None and any(v != v.quantize(Decimal(1).scaleb(-POINTS_PLACES)) for v in values):
-                out.append((f"{where}.{key}", f"points have at most {POINTS_PLACES} decimal places"))
+                out.append((f"{where}.{key}", f"分值最多保留{POINTS_PLACES}位小数"))
         if item.range is not None and item.range[0] > item.range[1]:
-            out.append((f"{where}.range", "the low end is above the high end"))
+            out.append((f"{where}.range", "下限高于上限"))
         elif item.range is not None and item.range[1] <= 0:
-            out.append((f"{where}.range", "the high end must be above 0"))
+            out.append((f"{where}.range", "上限应大于 0"))
         if item.choice is not None and len(set(item.choice)) != len(item.choice):
-            out.append((f"{where}.choice", "a value is given twice"))
+            out.append((f"{where}.choice", "有分值重复"))
         if item.kind == "veto" and s.veto is None:
-            out.append((f"{where}.kind", "this scheme has no [veto]: a veto item needs one"))
+            out.append((f"{where}.kind", "本方案没有 [veto]（一票否决），不能有否决项"))
         if item.kind == "score" and item.points is not None and item.each:
-            out.append((f"{where}.each", "a criterion of a monthly category counts once a month"))
+            out.append((f"{where}.each", "月度分类的评分项每月只计一次，不能设 each"))
         if item.levels is not None and not item.levels:
-            out.append((f"{where}.levels", "must not be empty"))
+            out.append((f"{where}.levels", "不能为空"))
         if item.category is not None and item.category not in allowed:
-            out.append((f"{where}.category", f"'{item.category}' is not a category of this scheme"))
+            out.append((f"{where}.category", f"“{item.category}”不是本方案的分类"))
         if item.kind == "score":
             if s.points.method != "monthly":
-                out.append((f"{where}.kind", "'score' items need points.method = 'monthly'"))
+                out.append((f"{where}.kind", "'score' 项需要 points.method = 'monthly'"))
             if item.category is None:
-                out.append((f"{where}.category", "a score item names its category"))
+                out.append((f"{where}.category", "score 项须写明所属分类（category）"))
         if item.kind == "deduction" and item.category is None and not s.deduction.uncategorised:
-            out.append((f"{where}.category", "this scheme has no uncategorised deductions: name a category"))
+            out.append((f"{where}.category", "本方案的减分都归入分类：请写明 category"))
     return out
 
 
@@ -568,10 +589,10 @@ def _citations(s: Scheme) -> list[tuple[str, str]]:
     def visit(value: Any, path: str) -> None:
         if isinstance(value, Cited):
             if value.clause and not value.place:
-                out.append((f"{path}.place" if path else "place", "say where the quoted clause stands in the seed"))
+                out.append((f"{path}.place" if path else "place", "引用了原文（clause），请写明它在原文中的位置"))
             bare = path.split("[")[0]
             if bare in _MUST_CITE and not value.clause and not value.reading:
-                out.append((path, "give clause (the seed's words, with place) or reading (the scheme's own decision)"))
+                out.append((path, "请给出 clause（原文，并写明 place）或 reading（本方案自己的理解）"))
         if isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 visit(getattr(value, name), f"{path}.{name}" if path else name)

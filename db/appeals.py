@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.quarter import COUNTED, QuarterRef, QuarterState
 from db.amendments import AUDIT_ACTION, Correction, canonical_amendment, chain_head, corrections, link_digest
 from db.appeal_tables import Amendment, Appeal
 from db.errors import StoreError
-from db.tables import Branch, Meeting, Member, PointsEntry, Quarter, saved_id
+from db.store_base import StoreInternals
+from db.tables import Meeting, Member, PointsEntry, Quarter, saved_id
 
 if TYPE_CHECKING:
     from core.scheme import Scheme
@@ -118,19 +116,8 @@ def _said_change(c: dict[str, Any]) -> str:
     return f"事项#{c['entry']}{item}分值{c.get('was') or '—'}改为{c['points']}"
 
 
-class AppealOps:
+class AppealOps(StoreInternals):
     """Appeals, their answers and 复议, and the corrections; db.store.Store provides the rest."""
-
-    if TYPE_CHECKING:  # what db.store.Store provides
-        engine: Engine
-        clock: Callable[[], datetime]
-
-        def _tx(self) -> AbstractContextManager[Session]: ...
-        def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
-        def _branch(self, s: Session) -> Branch: ...
-        def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
-        def _scheme(self, s: Session, year: int) -> Scheme: ...
-        def _roster(self, s: Session, q: Quarter) -> list[Member]: ...
 
     # --- writes -------------------------------------------------------------------------------
 

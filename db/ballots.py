@@ -17,23 +17,18 @@ import json
 import secrets
 import unicodedata
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.labels import RATING_LABELS
 from core.quarter import QuarterRef, QuarterState
 from db.errors import StoreError
 from db.secrecy import LAST_BALLOT, after_commit, ballot_key, rewrite_ballots, scrub_ballot_traces
+from db.store_base import StoreInternals
 from db.tables import Ballot, BallotCode, BallotCount, Member, Quarter, Tally, saved_id
-
-if TYPE_CHECKING:
-    from core.scheme import Scheme
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
@@ -133,20 +128,8 @@ def sealed_rounds(s: Session, quarter_ids: Sequence[int]) -> set[tuple[int, int]
     return {(int(a), int(b)) for a, b in with_codes} - {(int(a), int(b)) for a, b in closed}
 
 
-class BallotOps:
+class BallotOps(StoreInternals):
     """The evaluation's writes and the phone ballot's reads; db.store.Store provides the rest."""
-
-    if TYPE_CHECKING:
-        engine: Engine
-        clock: Callable[[], datetime]
-
-        def _tx(self) -> AbstractContextManager[Session]: ...
-        def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
-        def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None: ...
-        def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
-        def _meeting_quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
-        def _member(self, s: Session, member_id: int) -> Member: ...
-        def _scheme(self, s: Session, year: int) -> Scheme: ...
 
     def _check_round(self, s: Session, q: Quarter, round: int) -> None:
         rounds = self._scheme(s, q.year).evaluation.rounds

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -26,6 +24,7 @@ from core.numbers import share_count, show
 from core.probation import Probation, probation_of
 from core.quarter import QuarterRef, QuarterState
 from db.errors import StoreError
+from db.store_base import StoreInternals
 from db.tables import AuditLog, GradeApproval, GradeDecision, Lock, Member, Quarter
 from db.undo import UNDO
 
@@ -233,22 +232,8 @@ def _undo_grade(s: Session, q: Quarter, p: dict[str, Any]) -> str:
 UNDO["grade"] = _undo_grade  # registered here so the grading stays in its own module
 
 
-class GradingOps:
+class GradingOps(StoreInternals):
     """The year's grading; db.store.Store provides the rest."""
-
-    if TYPE_CHECKING:
-        clock: Callable[[], datetime]
-        engine: Any
-
-        def _tx(self) -> AbstractContextManager[Session]: ...
-        def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
-        def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None: ...
-        def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
-        def _meeting_quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
-        def _scheme(self, s: Session, year: int) -> Scheme: ...
-        def board(self, year: int, explain: bool = True, upto: int = 4, settled: bool = False,
-                  amended_before: date | None = None) -> YearResult: ...
-        def members_at(self, quarter: QuarterRef) -> list[dict[str, Any]]: ...
 
     # --- reads ----------------------------------------------------------------------------------
 

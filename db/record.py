@@ -8,15 +8,13 @@ the undo of its actions is in db.undo.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
 from core.quarter import EntryStatus, QuarterRef, QuarterState
 from db.errors import StoreError
+from db.store_base import StoreInternals
 from db.tables import (
     AgendaNote,
     Ballot,
@@ -30,9 +28,6 @@ from db.tables import (
     UndoSlot,
     Vote,
 )
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
 
 VOTE_METHODS = ("举手", "无记名投票")
 NOTE_KINDS = {"speech": "发言", "dissent": "不同意见", "resolution": "决议"}
@@ -68,18 +63,8 @@ def check_meeting_date(s: Session, q: Quarter, held_at: datetime) -> None:
         raise StoreError("；".join(problems) + "。如确实如此，请确认后再保存")
 
 
-class RecordOps:
+class RecordOps(StoreInternals):
     """Store operations for the meeting's record."""
-
-    if TYPE_CHECKING:  # what db.store.Store provides
-        engine: Engine
-        clock: Callable[[], datetime]
-
-        def _tx(self) -> AbstractContextManager[Session]: ...
-        def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
-        def _undo_slot(self, s: Session, q: Quarter, action: str, payload: dict[str, Any]) -> None: ...
-        def _quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
-        def _meeting_quarter(self, s: Session, quarter: QuarterRef) -> Quarter: ...
 
     # --- reading --------------------------------------------------------------------------------
 

@@ -22,21 +22,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection
-from contextlib import AbstractContextManager
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from core.quarter import QuarterRef, QuarterState
 from db.errors import StoreError
 from db.reads import scheme_from_text
-from db.tables import Branch, Lock, Member, PastResult, Quarter, QuarterMember, SchemeYear
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+from db.store_base import StoreInternals
+from db.tables import Lock, Member, PastResult, Quarter, QuarterMember, SchemeYear
 
 
 @dataclass(frozen=True)
@@ -52,16 +48,8 @@ class YearOpened:
     past_results: int  # results of the previous year the two-year rules read
 
 
-class YearOps:
+class YearOps(StoreInternals):
     """Opening the next year (a mixin of db.store.Store)."""
-
-    if TYPE_CHECKING:  # what db.store.Store provides
-        engine: Engine
-        clock: Callable[[], datetime]
-
-        def _tx(self) -> AbstractContextManager[Session]: ...
-        def _audit(self, s: Session, action: str, quarter_id: int | None = None, **detail: Any) -> None: ...
-        def _branch(self, s: Session) -> Branch: ...
 
     def year_not_opened(self) -> int | None:
         """The year whose turn it is but which is not opened yet: the next one, once the newest

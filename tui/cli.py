@@ -88,7 +88,7 @@ def cmd_schemes_check(args: argparse.Namespace) -> int:
         for line in capped(exc.problems):
             _err(line)
         return 1
-    print(f"{os.path.basename(args.file)}: ok — {scheme.id}, {len(scheme.items)} items")
+    print(f"{os.path.basename(args.file)}: 检查通过 — {scheme.id}，清单共 {len(scheme.items)} 项")
     return 0
 
 
@@ -165,13 +165,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         if args.scheme in builtin_ids():
             scheme_id, text = args.scheme, builtin_text(args.scheme)
         else:
-            from tui.schemefile import read_scheme_file
+            from tui.schemefile import resolve_scheme
 
-            scheme_id = read_scheme_file(args.scheme).id
+            # a file, checked before any database is made; not one: the built-ins are listed
+            scheme_id = resolve_scheme(args.scheme).id
             with open(args.scheme, encoding="utf-8-sig") as fh:
                 text = fh.read()
+    except SchemeError as exc:
+        _err(f"积分方案“{args.scheme}”不能使用，未建立数据库：")
+        return _refused(exc)
+    try:
         _store(args, create=True, write=True).init_branch(args.branch, scheme_id, text, args.year)
-    except (StoreError, SchemeError) as exc:
+    except StoreError as exc:
         return _refused(exc)
     from tui.places import remember
 

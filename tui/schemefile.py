@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 from core.scheme import Scheme, SchemeError, parse_scheme
@@ -15,9 +16,9 @@ def read_scheme_file(path: str) -> Scheme:
         with open(path, encoding="utf-8-sig") as fh:  # Notepad saves UTF-8 with a BOM
             text = fh.read()
     except UnicodeDecodeError:
-        raise SchemeError([f"{name}: not UTF-8 text"]) from None
+        raise SchemeError([f"{name}: 不是 UTF-8 编码的文本（请用记事本“另存为”UTF-8 编码）"]) from None
     except OSError as exc:
-        raise SchemeError([f"{name}: cannot be read: {exc.strerror}"]) from None
+        raise SchemeError([f"{name}: 无法读取：{_why_unreadable(exc)}"]) from None
     return parse_scheme(text, name)
 
 
@@ -31,4 +32,12 @@ def resolve_scheme(ref: str, *, near: str | None = None) -> Scheme:
     for path in candidates:
         if os.path.isfile(path):
             return read_scheme_file(path)
-    raise SchemeError([f"no built-in scheme '{ref}' and no such file; built-in: {', '.join(builtin_ids())}"])
+    raise SchemeError([f"没有名为“{ref}”的内置积分方案，也没有这个文件；内置方案：{'、'.join(builtin_ids())}"])
+
+
+# The operating system's reasons are English (strerror); the common ones in Chinese.
+_UNREADABLE = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EISDIR: "这是一个文件夹，不是文件"}
+
+
+def _why_unreadable(exc: OSError) -> str:
+    return _UNREADABLE.get(exc.errno or 0, f"系统报告“{exc.strerror or exc}”")

@@ -16,7 +16,7 @@ def builtin_ids() -> list[str]:
 def builtin_text(scheme_id: str) -> str:
     """The TOML text of a built-in scheme (the store keeps this text with each year)."""
     if scheme_id not in builtin_ids():
-        raise SchemeError([f"unknown scheme '{scheme_id}'; the built-in schemes are {', '.join(builtin_ids())}"])
+        raise SchemeError([f"没有名为“{scheme_id}”的内置积分方案；内置方案：{'、'.join(builtin_ids())}"])
     return resources.files(__name__).joinpath(f"{scheme_id}.toml").read_text(encoding="utf-8")
 
 

@@ -177,7 +177,7 @@ def test_case_that_is_not_an_object(tmp_path):
 def test_unknown_scheme(tmp_path):
     lines = bad(tmp_path, lambda d: d.update(scheme="nosuch-scheme"))
     # names the scheme and lists the built-ins
-    one_line(lines, "scheme", "'nosuch-scheme'", "xinmi-hospital-2023")
+    one_line(lines, "scheme", "没有名为“nosuch-scheme”的内置积分方案", "xinmi-hospital-2023")
 
 
 def test_unknown_member_in_entries(tmp_path):
