@@ -43,6 +43,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # head then needs no Alembic import (a tenth of a second at start-up); tests/db keep this list
 # equal to the migration scripts.
 SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+# The table that marks a committee database (committee.tables): never opened as a branch's.
+COMMITTEE_MARK = "committee_schema"
 
 
 def default_db_path() -> Path:
@@ -172,6 +174,9 @@ def known_revisions() -> set[str]:
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to this program's; refuse a database written by a newer program."""
     with engine.connect() as conn:
+        if sa.inspect(conn).has_table(COMMITTEE_MARK):
+            raise StoreError(f"{shown_url(str(engine.url))} 是党委的汇总数据库（jifen committee），"
+                             "不是党支部的积分数据库，不能在这里打开")
         has_version = sa.inspect(conn).has_table("alembic_version")
         current = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))} \
             if has_version else set()

@@ -303,11 +303,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     _grade_commands(sub, db)
 
+    from tui.cli_bundle import add_parsers as bundle_parsers
+
+    bundle_parsers(sub, db)
+    _committee_commands(sub, db)
+
     v = sub.add_parser("verify", parents=[db], help="核验全部已锁定季度的校验码链")
     v.add_argument("--expect", metavar="校验码",
                    help="会议记录上印的本记录校验码（全部 64 位，或至少前 12 位）：校验码链中须有一次锁定与之相符")
     v.set_defaults(func="verify")
     return p
+
+
+def _committee_commands(sub: Any, db: argparse.ArgumentParser) -> None:
+    """`jifen committee import|report`: each operation's parser is added by its own module."""
+    from tui.cli_committee import add_parsers as committee_parsers
+
+    operations = committee_parsers(sub, db)  # `committee import` (tui.cli_committee)
+    # >>> `committee report` goes here: tui.cli_committee_report adds its parser to `operations`,
+    # e.g. `report_parsers(operations, db)`.
+    del operations
 
 
 def _grade_commands(sub: Any, db: argparse.ArgumentParser) -> None:

@@ -1,0 +1,65 @@
+"""`jifen committee import --db URL FILE...`: bundles into the committee database
+(committee.store), each file its own all-or-nothing transaction."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli import _err, _refused
+
+USAGE = 2
+
+
+def cmd_committee(args: argparse.Namespace) -> int:
+    """`jifen committee` without an operation."""
+    _err("jifen committee：请指明操作，如 jifen committee import --db 数据库 报送文件…")
+    return USAGE
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from committee.store import CommitteeStore
+    from db.errors import StoreError
+
+    if args.choice.source != "--db":  # never the branch's own default database
+        _err("jifen committee import：请用 --db 指明党委汇总数据库（文件或 postgresql:// 地址）")
+        return USAGE
+    try:
+        store = CommitteeStore.open(args.db, create=True)
+    except StoreError as exc:
+        return _refused(exc)
+    refused = 0
+    try:
+        for path in args.files:
+            result = store.import_file(path)
+            if result.refused:
+                refused += 1
+                _err(f"✗ {result.file}：已拒绝，未导入任何内容")
+                for line in result.lines:
+                    _err(f"  {line}")
+            else:
+                head = "已导入" if result.status == "imported" else "重复导入，未作改动"
+                print(f"✓ {result.file}：{head}（{result.branch} {result.quarter}）")
+                for line in result.lines:
+                    print(f"  {line}")
+    finally:
+        store.engine.dispose()
+    total = len(args.files)
+    print(f"共 {total} 个报送文件：接受 {total - refused} 个，拒绝 {refused} 个")
+    return 1 if refused else 0
+
+
+def add_parsers(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    """`jifen committee` and its `import`; returns the operations' subparsers so `committee report`
+    (tui.cli_committee_report) can add itself (see tui.cli_parser._committee_commands)."""
+    c = sub.add_parser("committee", help="党委：汇入各党支部的报送文件（汇总数据库，PostgreSQL 或 SQLite）",
+                       description="党委汇总数据库：各党支部的已锁定季度，经核验后汇入。")
+    c.set_defaults(func="tui.cli_committee:cmd_committee")
+    cs = c.add_subparsers(dest="committee_command", metavar="操作", title="操作")
+    im = cs.add_parser("import", parents=[db],
+                       help="核验并汇入报送文件：未通过核验、链不接续或与已汇入的分叉的，拒绝且不留任何内容",
+                       description="每个报送文件先离线核验，再在一个事务中汇入：校验码链须接续党委已存的本支部记录；"
+                                   "同一季度已汇入不同的记录（分叉）或链有缺口的，拒绝并说明原因，不留任何内容；"
+                                   "同一文件再次导入不作改动。多个文件各自成败，有任何一个被拒绝时退出码为 1。")
+    im.add_argument("files", nargs="+", metavar="报送文件", help="一个或多个 .jifen 文件")
+    im.set_defaults(func="tui.cli_committee:cmd_import")
+    return cs
