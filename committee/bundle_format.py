@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from committee.records import AmendmentRecord, ApprovalRecord, BranchRecords, LockRecord
+from committee.records import AmendmentRecord, AppealRecord, ApprovalRecord, BranchRecords, LockRecord
 from db.errors import StoreError
 
 FORMAT = 1
@@ -59,10 +59,28 @@ def manifest_of(records: BranchRecords, quarter: str, document_sha256: dict[str,
                         "canonical": a.canonical} for a in records.amendments],
         "approvals": [{"year": a.year, "digest": a.digest, "previous_digest": a.previous_digest,
                        "canonical": a.canonical} for a in records.approvals],
+        # The branch's statement of its appeals: not under a digest (see committee.records).
+        "appeals": [appeal_json(a) for a in records.appeals],
         "extra": dict(records.extra),
         "documents": dict(sorted(document_sha256.items())),
     }
     return json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def appeal_json(a: AppealRecord) -> dict[str, Any]:
+    return {"number": a.number, "quarter": a.quarter, "member": a.member, "filed_on": a.filed_on, "state": a.state,
+            "deadline": a.deadline, "overdue": a.overdue, "outcome": a.outcome}
+
+
+def appeal_of(sh: _Shape, raw: Any, where: str) -> AppealRecord:
+    r = sh.obj(raw, where)
+    sh.keys(r, {"number", "quarter", "member", "filed_on", "state", "deadline", "overdue", "outcome"}, where)
+    overdue = r.get("overdue")
+    if not isinstance(overdue, bool):
+        raise sh.fail(f"{where}缺少“overdue”或它不是 true/false")
+    return AppealRecord(sh.whole(r, "number", where), sh.quarter(r, "quarter", where), sh.text(r, "member", where),
+                        sh.text(r, "filed_on", where), sh.text(r, "state", where), sh.text(r, "deadline", where),
+                        overdue, sh.text(r, "outcome", where))
 
 
 class _Shape:
@@ -126,8 +144,8 @@ def records_of_manifest(name: str, data: Any) -> tuple[BranchRecords, str, dict[
                           "请升级 jifen 后再核验")
     if fmt < 1:
         raise sh.fail(f"格式编号 {fmt} 无效")
-    sh.keys(top, {"kind", "format", "branch", "quarter", "schemes", "locks", "amendments", "approvals", "extra",
-                  "documents"}, "清单")
+    sh.keys(top, {"kind", "format", "branch", "quarter", "schemes", "locks", "amendments", "approvals", "appeals",
+                  "extra", "documents"}, "清单")
     branch = sh.text(top, "branch", "清单")
     if not branch.strip():
         raise sh.fail("党支部名称为空")
@@ -165,6 +183,8 @@ def records_of_manifest(name: str, data: Any) -> tuple[BranchRecords, str, dict[
         sh.keys(r, {"year", "digest", "previous_digest", "canonical"}, where)
         approvals.append(ApprovalRecord(sh.whole(r, "year", where), sh.digest(r, "digest", where),
                                         sh.digest(r, "previous_digest", where), sh.text(r, "canonical", where)))
+    appeals = tuple(appeal_of(sh, raw, f"第{i}个申诉")
+                    for i, raw in enumerate(sh.items(top.get("appeals", []), "申诉"), 1))
     extra = sh.obj(top.get("extra", {}), "附加项")
     for key, value in extra.items():
         if not isinstance(value, str):
@@ -172,5 +192,5 @@ def records_of_manifest(name: str, data: Any) -> tuple[BranchRecords, str, dict[
     docs = sh.obj(top.get("documents"), "文件清单")
     sh.keys(docs, set(DOCUMENTS), "文件清单")
     hashes = {member: sh.digest(docs, member, "文件清单") for member in DOCUMENTS}
-    records = BranchRecords(branch, schemes, tuple(locks), tuple(amendments), tuple(approvals), dict(extra))
+    records = BranchRecords(branch, schemes, tuple(locks), tuple(amendments), tuple(approvals), appeals, dict(extra))
     return records, quarter, hashes, fmt

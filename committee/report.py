@@ -3,8 +3,8 @@ grades and flags, computed from the branches' records (committee.figures); per b
 distribution, the members under the scheme's pass mark and the corrections made; ranks across
 branches only among branches under the same scheme; the branches that have not reported.
 
-Open appeals are not in a branch's records (only the corrections of upheld ones are, under their
-digests), so the report says so instead of counting them.
+Open appeals are listed as each branch stated them in its latest report up to the quarter: an
+appeal is not a locked record (only an upheld one's correction is, under its digest).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from committee.figures import BranchFigures, figures_of
-from committee.records import BranchRecords
+from committee.records import AppealRecord, BranchRecords
 from core.grading import competition_ranks
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
@@ -25,7 +25,7 @@ from core.quarter import QuarterRef
 if TYPE_CHECKING:
     from core.scheme import Scheme
 
-OPEN_APPEALS_NOTE = ("未结申诉不在各支部报送的锁定记录之内，本表无从统计；"
+OPEN_APPEALS_NOTE = ("未结申诉按各支部报送时的说明列出（申诉本身不在锁定校验码之内）；"
                      "已支持并作更正的申诉，按更正后的积分计算，并列出更正次数。")
 
 
@@ -96,6 +96,7 @@ class BranchReport:
     under: tuple[MemberLine, ...]
     corrections: int
     alone: bool  # the only branch under its scheme: no ranks across branches
+    open_appeals: tuple[AppealRecord, ...] = ()  # as the branch stated them when it reported
 
 
 @dataclass(frozen=True)
@@ -177,4 +178,4 @@ def _branch(f: BranchFigures, records: BranchRecords, shared: dict[tuple[str, st
         name = f.scheme.id
     heading = "等次" if (year_end and f.approval) else "拟定等次"
     return BranchReport(f.branch, f.scheme.id, name, records.last.digest, tuple(lines), heading, distribution,
-                        mark, under, f.corrections, alone)
+                        mark, under, f.corrections, alone, tuple(a for a in records.appeals if a.open))

@@ -20,7 +20,7 @@ FORMATS = (".pdf", ".xlsx", ".csv")
 MEMBER_HEADINGS = ["党支部", "积分方案", "序号", "党员姓名", "性别", "职务", "身份", "积分", "评议分", "总分",
                    "支部排名", "同方案排名", "等次", "提示"]
 SUMMARY_HEADINGS = ["党支部", "积分方案", "党员人数", "等次分布", "低于及格线", "低于及格线的党员", "更正次数",
-                    "本季度校验码"]
+                    "未结申诉", "本季度校验码"]
 
 
 def _num(value: Decimal | int | None) -> Any:
@@ -57,13 +57,22 @@ def under_text(b: BranchReport) -> str:
     return "、".join(f"{m.name}（{show_cell(_num(m.total))}分）" for m in b.under) or "无"
 
 
+def appeals_text(b: BranchReport) -> str:
+    """The branch's open appeals, each with its member, quarter and the answer's deadline."""
+    said = []
+    for a in b.open_appeals:
+        due = f"，{a.deadline}前答复" if a.deadline else ""
+        said.append(f"申诉第{a.number}号（{a.member}，{a.quarter}，{a.state}{due}{'，逾期' if a.overdue else ''}）")
+    return "；".join(said) or "无"
+
+
 def summary_rows(report: CommitteeReport) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for b in report.branches:
         counted = sum(1 for m in b.members if not m.exempt)
         rows.append([b.branch, b.scheme_name, counted, distribution_text(b),
                      f"{b.mark.text}（{b.mark.grade}线）" if b.mark else "未设", under_text(b), b.corrections,
-                     b.last_lock])
+                     appeals_text(b), b.last_lock])
     return rows
 
 
@@ -128,6 +137,7 @@ def _pdf(report: CommitteeReport, path: Path) -> Path:
         else:
             doc.para("本方案未设总分分数线", align="L")
         doc.para(f"已作更正：{b.corrections}次　　本季度校验码：{b.last_lock[:16]}…", align="L")
+        doc.para(f"未结申诉：{appeals_text(b)}", align="L")
         if b.alone:
             doc.para("本方案仅此一个支部报送，同方案排名空缺", align="L")
         rows = []

@@ -29,9 +29,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from committee.bundle_check import verify_bundle
-from committee.bundle_format import DOCUMENTS, Bundle, BundleError
+from committee.bundle_format import DOCUMENTS, Bundle, BundleError, appeal_json
 from committee.bundle_read import read_bundle
-from committee.records import AmendmentRecord, ApprovalRecord, BranchRecords, LockRecord
+from committee.records import AmendmentRecord, AppealRecord, ApprovalRecord, BranchRecords, LockRecord
 from committee.tables import (
     METADATA,
     SCHEMA_VERSION,
@@ -278,11 +278,19 @@ class CommitteeStore:
     def _keep_file(self, s: Session, bid: int, bundle: Bundle) -> list[str]:
         have = s.exec(select(CommitteeBundle).where(CommitteeBundle.branch_id == bid,
                                                     CommitteeBundle.quarter == bundle.quarter)).first()
+        appeals = json.dumps([appeal_json(a) for a in bundle.records.appeals], ensure_ascii=False, sort_keys=True)
         if have is not None:
-            return []  # the quarter's documents came with an earlier file of the same records
+            # The quarter's documents came with an earlier file of the same records; the appeals are
+            # the branch's statement as of its latest report, so a later one replaces them.
+            if have.appeals == appeals:
+                return []
+            have.appeals = appeals
+            s.add(have)
+            return [f"{bundle.quarter} 申诉情况已按本次报送更新"]
         row = CommitteeBundle(branch_id=bid, quarter=bundle.quarter, digest=bundle.records.last.digest,
                               file_sha256=bundle.sha256, file_name=bundle.name[:200], format=bundle.format,
                               extra=json.dumps(bundle.records.extra, ensure_ascii=False, sort_keys=True),
+                              appeals=appeals,
                               imported_at=datetime.now())
         s.add(row)
         s.flush()
@@ -330,12 +338,15 @@ class CommitteeStore:
                            if sc.year in years}
                 files = [f for f in s.exec(select(CommitteeBundle).where(CommitteeBundle.branch_id == b.id))
                          if _quarter_key(f.quarter) <= upto]
-                extra = json.loads(max(files, key=lambda f: _quarter_key(f.quarter)).extra) if files else {}
+                latest = max(files, key=lambda f: _quarter_key(f.quarter)) if files else None
+                extra = json.loads(latest.extra) if latest else {}
+                # The appeals as the branch's latest report up to the quarter stated them.
+                appeals = tuple(AppealRecord(**a) for a in json.loads(latest.appeals)) if latest else ()
                 out.append(BranchRecords(
                     b.name, schemes,
                     tuple(LockRecord(lk.quarter, lk.locked_at, lk.digest, lk.previous_digest, lk.canonical)
                           for lk in locks),
-                    amendments, approvals, extra))
+                    amendments, approvals, appeals, extra))
         return out
 
     def document(self, branch: str, quarter: QuarterRef, name: str) -> bytes | None:

@@ -121,6 +121,7 @@ class CommitteeBundle(CommitteeModel, table=True):
     file_name: str
     format: int
     extra: str = Field(default="{}", sa_type=sa.Text)  # BranchRecords.extra as JSON
+    appeals: str = Field(default="[]", sa_type=sa.Text)  # the branch's appeals as it stated them then (JSON)
     imported_at: datetime = Field(sa_type=sa.DateTime)
 
 

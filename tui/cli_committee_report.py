@@ -31,13 +31,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _err(f"输出文件的扩展名应为 {' / '.join(FORMATS)}，不是“{suffix or '（无）'}”")
     if args.choice.source != "--db":  # never the branch's own default database
         return _err("jifen committee report：请用 --db 指明党委汇总数据库（文件或 postgresql:// 地址）")
-    import importlib
-
+    from committee.store import CommitteeStore
     from exports.fonts import FontMissing
-
-    # The committee database (jifen committee import) lives on the bundle branch until the merge:
-    # by name, so this module type-checks on either side of it.
-    CommitteeStore = importlib.import_module("committee.store").CommitteeStore
 
     try:
         store = CommitteeStore.open(args.db)

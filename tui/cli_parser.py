@@ -318,11 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _committee_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     """`jifen committee import|report`: each operation's parser is added by its own module."""
     from tui.cli_committee import add_parsers as committee_parsers
+    from tui.cli_committee_report import add_parsers as report_parsers
 
     operations = committee_parsers(sub, db)  # `committee import` (tui.cli_committee)
-    # >>> `committee report` goes here: tui.cli_committee_report adds its parser to `operations`,
-    # e.g. `report_parsers(operations, db)`.
-    del operations
+    report_parsers(operations, db)  # `committee report` (tui.cli_committee_report)
 
 
 def _grade_commands(sub: Any, db: argparse.ArgumentParser) -> None:

@@ -59,3 +59,69 @@ def test_bundle_verify_and_import(made, tmp_path):
     assert wrong.returncode == 1 and "是党支部的积分数据库，不是党委的汇总数据库" in wrong.stderr
     mixed = jifen("verify", "--db", str(db), cwd=tmp_path)
     assert mixed.returncode == 1 and "是党委的汇总数据库" in mixed.stderr
+
+
+def test_the_committee_report_end_to_end(made, tmp_path):
+    """Bundles imported from the command line, then `jifen committee report` as CSV, XLSX and PDF:
+    甲 and 乙 reported 2026Q3; 丙 only up to 2026Q2, so it is named as not reported; then 丙
+    reports its 2026Q3 again from a laptop where an appeal has since been filed: the open appeal
+    appears in the report as the branch stated it."""
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from core.quarter import QuarterRef
+    from exports.deadlines import WorkCalendar
+    from tests.committee.branches import copy_branch
+    from tests.db.test_grading import pdf_text
+
+    db = str(tmp_path / "committee.db")
+    files = [str(made.files[k]) for k in ("甲3", "乙3", "丙2")]
+    assert jifen("committee", "import", "--db", db, *files, cwd=tmp_path).returncode == 0
+    csv_out = tmp_path / "汇总.csv"
+    done = jifen("committee", "report", "--db", db, "--quarter", "2026Q3", "--out", str(csv_out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = csv_out.read_text(encoding="utf-8-sig")
+    assert all(n in text for n in names_of("甲", "乙")) and "吴八" not in text
+
+    xlsx = tmp_path / "汇总.xlsx"
+    assert jifen("committee", "report", "--db", db, "--quarter", "2026Q3", "--out", str(xlsx),
+                 cwd=tmp_path).returncode == 0
+    summary = load_workbook(xlsx)["各支部汇总"]
+    cells = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
+    assert NAMES["丙"] in cells  # 未报送的党支部
+
+    laptop = copy_branch(_open(made.folder / "丙.db"), tmp_path / "丙-now.db")
+    laptop.clock = lambda: __import__("datetime").datetime(2026, 10, 9, 9, 0)
+    laptop.add_appeal(QuarterRef(2026, 3), "郑九", date(2026, 9, 30), "K5扣分有误", WorkCalendar())
+    again = tmp_path / "丙3.jifen"
+    assert jifen("bundle", "--db", str(tmp_path / "丙-now.db"), "--quarter", "2026Q3", "--out", str(again),
+                 cwd=tmp_path).returncode == 0
+    laptop.engine.dispose()
+    assert jifen("committee", "import", "--db", db, str(again), cwd=tmp_path).returncode == 0
+    pdf = tmp_path / "汇总.pdf"
+    assert jifen("committee", "report", "--db", db, "--quarter", "2026Q3", "--out", str(pdf),
+                 cwd=tmp_path).returncode == 0
+    said = pdf_text(pdf)
+    assert "未报送：无" in said and "申诉第1号（郑九，2026Q3，待党支部答复" in said
+    # The same laptop's file once more: nothing new.
+    same = jifen("committee", "import", "--db", db, str(again), cwd=tmp_path)
+    assert same.returncode == 0 and "重复导入，未作改动" in same.stdout
+
+    bad = jifen("committee", "report", "--db", db, "--quarter", "2026Q9", "--out", str(pdf), cwd=tmp_path)
+    assert bad.returncode == 2 and "2026Q3" in bad.stderr
+    assert jifen("committee", "report", "--db", db, "--quarter", "2026Q3", "--out", str(tmp_path / "r.doc"),
+                 cwd=tmp_path).returncode == 2
+
+
+def names_of(*keys: str) -> list[str]:
+    from tests.committee.conftest import ROSTERS
+
+    return [n for k in keys for n in ROSTERS[k]]
+
+
+def _open(path: Path):
+    from db.engine import open_engine
+    from db.store import Store
+
+    return Store(open_engine(path), "书记")
