@@ -261,8 +261,8 @@ class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps, GradingOps):
         with self._tx() as s:
             self._update_member(s, member_id, changes)
 
-    def _update_member(self, s: Session, member_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-        """Change a member's facts (audit-logged); returns what they were."""
+    def _update_member(self, s: Session, member_id: int, changes: dict[str, Any], **why: str) -> dict[str, Any]:
+        """Change a member's facts (audit-logged, with `why` when given); returns what they were."""
         m = self._member(s, member_id)
         for k in changes:
             if not hasattr(m, k) or k in ("id", "branch_id"):
@@ -277,7 +277,8 @@ class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps, GradingOps):
         for k, v in changes.items():
             setattr(m, k, v)
         s.add(m)
-        self._audit(s, "member_updated", member=m.name, before=before, after=changes)
+        detail: dict[str, Any] = {"member": m.name, "before": before, "after": changes, **why}
+        self._audit(s, "member_updated", **detail)
         return before
 
     def _refuse_exemption_midyear(self, s: Session, m: Member) -> None:
@@ -304,11 +305,24 @@ class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps, GradingOps):
                 raise StoreError(f"不能更改“{m.name}”的免于积分管理：本季度的民主测评已经开始，测评票上的名单已定；"
                                  "请在测评之前更改")
 
+    def exemption_refusal(self, member_id: int) -> str:
+        """Why the member's exemption may not be granted or ended now ("" when it may): asked
+        before the console asks for a reason, so a refusal comes before any typing."""
+        with Session(self.engine) as s:
+            m = self._member(s, member_id)
+            try:
+                if not m.exempt:
+                    self._refuse_exemption(s, f"“{m.name}”")
+                self._refuse_exemption_midyear(s, m)
+            except StoreError as exc:
+                return str(exc)
+        return ""
+
     def set_exemption(self, member_id: int, exempt: bool, reason: str = "",
                       quarter: QuarterRef | None = None) -> str:
-        """Grant 免于积分管理 with its reason, or end it: one transaction, audit-logged, and
-        undoable (Ctrl+Z) when `quarter` is holding its meeting, where the branch decides it.
-        Returns what was done, in Chinese."""
+        """Grant 免于积分管理 with its reason, or end it (a reason then is optional and goes to
+        the audit log): one transaction, audit-logged, and undoable (Ctrl+Z) when `quarter` is
+        holding its meeting, where the branch decides it. Returns what was done, in Chinese."""
         reason = reason.strip()
         if exempt and not reason:
             raise StoreError("请写明免于积分管理的理由")
@@ -318,7 +332,8 @@ class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps, GradingOps):
                 raise StoreError(f"“{m.name}”已转出，不在名册中")
             if exempt == m.exempt and (not exempt or reason == m.exempt_reason):
                 raise StoreError(f"“{m.name}”" + ("已是免于积分管理，理由相同" if exempt else "本来就参加积分管理"))
-            before = self._update_member(s, member_id, {"exempt": exempt, "exempt_reason": reason if exempt else ""})
+            before = self._update_member(s, member_id, {"exempt": exempt, "exempt_reason": reason if exempt else ""},
+                                         **({} if exempt or not reason else {"ended_because": reason}))
             q = self._quarter(s, quarter) if quarter is not None else None
             if q is not None and q.state == QuarterState.MEETING:
                 self._undo_slot(s, q, "exemption", {"member": member_id, "before": before})

@@ -79,7 +79,7 @@ def test_refused_once_a_quarter_of_the_year_is_locked(db_target):
                    lambda: st.update_member(ids["周明"], exempt=True, exempt_reason="外出"),
                    lambda: st.update_member(ids["王瑞"], exempt=False),
                    lambda: st.update_member(ids["王瑞"], exempt_reason="另一理由")):
-        with pytest.raises(StoreError, match="2026年第一季度已锁定.*只能在本年度第一次锁定之前更改"):
+        with pytest.raises(StoreError, match=r"2026年第一季度已锁定.*只能在本年度第一次锁定之前更改"):
             change()
     assert snapshot(st) == before
     # What the lock does not rank stays free to change: the post, or the reason of one not exempt.

@@ -14,6 +14,7 @@ from core.probation import probation_of
 from core.quarter import EntryStatus, QuarterState
 from db.tables import Member, saved_id
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table
+from tui.screens.exemption import change_exemption
 from tui.screens.record import Said, WhoWhatDialog, present_names
 from tui.screens.vote import VoteDialog
 
@@ -31,6 +32,7 @@ class MembersScreen(MeetingScreen):
         Binding("v", "vote", "表决"),
         Binding("k", "confirm", "确认"),
         Binding("d", "next_contested", "下一项待表决"),
+        Binding("m", "exemption", "免于积分管理"),
     ]
 
     def __init__(self) -> None:
@@ -205,6 +207,12 @@ class MembersScreen(MeetingScreen):
 
         app.push_screen(WhoWhatDialog(f"对{name}的事项 #{entry} 提出异议", "提出人", "理由", present_names(app), roster,
                                       f"{row[1]} {row[2]} {row[4]}"), raised)
+
+    def action_exemption(self) -> None:
+        """M: grant or end 免于积分管理 for the member on screen (tui.screens.exemption)."""
+        members = self._members()
+        if members:
+            change_exemption(self.japp, members[self.index % len(members)])
 
     def action_confirm(self) -> None:
         entry = self._entry_id()
