@@ -68,6 +68,7 @@ async def test_granted_with_a_reason_shown_with_the_route_and_undone(jsit_meetin
     async with console(jsit_meeting, MARCH) as (app, pilot):
         await pilot.press("f3")
         assert shown(app, "#member-name") == "周明"
+        assert "M 免于积分管理" in shown(app, "#entry-hint")  # named where the scheme provides it
         await pilot.press("m")
         dialog = app.screen
         assert isinstance(dialog, ExemptionDialog)
@@ -111,7 +112,9 @@ async def test_refused_under_a_scheme_without_exemption(tmp_path: Path):
     path = tmp_path / "demo.db"
     build_demo(path).engine.dispose()  # xinmi: no exemption from points management
     async with console(path, datetime(2026, 12, 7, 9, 0)) as (app, pilot):
-        await pilot.press("f3", "m")
+        await pilot.press("f3")
+        assert "免于积分管理" not in shown(app, "#entry-hint")
+        await pilot.press("m")
         await pilot.pause()
         assert not isinstance(app.screen, ExemptionDialog)
         assert "不能设为免于积分管理" in notices(app) and "没有免于积分管理的规定" in notices(app)

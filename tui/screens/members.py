@@ -32,7 +32,9 @@ class MembersScreen(MeetingScreen):
         Binding("v", "vote", "表决"),
         Binding("k", "confirm", "确认"),
         Binding("d", "next_contested", "下一项待表决"),
-        Binding("m", "exemption", "免于积分管理"),
+        # Not in the footer (it would push Ctrl+Z off a 100-column screen): the hint line names it
+        # where the scheme provides exemption; the palette lists it always.
+        Binding("m", "exemption", "免于积分管理", show=False),
     ]
 
     def __init__(self) -> None:
@@ -123,7 +125,8 @@ class MembersScreen(MeetingScreen):
         contested = sum(1 for e in store.entries(app.quarter) if e.status == EntryStatus.CONTESTED)
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
-            + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
+            + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认"
+            + ("　M 免于积分管理" if scheme.exemption is not None else ""))
 
     @staticmethod
     def _pending_line(entries) -> str:
