@@ -43,6 +43,8 @@ from db.secrecy import LAST_BALLOT, after_commit, ballot_key
 from db.tables import (
     AgendaNote,
     AuditLog,
+    Ballot,
+    BallotCode,
     Branch,
     Lock,
     Meeting,
@@ -54,6 +56,7 @@ from db.tables import (
     QuarterMember,
     RollCall,
     SchemeYear,
+    Tally,
     UndoSlot,
     Vote,
     saved_id,
@@ -256,16 +259,85 @@ class Store(StoreReads, RecordOps, BallotOps, YearOps, AppealOps, GradingOps):
 
     def update_member(self, member_id: int, **changes: Any) -> None:
         with self._tx() as s:
-            m = self._member(s, member_id)
-            before = {k: getattr(m, k) for k in changes}
-            if changes.get("exempt") and not m.exempt:
+            self._update_member(s, member_id, changes)
+
+    def _update_member(self, s: Session, member_id: int, changes: dict[str, Any], **why: str) -> dict[str, Any]:
+        """Change a member's facts (audit-logged, with `why` when given); returns what they were."""
+        m = self._member(s, member_id)
+        for k in changes:
+            if not hasattr(m, k) or k in ("id", "branch_id"):
+                raise StoreError(f"党员信息没有“{k}”一项")
+        before = {k: getattr(m, k) for k in changes}
+        exempt = bool(changes.get("exempt", m.exempt))
+        reason = changes.get("exempt_reason", m.exempt_reason) if exempt else ""
+        if (exempt, reason) != (m.exempt, m.exempt_reason if m.exempt else ""):
+            if exempt and not m.exempt:
                 self._refuse_exemption(s, f"“{m.name}”")
-            for k, v in changes.items():
-                if not hasattr(m, k) or k in ("id", "branch_id"):
-                    raise StoreError(f"党员信息没有“{k}”一项")
-                setattr(m, k, v)
-            s.add(m)
-            self._audit(s, "member_updated", member=m.name, before=before, after=changes)
+            self._refuse_exemption_midyear(s, m)
+        for k, v in changes.items():
+            setattr(m, k, v)
+        s.add(m)
+        detail: dict[str, Any] = {"member": m.name, "before": before, "after": changes, **why}
+        self._audit(s, "member_updated", **detail)
+        return before
+
+    def _refuse_exemption_midyear(self, s: Session, m: Member) -> None:
+        """免于积分管理 is decided for a whole year (不计分、不排名、不评定等次), while each lock
+        puts the member's exemption as it stood under its digest (the QuarterMember snapshot)
+        and publishes that quarter's ranking. Granting or ending it after the year's first lock
+        would grade the year on a footing its locked quarters contradict, so it may change only
+        before the year's first lock, or once Q4 is locked (a decision for the next year, which
+        `year open` keeps), and not while the open quarter's evaluation has ballots: their
+        list of names was the roster's exemption as it stood."""
+        year = s.exec(select(SchemeYear.year).order_by(col(SchemeYear.year).desc())).first()
+        if year is None:
+            return
+        quarters = list(s.exec(select(Quarter).where(Quarter.year == year).order_by(col(Quarter.number))))
+        locked = [q for q in quarters if q.state == QuarterState.LOCKED]
+        now_exempt = "免于积分管理" if m.exempt else "参加积分管理"
+        if locked and locked[-1].number != 4:
+            raise StoreError(f"不能更改“{m.name}”的免于积分管理：{QuarterRef(year, locked[0].number).name}已锁定，"
+                             f"锁定记录中“{m.name}”为{now_exempt}。免于积分管理按年度决定，只能在本年度第一次锁定之前"
+                             "更改；第四季度锁定后可为下一年度更改")
+        open_ids = [q.id for q in quarters if q.state != QuarterState.LOCKED]
+        for table in (Ballot, BallotCode, Tally):
+            if s.exec(select(table).where(col(table.quarter_id).in_(open_ids))).first() is not None:
+                raise StoreError(f"不能更改“{m.name}”的免于积分管理：本季度的民主测评已经开始，测评票上的名单已定；"
+                                 "请在测评之前更改")
+
+    def exemption_refusal(self, member_id: int) -> str:
+        """Why the member's exemption may not be granted or ended now ("" when it may): asked
+        before the console asks for a reason, so a refusal comes before any typing."""
+        with Session(self.engine) as s:
+            m = self._member(s, member_id)
+            try:
+                if not m.exempt:
+                    self._refuse_exemption(s, f"“{m.name}”")
+                self._refuse_exemption_midyear(s, m)
+            except StoreError as exc:
+                return str(exc)
+        return ""
+
+    def set_exemption(self, member_id: int, exempt: bool, reason: str = "",
+                      quarter: QuarterRef | None = None) -> str:
+        """Grant 免于积分管理 with its reason, or end it (a reason then is optional and goes to
+        the audit log): one transaction, audit-logged, and undoable (Ctrl+Z) when `quarter` is
+        holding its meeting, where the branch decides it. Returns what was done, in Chinese."""
+        reason = reason.strip()
+        if exempt and not reason:
+            raise StoreError("请写明免于积分管理的理由")
+        with self._tx() as s:
+            m = self._member(s, member_id)
+            if m.left:
+                raise StoreError(f"“{m.name}”已转出，不在名册中")
+            if exempt == m.exempt and (not exempt or reason == m.exempt_reason):
+                raise StoreError(f"“{m.name}”" + ("已是免于积分管理，理由相同" if exempt else "本来就参加积分管理"))
+            before = self._update_member(s, member_id, {"exempt": exempt, "exempt_reason": reason if exempt else ""},
+                                         **({} if exempt or not reason else {"ended_because": reason}))
+            q = self._quarter(s, quarter) if quarter is not None else None
+            if q is not None and q.state == QuarterState.MEETING:
+                self._undo_slot(s, q, "exemption", {"member": member_id, "before": before})
+            return f"“{m.name}”" + (f"免于积分管理（{reason}）" if exempt else "恢复参加积分管理")
 
     def set_past_result(self, member_id: int, year: int, total: Decimal | None, bottom: bool) -> None:
         with self._tx() as s:

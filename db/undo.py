@@ -155,7 +155,17 @@ def _undo_resolution(s: Session, q: Quarter, p: dict[str, Any]) -> str:
     return f"已撤销第{p['item']}项议题决议的修改"
 
 
+def _undo_exemption(s: Session, q: Quarter, p: dict[str, Any]) -> str:
+    m = s.get(Member, p["member"])
+    if m is None:
+        raise StoreError("该党员已不在数据库中，不能撤销")
+    m.exempt, m.exempt_reason = p["before"]["exempt"], p["before"]["exempt_reason"]
+    s.add(m)
+    return f"已撤销：{m.name}" + ("恢复为免于积分管理" if m.exempt else "恢复为参加积分管理")
+
+
 UNDO: dict[str, Callable[[Session, Quarter, dict[str, Any]], str]] = {
     "status": _undo_status, "vote": _undo_vote, "entry": _undo_entry, "roll_call": _undo_roll_call,
     "roll_call_rest": _undo_roll_call_rest, "facts": _undo_facts, "issued": _undo_issued, "ballot": _undo_ballot,
-    "tally": _undo_tally, "agenda_note": _undo_agenda_note, "resolution": _undo_resolution}
+    "tally": _undo_tally, "agenda_note": _undo_agenda_note, "resolution": _undo_resolution,
+    "exemption": _undo_exemption}

@@ -92,7 +92,7 @@ class LockScreen(MeetingScreen):
         if lock is not None:
             checklist.update(f"{app.quarter_title}已于 {lock.locked_at:%Y-%m-%d %H:%M} 锁定，只能查看。")
             written = "".join(f"\n已生成：{p}" for p in self.written)
-            written += "\n\n" + "\n".join(self._deadlines())
+            written += "\n\n" + "\n".join(self._deadlines() + self._year_end())
             result.update(f"本记录校验码（SHA-256，印在会议记录上）：\n{lock.digest}\n上一季度校验码：\n"
                           f"{lock.previous_digest or '（无，本支部第一次锁定）'}{written}")
             return
@@ -107,6 +107,27 @@ class LockScreen(MeetingScreen):
                      else "以上标 ✘ 的事项完成后才能锁定。")
         checklist.update("\n".join(lines))
         result.update("")
+
+    def _year_end(self) -> list[str]:
+        """After the fourth quarter's lock: what closes the year, in order (a new user would
+        otherwise not know that the 党委's 批复, the year's form and the next year remain)."""
+        app = self.japp
+        if app.number != 4:
+            return []
+        year = app.year
+        approval = app.store.approval(year)
+        lines = ["", f"{year}年度收尾："]
+        if approval is None:
+            lines.append(f"1. 党委批复后记录批复（此前等次均为“拟定”）：jifen grade approve --year {year} "
+                         "--date 批复日期 --text 批复内容")
+        else:
+            lines.append(f"1. 党委已于{approval.approved_on:%Y-%m-%d}批复年度等次")
+        lines.append(f"2. 年度公示表：jifen export publicity --year {year} --out 文件名.pdf")
+        if app.store.year_not_opened() == year + 1:
+            lines.append(f"3. 开始{year + 1}年度：在概况页（F1）按 N，或运行 jifen year open {year + 1}")
+        else:
+            lines.append(f"3. {year + 1}年度已开始")
+        return lines
 
     def _deadlines(self) -> list[str]:
         """The publicity period in working days (and whether its dates rest on an estimate), the

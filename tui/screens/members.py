@@ -14,6 +14,7 @@ from core.probation import probation_of
 from core.quarter import EntryStatus, QuarterState
 from db.tables import Member, saved_id
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_cells, cursor_key, move_to_key, reset_table
+from tui.screens.exemption import change_exemption
 from tui.screens.record import Said, WhoWhatDialog, present_names
 from tui.screens.vote import VoteDialog
 
@@ -31,6 +32,9 @@ class MembersScreen(MeetingScreen):
         Binding("v", "vote", "表决"),
         Binding("k", "confirm", "确认"),
         Binding("d", "next_contested", "下一项待表决"),
+        # Not in the footer (it would push Ctrl+Z off a 100-column screen): the hint line names it
+        # where the scheme provides exemption; the palette lists it always.
+        Binding("m", "exemption", "免于积分管理", show=False),
     ]
 
     def __init__(self) -> None:
@@ -121,7 +125,8 @@ class MembersScreen(MeetingScreen):
         contested = sum(1 for e in store.entries(app.quarter) if e.status == EntryStatus.CONTESTED)
         self.query_one("#entry-hint", Static).update(
             (f"本季度还有 {contested} 项有异议的事项待表决。" if contested else "本季度没有待表决的事项。")
-            + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认")
+            + "　D 下一项待表决　C 异议/撤回　V 表决　K 确认"
+            + ("　M 免于积分管理" if scheme.exemption is not None else ""))
 
     @staticmethod
     def _pending_line(entries) -> str:
@@ -205,6 +210,12 @@ class MembersScreen(MeetingScreen):
 
         app.push_screen(WhoWhatDialog(f"对{name}的事项 #{entry} 提出异议", "提出人", "理由", present_names(app), roster,
                                       f"{row[1]} {row[2]} {row[4]}"), raised)
+
+    def action_exemption(self) -> None:
+        """M: grant or end 免于积分管理 for the member on screen (tui.screens.exemption)."""
+        members = self._members()
+        if members:
+            change_exemption(self.japp, members[self.index % len(members)])
 
     def action_confirm(self) -> None:
         entry = self._entry_id()

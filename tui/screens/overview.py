@@ -142,7 +142,7 @@ class OverviewScreen(MeetingScreen):
         exempt = any(m.exempt for m in app.store.members())
         detail = (f"沿用{app.store.scheme_name(coming - 1)}，建立{coming}年度的四个季度，名册中未转出的党员转入。"
                   + ("免于积分管理按年度决定：上一年度的将取消，需要时按方案程序重新决定。" if exempt else "")
-                  + "更换积分方案请在命令行运行 jifen year open --scheme。")
+                  + f"更换积分方案请在命令行运行 jifen year open {coming} --scheme 方案编号或文件。")
 
         def answered(yes: bool | None) -> None:
             if yes and app.attempt(app.store.open_year, coming):
