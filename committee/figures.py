@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -46,11 +46,15 @@ class BranchFigures:
     approved: dict[str, str] = field(default_factory=dict)  # member id -> grade the 党委's 批复 changed to
     approval: bool = False  # the year's grades approved by the 党委
     corrections: int = 0  # corrections (更正) of upheld appeals applied
+    # Once approved: the engine's grades from the figures the 党委 had (the corrections made by
+    # the day of its 批复), as db.grading does: a later correction does not change an approved grade.
+    proposed: dict[str, str | None] = field(default_factory=dict)
 
     def final(self, member_id: str) -> str | None:
         """The grade as decided: the 党委's change, the meeting's decision, else the engine's."""
         m = self.result.member(member_id)
-        return self.approved.get(member_id) or self.decided.get(member_id) or m.grade
+        engine = self.proposed.get(member_id, m.grade)
+        return self.approved.get(member_id) or self.decided.get(member_id) or engine
 
 
 def _locks_of(records: BranchRecords, year: int, upto: int) -> list[dict[str, Any]]:
@@ -62,14 +66,18 @@ def _locks_of(records: BranchRecords, year: int, upto: int) -> list[dict[str, An
     return out
 
 
-def _corrections(records: BranchRecords, year: int, upto: int, owner: dict[str, str]) -> list[Correction]:
-    """The year's corrections to quarters 1..upto in the order made, as db.amendments reads them."""
+def _corrections(records: BranchRecords, year: int, upto: int, owner: dict[str, str],
+                 before: date | None = None) -> list[Correction]:
+    """The year's corrections to quarters 1..upto in the order made, as db.amendments reads them
+    (`before`: only those made before that day)."""
     out = []
     for a in records.amendments:
         y, n = int(a.quarter[:4]), int(a.quarter[5:])
         if y != year or n > upto:
             continue
         c = json.loads(a.canonical)
+        if before is not None and date.fromisoformat(c["made_on"]) >= before:
+            continue
         appeal = c.get("appeal") or {}
         for ch in c.get("changes") or []:
             entry = str(ch["entry"])
@@ -81,9 +89,10 @@ def _corrections(records: BranchRecords, year: int, upto: int, owner: dict[str, 
     return out
 
 
-def branch_year_of(records: BranchRecords, quarter: QuarterRef) -> tuple[Scheme, BranchYear, dict[str, dict[str, Any]]]:
+def branch_year_of(records: BranchRecords, quarter: QuarterRef,
+                   before: date | None = None) -> tuple[Scheme, BranchYear, dict[str, dict[str, Any]]]:
     """The engine's year from the records, counting quarters 1..quarter.number; with the
-    members' facts at the quarter's lock."""
+    members' facts at the quarter's lock (`before`: only the corrections made before that day)."""
     year, upto = quarter.year, quarter.number
     if year not in records.schemes:
         raise StoreError(f"{records.branch}的报送中没有{year}年的积分方案")
@@ -101,7 +110,7 @@ def branch_year_of(records: BranchRecords, quarter: QuarterRef) -> tuple[Scheme,
                      None if e["points"] is None else Decimal(e["points"]), e["category"], e["item"], e["level"],
                      e["note"], str(e["id"]))
                for e, qn in rows if e["status"] in _COUNTED and str(e["member"]) in on_roster]
-    made = _corrections(records, year, upto, owner)
+    made = _corrections(records, year, upto, owner, before)
     entries = amended_entries(entries, made)
     counts: dict[tuple[str, int], dict[str, int]] = {}
     for c in locks:
@@ -141,13 +150,18 @@ def figures_of(records: BranchRecords, quarter: QuarterRef, explain: bool = Fals
     decided: dict[str, str] = {}
     approved: dict[str, str] = {}
     approval = False
+    proposed: dict[str, str | None] = {}
     if quarter.number == 4:
         q4 = next(json.loads(lk.canonical) for lk in records.locks if lk.quarter == f"{quarter.year}Q4")
         decided = {str(d["member"]): d["grade"] for d in q4.get("grade_decisions") or []}
         for a in records.approvals:
             if a.year == quarter.year:
                 approval = True
-                approved = {str(k): v for k, v in (json.loads(a.canonical).get("changes") or {}).items()}
+                said = json.loads(a.canonical)
+                approved = {str(k): v for k, v in (said.get("changes") or {}).items()}
+                seen_by = branch_year_of(records, quarter, date.fromisoformat(said["approved_on"]) + timedelta(days=1))
+                proposed = {m.id: m.grade for m in score(scheme, seen_by[1], explain=False).members}
     made = sum(1 for a in records.amendments if int(a.quarter[:4]) == quarter.year
                and int(a.quarter[5:]) <= quarter.number)
-    return BranchFigures(records.branch, quarter, scheme, result, facts, decided, approved, approval, made)
+    return BranchFigures(records.branch, quarter, scheme, result, facts, decided, approved, approval, made,
+                         proposed)

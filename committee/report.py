@@ -158,10 +158,13 @@ def _branch(f: BranchFigures, records: BranchRecords, shared: dict[tuple[str, st
         grade = (f.final(m.id) or "") if not m.exempt else ""
         if not grade and not m.exempt and m.status == "probationary" and not f.scheme.grading.probationary:
             grade = "不定等次"
+        flags = tuple(FLAG_LABELS.get(x, x) for x in m.flags)
+        if m.id in f.proposed and f.proposed[m.id] != m.grade:  # corrected after the 批复 (db.grading)
+            flags += (f"批复后经申诉更正，按更正后的积分应为{m.grade}",)
         lines.append(MemberLine(int(facts.get("seq", 0)), m.name, str(facts.get("gender", "")),
                                 str(facts.get("post", "")), STATUS_LABELS.get(m.status, m.status), m.points,
                                 m.evaluation, m.total, m.rank, shared.get((f.branch, m.id)), grade,
-                                tuple(FLAG_LABELS.get(x, x) for x in m.flags), m.exempt))
+                                flags, m.exempt))
     lines.sort(key=lambda ln: ln.seq)
     order = list(f.scheme.grading.grades)
     distribution = dict.fromkeys(order, 0)

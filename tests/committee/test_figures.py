@@ -142,3 +142,34 @@ def test_a_closed_year_with_decisions_approval_and_the_next_year(demo):
     kept = {str(p["member"]): p["total"] for p in json.loads(st.lock_of(q1).canonical)["past_results"]}
     liu = str(next(m.id for m in st.members() if m.name == "刘丽娟"))
     assert str(next(h.total for h in mine.history if h.member == liu)) != kept[liu]
+    # The 2026 grades stay as the 党委 approved them, at the committee as in the branch.
+    finals = {str(r.member_id): r.final for r in st.year_grades(2026).rows}
+    fig = figures_of(records_of(st, q1), Q4)
+    assert {mid: fig.final(mid) for mid in finals} == finals
+
+
+def test_a_correction_after_the_approval_leaves_the_approved_grades_at_the_committee_too(demo):
+    """张伟 (优秀, 7th) loses a 5-point J1.4 on an appeal answered after the 批复: the committee
+    computes his corrected total, and keeps the grades the 党委 approved, as the branch does."""
+    from tests.db.test_grading import hold_q4 as hold_with_ballots
+
+    st = demo
+    hold_with_ballots(st)
+    st.lock(Q4)
+    st.approve_grades(2026, date(2027, 1, 8), "同意")
+    zhang = st.year_grades(2026).row("张伟")
+    st.clock = lambda: datetime(2027, 1, 12, 9, 0)
+    st.add_appeal(Q4, "吴国华", date(2027, 1, 10), "张伟J1.4加分依据不足", CAL)
+    j14 = next(e.id for e in st.entries(Q4, zhang.member_id) if e.item_code == "J1.4")
+    st.answer_appeal(1, date(2027, 1, 12), True, "撤销该项加分", withdraw=[f"#{j14}"])
+    check(st, Q4)
+    fig = figures_of(records_of(st, Q4), Q4)
+    mid = str(zhang.member_id)
+    assert fig.result.member(mid).grade == "合格" and fig.final(mid) == "优秀"
+    finals = {str(r.member_id): r.final for r in st.year_grades(2026).rows}
+    assert {m: fig.final(m) for m in finals} == finals
+    from committee.report import committee_report
+
+    (branch,) = committee_report([records_of(st, Q4)], Q4, [st.branch_name()]).branches
+    line = next(ln for ln in branch.members if ln.name == "张伟")
+    assert line.grade == "优秀" and "批复后经申诉更正，按更正后的积分应为合格" in line.flags
