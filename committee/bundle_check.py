@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from committee.bundle_format import DOCUMENTS, Bundle
-from committee.records import BranchRecords
+from committee.records import BranchRecords, span
 from core.quarter import QuarterRef
 from db.amendments import link_digest
 from db.digest import digest_of, scheme_sha256
@@ -161,7 +161,7 @@ def vouched(bundle: Bundle) -> list[str]:
         f"报送文件核验通过：{bundle.name}",
         f"党支部：{r.branch}",
         f"报送季度：{bundle.quarter}",
-        f"校验码链：{len(r.locks)} 个锁定季度（{first.quarter}—{last.quarter}），首次锁定 {_short(first.digest)}",
+        f"校验码链：{len(r.locks)} 个锁定季度（{span(first.quarter, last.quarter)}），首次锁定 {_short(first.digest)}",
         f"最后校验码：{last.digest}",
         f"积分方案：{'、'.join(f'{y}年 {sid}' for y, (sid, _) in sorted(r.schemes.items()))}",
         f"更正：{len(r.amendments)} 项" + (f"（{'、'.join(sorted({a.quarter for a in r.amendments}))}）"

@@ -121,3 +121,8 @@ def records_of(store: Store, upto: QuarterRef) -> BranchRecords:
                      a.deadline.isoformat() if a.deadline else "", a.overdue, a.outcome)
         for a in store.appeals() if f"{a.quarter.year}Q{a.quarter.number}" in covered)
     return BranchRecords(store.branch_name(), schemes, tuple(locks), amendments, approvals, appeals)
+
+
+def span(first: str, last: str) -> str:
+    """Quarters from `first` to `last` as a message says them: "2026Q1—2026Q3", or one quarter."""
+    return first if first == last else f"{first}—{last}"

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from committee.bundle_check import verify_bundle
 from committee.bundle_format import DOCUMENTS, Bundle, BundleError, appeal_json
 from committee.bundle_read import read_bundle
-from committee.records import AmendmentRecord, AppealRecord, ApprovalRecord, BranchRecords, LockRecord
+from committee.records import AmendmentRecord, AppealRecord, ApprovalRecord, BranchRecords, LockRecord, span
 from committee.tables import (
     METADATA,
     SCHEMA_VERSION,
@@ -222,7 +222,7 @@ class CommitteeStore:
             row.last_quarter, row.last_digest = new_locks[-1].quarter, new_locks[-1].digest
             s.add(row)
             first, last = new_locks[0], new_locks[-1]
-            kept.append(f"{r.branch}：导入锁定记录 {len(new_locks)} 个（{first.quarter}—{last.quarter}），"
+            kept.append(f"{r.branch}：导入锁定记录 {len(new_locks)} 个（{span(first.quarter, last.quarter)}），"
                         f"最后校验码 {_short(last.digest)}")
         kept += self._keep_schemes(s, bid, bundle)
         kept += self._keep_amendments(s, bid, bundle)

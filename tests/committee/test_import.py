@@ -170,7 +170,7 @@ def test_another_chain_under_a_known_name_is_a_fork(made, committee, tmp_path):
 def test_a_later_chain_continues_one_quarter_at_a_time(made, committee):
     for n in (1, 2, 3):
         result = committee.import_file(made.files[f"丙{n}"])
-        assert result.status == IMPORTED and f"导入锁定记录 1 个（2026Q{n}—2026Q{n}）" in result.lines[0]
+        assert result.status == IMPORTED and f"导入锁定记录 1 个（2026Q{n}）" in result.lines[0]
     assert [r.last.quarter for r in committee.branch_records(Q3)] == ["2026Q3"]
 
 
