@@ -147,10 +147,38 @@ def document_problems(bundle: Bundle) -> list[str]:
     return problems
 
 
+def content_problems(records: BranchRecords, quarter: str) -> list[str]:
+    """Whether the committee can figure the records at all. A digest proves only that the text is
+    what the branch locked, not that it is a jifen record: a file made by hand can chain
+    consistently and still hold a scheme that does not parse or entries without their fields.
+    Such a bundle is refused at the door, so it never breaks the committee's report later."""
+    from committee.figures import figures_of
+    from core.scheme import SchemeError
+    from db.errors import StoreError
+    from db.reads import scheme_from_text
+
+    problems = []
+    for year, (scheme_id, text) in sorted(records.schemes.items()):
+        try:
+            scheme_from_text(text, f"{scheme_id}.toml")
+        except SchemeError as exc:
+            problems += [f"{year}年度的积分方案不能使用：{line}" for line in exc.problems[:5]]
+    if problems:
+        return problems
+    try:
+        figures_of(records, QuarterRef.parse(quarter))
+    except StoreError as exc:
+        return [str(exc)]
+    except (LookupError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError) as exc:
+        return [f"{quarter}的锁定记录无法计算积分：记录缺项或格式不对（{type(exc).__name__}: {str(exc)[:80]}）"]
+    return []
+
+
 def verify_bundle(bundle: Bundle) -> list[str]:
     """One Chinese line per fault; an empty list when the bundle is what its digests say."""
-    return (chain_problems(bundle.records, bundle.quarter) + correction_problems(bundle.records)
-            + document_problems(bundle))
+    problems = (chain_problems(bundle.records, bundle.quarter) + correction_problems(bundle.records)
+                + document_problems(bundle))
+    return problems or content_problems(bundle.records, bundle.quarter)
 
 
 def vouched(bundle: Bundle) -> list[str]:

@@ -13,6 +13,7 @@ does). The grade as decided comes from the Q4 meeting's decisions and the 党委
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -66,6 +67,20 @@ def _locks_of(records: BranchRecords, year: int, upto: int) -> list[dict[str, An
     return out
 
 
+_POINTS = re.compile(r"-?\d{1,6}(\.\d{1,6})?")
+
+
+def _points(e: dict[str, Any]) -> Decimal | None:
+    """An entry's points as the store writes them (a plain decimal): the records of a hand-made
+    file may hold anything the JSON allows, and "NaN" or "1e999999" must not reach a figure."""
+    raw = e["points"]
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _POINTS.fullmatch(raw):
+        raise ValueError(f"积分事项#{e.get('id')}的分值“{str(raw)[:20]}”不是普通的数")
+    return Decimal(raw)
+
+
 def _corrections(records: BranchRecords, year: int, upto: int, owner: dict[str, str],
                  before: date | None = None) -> list[Correction]:
     """The year's corrections to quarters 1..upto in the order made, as db.amendments reads them
@@ -83,8 +98,8 @@ def _corrections(records: BranchRecords, year: int, upto: int, owner: dict[str, 
             entry = str(ch["entry"])
             out.append(Correction(int(appeal.get("number", 0)), n, int(owner.get(entry, appeal.get("member", 0))),
                                   int(entry), ch.get("item"),
-                                  None if ch.get("was") is None else Decimal(ch["was"]),
-                                  None if ch.get("points") is None else Decimal(ch["points"]),
+                                  _points({"id": entry, "points": ch.get("was")}),
+                                  _points({"id": entry, "points": ch.get("points")}),
                                   bool(ch.get("withdrawn")), date.fromisoformat(c["made_on"]), c.get("body", "")))
     return out
 
@@ -106,8 +121,7 @@ def branch_year_of(records: BranchRecords, quarter: QuarterRef,
     on_roster = {str(f["id"]) for f in facts}
     rows = sorted(((e, c["quarter"]) for c in locks for e in c.get("entries") or []), key=lambda r: r[0]["id"])
     owner = {str(e["id"]): str(e["member"]) for e, _ in rows}
-    entries = [Entry(str(e["member"]), e["kind"], qn, e["month"],
-                     None if e["points"] is None else Decimal(e["points"]), e["category"], e["item"], e["level"],
+    entries = [Entry(str(e["member"]), e["kind"], qn, e["month"], _points(e), e["category"], e["item"], e["level"],
                      e["note"], str(e["id"]))
                for e, qn in rows if e["status"] in _COUNTED and str(e["member"]) in on_roster]
     made = _corrections(records, year, upto, owner, before)

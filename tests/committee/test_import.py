@@ -241,3 +241,48 @@ def test_the_bundle_file(made, tmp_path):
     assert f"本记录校验码为：{digest}" in re.sub(r"\s+", "", minute)  # printed in groups of eight
     publicity = text_of(bundle.documents["publicity.pdf"])
     assert "公示" in publicity and "草稿" not in publicity
+
+
+def _forged(made, out: Path, change) -> Path:
+    """乙's 2026Q1 bundle with its one lock's record changed by `change(canonical dict)` and its
+    digest made again: a chain as consistent as a hand-made file can be."""
+    import hashlib
+
+    def forge(manifest: dict) -> None:
+        lock = manifest["locks"][0]
+        content = json.loads(lock["canonical"])
+        change(content, manifest)
+        lock["canonical"] = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        lock["digest"] = hashlib.sha256(lock["canonical"].encode("utf-8")).hexdigest()
+
+    return edited(made.files["乙1"], out, forge)
+
+
+def test_a_forged_but_consistent_bundle_that_cannot_be_figured_is_refused(made, committee, tmp_path):
+    """The digests prove only that the text is what was locked; a hand-made file can chain
+    consistently and still be no jifen record. It is refused at the door with nothing kept, so it
+    never breaks the committee's report."""
+    from committee.bundle import read_bundle, verify_bundle
+    from db.digest import scheme_sha256
+
+    def no_fields(content: dict, _: dict) -> None:
+        for e in content["entries"]:
+            del e["kind"]
+
+    def bad_points(content: dict, _: dict) -> None:
+        content["entries"][0]["points"] = "1e999999"  # a Decimal, and no figure anyone should print
+
+    def bad_scheme(content: dict, manifest: dict) -> None:
+        text = "id = 1\n[[categories]]\nname = 3\n"
+        manifest["schemes"][0]["text"] = text
+        content["scheme"]["sha256"] = scheme_sha256(text)
+
+    before = snapshot(committee)
+    for what, change, said in (("fields", no_fields, "无法计算积分"), ("points", bad_points, "无法计算积分"),
+                               ("scheme", bad_scheme, "积分方案不能使用")):
+        path = _forged(made, tmp_path / f"{what}.jifen", change)
+        problems = verify_bundle(read_bundle(path))
+        assert problems and said in problems[0], (what, problems)
+        result = committee.import_file(path)
+        assert result.status == REFUSED and said in "\n".join(result.lines), what
+        assert snapshot(committee) == before, what
