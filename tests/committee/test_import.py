@@ -16,7 +16,7 @@ from committee.store import IMPORTED, REFUSED, UNCHANGED, CommitteeStore
 from core.quarter import QuarterRef
 from db.engine import open_engine
 from db.errors import StoreError
-from tests.committee.conftest import NAMES, Q3, edited, members_of, rezip, snapshot
+from tests.committee.conftest import NAMES, Q3, ROSTERS, edited, members_of, rezip, snapshot
 
 
 def test_three_branches_three_quarters(made, committee):
@@ -36,6 +36,16 @@ def test_three_branches_three_quarters(made, committee):
     assert committee.branch_records(QuarterRef(2025, 4)) == []
     minute = committee.document(NAMES["乙"], QuarterRef(2026, 1), "minute.pdf")
     assert minute == members_of(made.files["乙1"])["minute.pdf"]
+
+    # The report from what this database holds: every branch, its members, ranks across the three
+    # (one scheme), nobody missing.
+    from committee.report import committee_report
+
+    report = committee_report(committee.branch_records(Q3), Q3, [b.name for b in committee.branches()])
+    assert report.missing == () and [b.branch for b in report.branches] == sorted(NAMES.values())
+    assert sum(len(b.members) for b in report.branches) == sum(len(r) for r in ROSTERS.values())
+    ranks = sorted(m.shared_rank for b in report.branches for m in b.members)
+    assert ranks[0] == 1 and not any(b.alone for b in report.branches)
 
 
 def test_the_same_bundle_twice_is_a_no_op(made, committee):
