@@ -207,10 +207,15 @@ def cmd_members_list(args: argparse.Namespace) -> int:
         members = _store(args).members()
     except StoreError as exc:
         return _refused(exc)
+    from tui.cli_columns import columns
+
+    rows = []
     for m in members:
         extra = "，免于积分管理" + (f"（{m.exempt_reason}）" if m.exempt_reason else "") if m.exempt else ""
-        print(f"{m.seq:>3} {m.name}\t{m.gender}\t{m.birth_month}\t"
-              f"{STATUS_LABELS.get(m.status, m.status)}\t{m.post}{extra}")
+        rows.append([str(m.seq), m.name, m.gender, m.birth_month, STATUS_LABELS.get(m.status, m.status),
+                     f"{m.post}{extra}"])
+    for line in columns(rows, right={0}):  # by display width: names of 2, 3, 4 characters line up
+        print(line)
     return 0
 
 
@@ -277,10 +282,15 @@ def cmd_items_list(args: argparse.Namespace) -> int:
         rows = store.entries(quarter, member)
     except StoreError as exc:
         return _refused(exc)
+    from tui.cli_columns import columns
+
+    lines = []
     for e in rows:
         item = f"[{e.item_code}{'·' + e.level if e.level else ''}] " if e.item_code else ""
-        print(f"#{e.id:<5} {names.get(e.member_id, e.member_id)}\t{KIND_LABELS.get(e.kind, e.kind)}"
-              f"\t{show(e.points)}\t{e.status}\t{item}{e.note}")
+        lines.append([f"#{e.id}", str(names.get(e.member_id, e.member_id)), KIND_LABELS.get(e.kind, e.kind),
+                      show(e.points), e.status, f"{item}{e.note}"])
+    for line in columns(lines, right={3}):  # by display width, as the names are Chinese
+        print(line)
     return 0
 
 

@@ -19,9 +19,14 @@ def _fail(message: str) -> int:
 
 def grade_lines(g: YearGrades) -> list[str]:
     """The year's grades as lines for a terminal: one member a line, then the cap and the 批复."""
+    from tui.cli_columns import columns
+    from tui.grading_ties import ties_later, ties_shown
+
+    later = ties_later(g)
+    g = ties_shown(g)  # ties raised from the Q4 meeting on, as in the console
     state = {"open": "第四季度党员大会尚未开始", "meeting": "第四季度党员大会进行中，可改定等次",
              "locked": "第四季度已锁定"}.get(g.q4, g.q4)
-    out = [f"{g.year}年度等次（{state}）", f"序号  姓名    总分    名次  系统拟定  党员大会  {g.heading}  说明"]
+    table = [["序号", "姓名", "总分", "名次", "系统拟定", "党员大会", g.heading, "说明"]]
     for k, r in enumerate(g.rows, 1):
         notes = []
         if r.overridden:
@@ -36,10 +41,12 @@ def grade_lines(g: YearGrades) -> list[str]:
             notes.append(r.probation.sentence().split("：", 1)[1])
         elif r.why:
             notes.append("依据：" + r.why[0])
-        out.append(f"{k:>3}  {r.name:<6}  {r.total or '—':>6}  {r.rank or '—':>4}  {r.proposed or '—':<6}  "
-                   f"{r.decided or '':<6}  {r.final or ('不定等次' if r.status == 'probationary' else '—'):<6}  "
-                   f"{'；'.join(notes)}")
+        table.append([str(k), r.name, r.total or "—", str(r.rank or "—"), r.proposed or "—", r.decided or "",
+                      r.final or ("不定等次" if r.status == "probationary" else "—"), "；".join(notes)])
+    out = [f"{g.year}年度等次（{state}）", *columns(table, right={0, 2, 3})]
     out.append(g.cap_line())
+    if later:
+        out.append(later)
     if g.undecided:
         out.append(f"积分方案未规定等次，须由党员大会确定：{'、'.join(g.undecided)}")
     if g.approval:

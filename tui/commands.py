@@ -100,8 +100,10 @@ class ActionsProvider(Provider):
         if shown is not None:
             await shown  # the page must be built before its action runs
         page = self._page(mode)
-        if page is not None and app.screen is page:
-            await app.run_action(action, page)
+        if page is not None and app.screen is page and not await app.run_action(action, page):
+            # The page's check_action refused it (its footer hides the key in this state): say so,
+            # the palette listing every action whatever the state.
+            app.notify("这项操作在本季度现在的状态下不能使用，请看页面上的提示", severity="warning")
 
     def _hit(self, action: str, mode: str | None) -> Callable[[], object]:
         return partial(self.app.call_later, self._run, action, mode)

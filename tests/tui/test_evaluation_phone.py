@@ -180,7 +180,8 @@ async def test_codes_server_phone_ballot_count_and_close(meeting: tuple[Path, in
         assert pdf == path.parent / "测评码" / "2026Q4-第1轮-测评码.pdf"
         codes = codes_in(pdf)
         assert len(codes) == len(set(codes)) == voters
-        assert str(pdf) in shown(app, "#phone-slips")
+        # The panel redraws on the message the worker's end posts: wait for it (under load it comes later).
+        await until(pilot, lambda: str(pdf) in shown(app, "#phone-slips"))
         await until(pilot, lambda: f"已提交 0 / {voters}" in shown(app, "#phone-count"))
 
         # S: a real server on 127.0.0.1, its port shown and drawn as the QR code.

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from core.quarter import QuarterRef
 from core.schemes import builtin_text
@@ -105,15 +106,46 @@ async def test_a_read_only_console_is_refused_before_the_dialog(q4_meeting: Path
         holder.release()
 
 
+def footer_actions(app) -> list[str]:
+    return [k.description for k in app.screen.query(FooterKey)]
+
+
 async def test_before_the_q4_meeting_the_view_only_shows(demo_db: Path) -> None:
     before = snapshot(demo_db)
     async with console(demo_db) as (app, pilot):
         await pilot.press("f5", "g")
         await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
-        assert "尚未开始" in shown(app, "#grading-head")
-        said = await notices_after(pilot, "s")
-        assert "会议尚未开始" in said and screen_name(app) == "YearGradesScreen"
+        assert "尚未开始（只能查看）" in shown(app, "#grading-head")
+        # Read-only here: the footer does not offer S, and S opens nothing.
+        assert "改定等次" not in footer_actions(app) and "返回积分榜" in footer_actions(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen_name(app) == "YearGradesScreen"
     assert snapshot(demo_db) == before
+
+
+async def test_after_the_q4_lock_the_view_offers_no_change(q4_meeting: Path) -> None:
+    async with console(q4_meeting) as (app, pilot):
+        await pilot.press("f5", "g")
+        await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
+        assert "改定等次" in footer_actions(app)  # at the Q4 meeting
+        await pilot.press("escape")
+    st = fresh_store(q4_meeting)
+    for e in st.entries(Q4):
+        if e.status == "有异议":
+            st.vote(e.id, st.quorum(Q4).voting_present, 0, 0)
+    st.lock(Q4)
+    st.engine.dispose()
+    before = snapshot(q4_meeting)
+    async with console(q4_meeting) as (app, pilot):
+        await pilot.press("f5", "g")
+        await until(pilot, lambda: screen_name(app) == "YearGradesScreen")
+        assert "第四季度已锁定" in shown(app, "#grading-head")
+        assert "改定等次" not in footer_actions(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen_name(app) == "YearGradesScreen"
+    assert snapshot(q4_meeting) == before
 
 
 # A year the console does not take for today's: it opens on the first quarter not locked.

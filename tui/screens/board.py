@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Digits, Static
 from core.engine import YearResult
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from core.quarter import EntryStatus
+from core.quarter import EntryStatus, QuarterRef
+from tui.grading_ties import TIE_FLAG, TIES_LATER, grading_due
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_key, reset_table
 
 TOPICS = {"quarter": "季度", "points": "积分", "bonus": "加分", "category": "分类", "veto": "否决",
@@ -27,6 +28,7 @@ class BoardScreen(MeetingScreen):
     def __init__(self) -> None:
         super().__init__()
         self.result: YearResult | None = None
+        self.ties_due = False
         self.pending: dict[str, list[str]] = {}
 
     def body(self) -> ComposeResult:
@@ -43,6 +45,8 @@ class BoardScreen(MeetingScreen):
         if not app.ready:
             return
         self.result = result = app.store.board(app.year)
+        # Ties at a share are decided at the Q4 meeting: before it, not marked on every row.
+        self.ties_due = grading_due(app.store.quarter(QuarterRef(app.year, 4)).state)
         table = self.query_one("#board", DataTable)
         key = cursor_key(table)
         reset_table(table, "名次", "姓名", "类别", "一季", "二季", "三季", "四季",
@@ -57,7 +61,8 @@ class BoardScreen(MeetingScreen):
             quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
             add_plain_row(table, str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
                           show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
-                          "、".join([*self._pending_marks(m.id), *(FLAG_LABELS[f] for f in m.flags)]), key=m.id)
+                          "、".join([*self._pending_marks(m.id), *(FLAG_LABELS[f] for f in m.flags
+                                                                   if f != TIE_FLAG or self.ties_due)]), key=m.id)
         move_to_key(table, key)
         self._show_why()
 
@@ -103,6 +108,8 @@ class BoardScreen(MeetingScreen):
             topic = TOPICS.get(kind, r.topic)
             label = f"{FLAG_LABELS[which]}：" if kind == "flag" and which in FLAG_LABELS else ""
             lines.append(f"[b]{topic}[/b] {escape(label + r.text)}")
+            if r.topic == f"flag:{TIE_FLAG}" and not self.ties_due:
+                lines.append(f"　[$text-muted]{TIES_LATER}[/]")
             if (r.clause, r.reading) != last:  # the same rule under several figures is cited once
                 if r.clause:
                     lines.append(f"　[$text-muted]依据：{escape(r.clause)}[/]")

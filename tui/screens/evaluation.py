@@ -45,6 +45,8 @@ class EvaluationScreen(MeetingScreen):
         self.order: list[int] = []  # members rated on this ballot, in the order of the keys
         self.round = 1
         self.round_of: object = None  # the quarter `round` was chosen for
+        self.issued = self.returned = 0  # the round's counts as last drawn (the hint reads them)
+        self.sealed = False
 
     def body(self) -> ComposeResult:
         yield Static(id="progress", classes="big")
@@ -77,6 +79,7 @@ class EvaluationScreen(MeetingScreen):
         state = app.store.round_state(app.quarter, self.round)
         issued = summary["issued"]
         current = summary["returned"] + 1
+        self.issued, self.returned, self.sealed = issued, summary["returned"], state.sealed
         of = f" / {issued}" if issued else ""
         head = f"第{self.round}轮　" if rounds > 1 else ""
         results = self.query_one("#results", DataTable)
@@ -174,9 +177,25 @@ class EvaluationScreen(MeetingScreen):
             warning.update("")
             warning.set_classes("banner")
         left = graded_count - len(self.marks)
-        self.query_one("#ballot-hint", Static).update(
+        hint = self.query_one("#ballot-hint", Static)
+        if self.issued and self.returned >= self.issued:
+            hint.update(self._all_in())
+            return
+        hint.update(
             ("本张已填完，按回车保存" if not left else f"本张有 {left} 人未标记（不计评定），可按回车保存")
             + "　1 优秀　2 合格　3 基本合格　4 不合格　0 未标记　退格 上一人　B 空白票　T 直接录入票数　P 手机测评")
+
+    def _all_in(self) -> str:
+        """Every issued ballot is in: what comes next, rather than 'press Enter to save'."""
+        done = f"发出的{self.issued}张测评票已全部录入"
+        if self.marks:  # one more ballot than were issued is being typed
+            return (f"[b $text-error]{done}：再保存一张，收回票数将多于发出票数，本次测评无效[/]\n"
+                    "如确有漏发的票，先按 I 改正发出票数；否则按 X 清除本张")
+        if self.sealed:
+            return (f"{done}（含手机测评）。下一步：按 P 打开手机测评，按 C 结束本轮后显示结果；\n"
+                    "再按 F5 看积分榜，F6 锁定本季度")
+        return (f"{done}，评议结果已计入积分榜。\n"
+                "下一步：按 F5 看积分榜和各人评议结果，核对后按 F6 锁定本季度")
 
     def _excellent_limit(self, names: int) -> int | None:
         from core.ballots import excellent_limit

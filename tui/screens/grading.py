@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from core.quarter import QuarterState
 from db.grading import GradeRow, YearGrades
+from tui.grading_ties import ties_later, ties_shown
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_key, reset_table
 from tui.screens.forms import FormDialog
 
@@ -69,6 +70,13 @@ class YearGradesScreen(MeetingScreen):
         super().__init__()
         self.grading: YearGrades | None = None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """S only at the Q4 meeting: before it and after the lock the view is read-only, and its
+        footer does not offer what would be refused (the head line says why)."""
+        if action == "set_grade":
+            return self.grading is not None and self.grading.q4 == QuarterState.MEETING
+        return True
+
     def body(self) -> ComposeResult:
         with Vertical(id="grading-area"):
             yield Static(id="grading-head")
@@ -80,7 +88,10 @@ class YearGradesScreen(MeetingScreen):
         app = self.japp
         if not app.ready:
             return
-        self.grading = g = app.store.year_grades(app.year)
+        found = app.store.year_grades(app.year)
+        later = ties_later(found)
+        self.grading = g = ties_shown(found)  # ties raised from the Q4 meeting on, not all year
+        self.refresh_bindings()
         table = self.query_one("#grading", DataTable)
         key = cursor_key(table)
         reset_table(table, "序号", "姓名", "总分", "名次", "系统拟定", "党员大会", g.heading, "说明")
@@ -102,6 +113,8 @@ class YearGradesScreen(MeetingScreen):
                  str(QuarterState.LOCKED): "第四季度已锁定：等次已计入校验码"}.get(g.q4, g.q4)
         over = "[b $error]" if g.over_cap else "[b]"
         lines = [f"{g.year}年度 · {state}", f"{over}{escape(g.cap_line())}[/]"]
+        if later:
+            lines.append(f"[$text-muted]{later}[/]")
         if g.undecided:
             lines.append(f"[b $warning]积分方案未规定等次，须由党员大会逐人确定：{escape('、'.join(g.undecided))}[/]")
         if g.approval is not None:

@@ -25,20 +25,49 @@ def appeal_line(v: AppealView) -> str:
     return f"第{v.number}号 {v.member} {v.quarter.label}：{review}{when}" + ("（逾期）" if v.overdue else "")
 
 
+# The quarter states in which each meeting key applies; in the others it is hidden from the footer
+# and does nothing (the hint line says what can be done instead).
+APPLIES: dict[str, tuple[str, ...]] = {
+    "open_meeting": (QuarterState.OPEN,),
+    "edit_facts": (QuarterState.MEETING,),
+    "end_meeting": (QuarterState.MEETING,),
+    "cancel_meeting": (QuarterState.MEETING,),
+    "agenda": (QuarterState.MEETING, QuarterState.LOCKED),  # a locked meeting's record may be read
+}
+
+# The hints, one short line per step: at 100 columns the right-hand column holds about 19
+# Chinese characters, and a long line would break wherever the width ran out.
+BEFORE_MEETING = "按 O 开始会议\n填写时间、地点、主持人和记录人\n← → 选择季度"
+IN_MEETING = "F2 签到　F3 逐人过积分事项\nF4 民主评议　F5 积分榜　F6 锁定\nE 修改会议信息　A 议题记录　M 散会"
+LOCKED = "本季度已锁定，只能查看\nA 查看议题记录　← → 选择季度"
+
+
 class OverviewScreen(MeetingScreen):
     MODE = "overview"
     TITLE_TEXT = "概况"
+    # The footer shows only what applies to the quarter's state (check_action); 取消会议 is rare
+    # (a meeting opened by mistake) and stays out of the footer, in the palette only.
     BINDINGS = [
-        Binding("o", "open_meeting", "开始会议"),
-        Binding("e", "edit_facts", "会议信息"),
-        Binding("a", "agenda", "议题记录"),
-        Binding("m", "end_meeting", "散会"),
-        Binding("x", "cancel_meeting", "取消会议"),
+        Binding("o", "open_meeting", "开始会议", key_display="O"),
+        Binding("e", "edit_facts", "会议信息", key_display="E"),
+        Binding("a", "agenda", "议题记录", key_display="A"),
+        Binding("m", "end_meeting", "散会", key_display="M"),
+        Binding("x", "cancel_meeting", "取消会议", key_display="X", show=False),
         Binding("left", "quarter(-1)", "上一季度", key_display="←", priority=True),
         Binding("right", "quarter(1)", "下一季度", key_display="→", priority=True),
         # Shown in the hint only when its time has come (the year's Q4 locked, the next not opened).
         Binding("n", "open_year", "开始新年度", show=False),
     ]
+
+    # The state of the quarter on screen as last drawn: check_action runs on every footer
+    # refresh and must not query the store.
+    shown_state: str = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quarter":
+            return self.japp.ready
+        states = APPLIES.get(action)
+        return states is None or self.shown_state in states
 
     def body(self) -> ComposeResult:
         with Horizontal(id="overview"):
@@ -60,8 +89,9 @@ class OverviewScreen(MeetingScreen):
         facts = self.query_one("#meeting-facts", Static)
         if not app.ready:
             self.query_one("#branch-name", Static).update("尚未建立党支部")
-            facts.update("请在命令行运行 jifen init 建立支部和年度，再用 jifen members import 导入名册；"
-                         "或运行 jifen demo 打开示范支部。")
+            facts.update("请在命令行运行\njifen init 建立支部和年度，\n再用 jifen members import\n导入名册；\n"
+                         "或运行 jifen demo\n打开示范支部。")
+            self._show_state("")
             return
         store = app.store
         self.query_one("#branch-name", Static).update(store.branch_name())
@@ -82,16 +112,21 @@ class OverviewScreen(MeetingScreen):
         if mt is None:
             facts.update(f"{app.quarter_title}党员大会尚未开始")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(DEFAULT_AGENDA.split("；"), 1)))
-            step.update("按 O 开始会议，填写时间、地点、主持人和记录人；← → 选择季度")
+            step.update(BEFORE_MEETING)
         else:
             ended = f"　散会 {mt.ended_at:%H:%M}" if mt.ended_at else ""
             facts.update(f"时间：{mt.held_at:%Y年%m月%d日 %H:%M}{ended}\n地点：{mt.place or '—'}\n"
                          f"主持人：{mt.host or '（未填）'}\n记录人：{mt.recorder or '（未填）'}\n"
                          f"列席：{mt.observers or '无'}")
             agenda.update("\n".join(f"{i}. {a}" for i, a in enumerate(mt.agenda.splitlines(), 1)) or "—")
-            step.update("按 F2 签到，F3 逐人过积分事项，F4 民主评议，F5 积分榜，F6 锁定；"
-                        "E 修改会议信息，A 议题记录，M 散会" if state == QuarterState.MEETING
-                        else "本季度已锁定，只能查看；← → 选择季度" + self._next_year_hint())
+            step.update(IN_MEETING if state == QuarterState.MEETING else LOCKED + self._next_year_hint())
+        self._show_state(state)
+
+    def _show_state(self, state: str) -> None:
+        """Keep the state drawn, and let the footer show the keys it allows."""
+        if state != self.shown_state:
+            self.shown_state = state
+            self.refresh_bindings()
 
     def _next_year_hint(self) -> str:
         """After the newest year's Q4 lock, until the next year is opened: say how to open it."""
