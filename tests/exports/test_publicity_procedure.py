@@ -115,7 +115,7 @@ def test_a_stored_scheme_with_the_old_appeal_key_still_loads():
 
     assert procedure(p).endswith("可向上级党组织申请复议，上级党组织应自收到复议申请之日起3个工作日内作出答复。")
     both = old.replace("appeal_days = 3", "appeal_days = 3\nanswer_days = 3")
-    with pytest.raises(ValueError, match="old name of answer_days"):
+    with pytest.raises(ValueError, match="appeal_days 是 answer_days 的旧名称，两者只写一个"):
         parse_scheme(both, "both.toml")
 
 
