@@ -84,6 +84,12 @@ async def test_at_the_first_quarter_ties_are_not_an_alarm(early_2027: Path) -> N
     assert len(tied(early_2027)) == 21  # the engine still flags every full member
     async with console(early_2027, JANUARY) as (app, pilot):
         assert (app.year, app.number) == (2027, 1)
+        await pilot.press("f5")
+        await until(pilot, lambda: screen_name(app) == "BoardScreen" and table(app, "#board").row_count > 0)
+        # Only the first quarter has begun: the later columns are empty, not the base carried on.
+        board = table(app, "#board")
+        assert set(column(board, "一季")) == {"80"}
+        assert {*column(board, "二季"), *column(board, "三季"), *column(board, "四季")} == {"—"}
         marks, why, head = await board_and_grading(app, pilot)
         assert not any("并列" in m for m in marks), marks
         assert TIES_LATER in why  # the reason is still there for whoever reads it, with the plain note

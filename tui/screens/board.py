@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Digits, Static
 from core.engine import YearResult
 from core.labels import FLAG_LABELS, STATUS_LABELS
 from core.numbers import show
-from core.quarter import EntryStatus, QuarterRef
+from core.quarter import EntryStatus, QuarterRef, QuarterState
 from tui.grading_ties import TIE_FLAG, TIES_LATER, grading_due
 from tui.screens.base import MeetingScreen, add_plain_row, cursor_key, move_to_key, reset_table
 
@@ -57,8 +57,11 @@ class BoardScreen(MeetingScreen):
         for e in app.store.entries(app.year):
             if e.status == EntryStatus.DECLARED:
                 self.pending.setdefault(str(e.member_id), []).append(e.kind)
+        # A quarter's column is its running total at the quarter's end: none yet for a quarter
+        # that has not begun (no meeting, after the one on screen), so it is not shown as if settled.
+        begun = max([app.number, *(q.number for q in app.store.quarters(app.year) if q.state != QuarterState.OPEN)])
         for m in order:
-            quarters = [show(q) for q in m.quarters] if m.quarters else ["—"] * 4
+            quarters = [show(q) if i < begun else "—" for i, q in enumerate(m.quarters)] if m.quarters else ["—"] * 4
             add_plain_row(table, str(m.rank or "—"), m.name, STATUS_LABELS.get(m.status, m.status)[:2], *quarters,
                           show(m.points), show(m.evaluation), show(m.total), m.grade or "—",
                           "、".join([*self._pending_marks(m.id), *(FLAG_LABELS[f] for f in m.flags
