@@ -101,9 +101,11 @@ class CommitteeApp(SafeHandlers, Failures, App[int]):
 
     @property
     def shown_db(self) -> str:
-        from db.engine import database_url, shown_url
+        """The database as typed (a command to copy from the screen works from the same folder);
+        a URL without its password."""
+        from db.engine import database_url, is_url, shown_url
 
-        return shown_url(database_url(self.db))
+        return shown_url(database_url(self.db)) if is_url(self.db) else self.db
 
     def report_folder(self) -> Path:
         """Where the report file goes by default: beside a database file, else the working folder."""

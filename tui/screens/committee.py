@@ -226,7 +226,7 @@ class BranchesScreen(SafeHandlers, Screen):
             return
         from tui.screens.committee_dialogs import ReportFileDialog
 
-        default = self.capp.report_folder() / f"党员积分汇总表-{report.quarter.label}.pdf"
+        default = self.capp.report_folder() / f"{report.heading}-{report.quarter.label}.pdf"
 
         def chosen(path: Path | None) -> None:
             if path is not None:
