@@ -71,6 +71,8 @@ class CommitteeApp(SafeHandlers, Failures, App[int]):
 
     CSS_PATH = [HERE / "app.tcss", HERE / "screens" / "committee.tcss"]
     TITLE = "jifen 党委汇总"
+    # Textual's palette speaks English (and can quit): this page's few keys are in its footer and help.
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("f1", "help", "帮助", key_display="F1", priority=True, tooltip="操作说明"),
         Binding("question_mark", "help", "帮助", key_display="?", show=False),  # not priority: typed in a file name
