@@ -117,17 +117,34 @@ async def test_enter_opens_the_branchs_members_as_the_report_has_them(db: Path) 
         assert isinstance(app.screen, MembersScreen)
         assert JIA in text_of(app, "#title-line") and "党员明细" in text_of(app, "#title-line")
         table = app.screen.query_one(DataTable)
-        assert [str(c.label) for c in table.columns.values()][-2:] == ["拟定等次", "提示"]
-        shown = [row_cells(table, str(k.value)) or [] for k in table.rows]
-        assert [r[1] for r in shown] == ["张一", "李二", "王三", "赵四"]
-        by_name = {r[1]: r for r in shown}
-        assert by_name["李二"][6:10] == ["100", "1", "1", "优秀"]  # total, rank, 同方案排名, grade
+        heads = [str(c.label) for c in table.columns.values()]
+        assert heads[-2:] == ["拟定等次", "提示"] and "职务" not in heads  # 100 columns: the grade stays in view
+        shown = [dict(zip(heads, row_cells(table, str(k.value)) or [], strict=True)) for k in table.rows]
+        assert [r["姓名"] for r in shown] == ["张一", "李二", "王三", "赵四"]
+        by_name = {r["姓名"]: r for r in shown}
+        assert [by_name["李二"][h] for h in ("总分", "支部排名", "同方案排名", "拟定等次")] == ["100", "1", "1", "优秀"]
         for m in jia.members:  # the figures of the report, every one
             row = by_name[m.name]
-            assert row[6] == show(m.total) and row[7] == str(m.rank) and row[8] == str(m.shared_rank)
-            assert row[9] == m.grade and row[10] == "、".join(m.flags)
+            assert (row["总分"], row["支部排名"], row["同方案排名"]) == (show(m.total), str(m.rank), str(m.shared_rank))
+            assert row["拟定等次"] == m.grade and row["提示"] == "、".join(m.flags)
         await pilot.press("escape")
         assert isinstance(app.screen, BranchesScreen)
+    assert app.failures == []
+
+
+@pytest.mark.asyncio
+async def test_a_wide_screen_shows_the_scheme_the_digest_and_the_posts(db: Path) -> None:
+    app = CommitteeApp(db, today=TODAY)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        heads = [str(c.label) for c in table.columns.values()]
+        assert heads[1] == "积分方案" and heads[-1] == "本季度校验码"
+        jia = dict(zip(heads, rows(app)[JIA], strict=True))
+        assert jia["积分方案"] == "江苏信息职业技术学院党员积分管理"
+        assert re.fullmatch(r"[0-9a-f]{12}…", jia["本季度校验码"])
+        await pilot.press("enter")
+        assert "职务" in [str(c.label) for c in app.screen.query_one(DataTable).columns.values()]
     assert app.failures == []
 
 

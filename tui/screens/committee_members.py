@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -13,7 +14,7 @@ from committee.report import BranchReport
 from core.quarter import QuarterRef
 from tui.safety import SafeHandlers
 from tui.screens.base import add_plain_row
-from tui.screens.committee_rows import member_cells, member_columns, members_head
+from tui.screens.committee_rows import WIDE, member_cells, member_columns, members_head
 
 
 class MembersScreen(SafeHandlers, Screen):
@@ -23,6 +24,7 @@ class MembersScreen(SafeHandlers, Screen):
         super().__init__()
         self.branch = branch
         self.quarter = quarter
+        self.wide: bool | None = None  # the columns as last built
 
     def compose(self) -> ComposeResult:
         b = self.branch
@@ -33,14 +35,26 @@ class MembersScreen(SafeHandlers, Screen):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._fill()
+        self.query_one(DataTable).focus()
+
+    def _fill(self) -> None:
+        wide = self.app.size.width >= WIDE
+        if wide == self.wide:
+            return
+        self.wide = wide
         table = self.query_one(DataTable)
-        table.add_columns(*member_columns(self.branch.grade_heading))
+        table.clear(columns=True)
+        table.add_columns(*member_columns(self.branch.grade_heading, wide))
+        total_at = member_columns(self.branch.grade_heading, wide).index("总分")
         for i, m in enumerate(self.branch.members):
-            cells: list[object] = list(member_cells(m, self.branch))
+            cells: list[object] = list(member_cells(m, self.branch, wide))
             if m in self.branch.under:
-                cells[6] = Text(str(cells[6]), style="bold")
+                cells[total_at] = Text(str(cells[total_at]), style="bold")
             add_plain_row(table, *cells, key=str(i))
-        table.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self._fill()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -82,15 +82,17 @@ def missing_lines(name: str, quarter_name: str, summary: BranchSummary | None) -
 MEMBER_COLUMNS = ["序号", "姓名", "职务", "身份", "积分", "评议分", "总分", "支部排名", "同方案排名"]
 
 
-def member_columns(grade_heading: str) -> list[str]:
-    return [*MEMBER_COLUMNS, grade_heading, "提示"]
+def member_columns(grade_heading: str, wide: bool = True) -> list[str]:
+    """Narrow tables leave out 职务 (the head line says whose table it is): the grade and the
+    flags must stay in view at 100 columns."""
+    return [c for c in [*MEMBER_COLUMNS, grade_heading, "提示"] if wide or c != "职务"]
 
 
 def _figure(value: Decimal | None) -> str:
     return show(value) if value is not None else "—"
 
 
-def member_cells(m: MemberLine, b: BranchReport) -> list[str]:
+def member_cells(m: MemberLine, b: BranchReport, wide: bool = True) -> list[str]:
     if m.exempt:
         figures = ["免于积分管理", "", ""]
     else:
@@ -100,8 +102,8 @@ def member_cells(m: MemberLine, b: BranchReport) -> list[str]:
         figures = [_figure(m.points), _figure(m.evaluation), total]
     rank = "" if m.rank is None else str(m.rank)
     shared = "" if m.shared_rank is None else str(m.shared_rank)
-    return [str(m.seq), m.name, m.post or "—", m.status, *figures, rank, shared, m.grade or "—",
-            "、".join(m.flags) or ""]
+    return [str(m.seq), m.name, *([m.post or "—"] if wide else []), m.status, *figures, rank, shared,
+            m.grade or "—", "、".join(m.flags) or ""]
 
 
 def members_head(b: BranchReport, quarter_name: str) -> str:
