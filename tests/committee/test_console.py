@@ -288,3 +288,22 @@ def test_snapshot_of_the_branches(snap_compare, committee_db: Path, tmp_path: Pa
         await settle(pilot)
 
     assert snap_compare(CommitteeApp("committee.db", today=TODAY), terminal_size=SIZE, run_before=loaded)
+
+
+@pytest.mark.asyncio
+async def test_the_console_on_a_postgresql_committee_database(made: Made, postgres_server) -> None:
+    url = postgres_server.new_database()
+    store = CommitteeStore.open(url, create=True)
+    for key in ("甲1", "乙1", "乙2"):
+        assert not store.import_file(made.files[key]).refused
+    before = snapshot(store)
+    app = CommitteeApp(url, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "2026年第二季度" in text_of(app, "#title-line")
+        assert rows(app)[YI][1] == "已报送" and rows(app)[JIA][1] == "未报送"
+        await pilot.press("left")
+        await settle(pilot)
+        assert rows(app)[JIA][1] == "已报送"
+    assert app.failures == [] and snapshot(store) == before
+    store.engine.dispose()
