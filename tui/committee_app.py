@@ -27,6 +27,7 @@ from tui.safety import Failures, SafeHandlers, write_log
 if TYPE_CHECKING:
     from committee.report import CommitteeReport
     from committee.store import BranchSummary, CommitteeStore
+    from tui.screens.committee import BranchesScreen
 
 HERE = Path(__file__).resolve().parent
 
@@ -261,7 +262,3 @@ class CommitteeApp(SafeHandlers, Failures, App[int]):
         """One notice at a time, in the band kept for it above the footer."""
         self.clear_notifications()
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-
-
-if TYPE_CHECKING:
-    from tui.screens.committee import BranchesScreen
