@@ -1,5 +1,6 @@
-"""`jifen committee import --db URL FILE...`: bundles into the committee database
-(committee.store), each file its own all-or-nothing transaction."""
+"""`jifen committee --db URL`: the committee's console (tui.committee_app); `jifen committee
+import --db URL FILE...`: bundles into the committee database (committee.store), each file its
+own all-or-nothing transaction."""
 
 from __future__ import annotations
 
@@ -11,9 +12,23 @@ USAGE = 2
 
 
 def cmd_committee(args: argparse.Namespace) -> int:
-    """`jifen committee` without an operation."""
-    _err("jifen committee：请指明操作，如 jifen committee import --db 数据库 报送文件…")
-    return USAGE
+    """`jifen committee --db URL`: the committee's console on that database, read-only. Never
+    a default database: the branch's own one is not the committee's."""
+    if args.choice.source != "--db":
+        _err("jifen committee：请用 --db 指明党委汇总数据库（文件或 postgresql:// 地址），打开党委汇总控制台；"
+             "或指明操作，如 jifen committee import --db 数据库 报送文件…")
+        return USAGE
+    if not args.choice.exists():  # a file not there: said here, no console opened for it
+        _err(f"党委汇总数据库 {args.choice.shown()} 不存在（jifen committee import --db 数据库 报送文件… 会建立它）")
+        return 1
+    from tui.committee_app import CommitteeApp
+
+    app = CommitteeApp(args.db)
+    app.run()
+    if app.refusal:  # the console said it; the command line says it too, for scripts and logs
+        _err(app.refusal)
+        return 1
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -51,8 +66,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 def add_parsers(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> argparse._SubParsersAction:
     """`jifen committee` and its `import`; returns the operations' subparsers so `committee report`
     (tui.cli_committee_report) can add itself (see tui.cli_parser._committee_commands)."""
-    c = sub.add_parser("committee", help="党委：汇入各党支部的报送文件（汇总数据库，PostgreSQL 或 SQLite）",
-                       description="党委汇总数据库：各党支部的已锁定季度，经核验后汇入。")
+    c = sub.add_parser("committee", parents=[db],
+                       help="党委：汇总控制台、汇入各党支部的报送文件、汇总表（汇总数据库，PostgreSQL 或 SQLite）",
+                       description="党委汇总数据库：各党支部的已锁定季度，经核验后汇入。"
+                                   "jifen committee --db 数据库 打开党委汇总控制台（只读）。")
     c.set_defaults(func="tui.cli_committee:cmd_committee")
     cs = c.add_subparsers(dest="committee_command", metavar="操作", title="操作")
     im = cs.add_parser("import", parents=[db],
