@@ -10,6 +10,7 @@ help the next. PostgreSQL is a throwaway server (tests/postgres.py, fsync off) s
 
     .venv/bin/python bench/committee_bench.py CACHE [--branches 50] [--members 40] [--workers 2]
                                                     [--no-postgres]
+    .venv/bin/python bench/committee_bench.py CACHE --bundle-speed RUNS   (write_bundle, before/after)
 """
 
 from __future__ import annotations
@@ -189,6 +190,34 @@ def phase_report(db: str, out: str) -> dict[str, Any]:
     return got
 
 
+def bundle_speed(cache: Path, runs: int) -> None:
+    """write_bundle of branch 01's 2026Q4, with exports.document skipping the bounds in fpdf2's
+    discarded whole-font save (as it does) and without (as before), interleaved in one process
+    after a warm-up, so both meet the same load."""
+    import exports.document as document
+    from committee.bundle import write_bundle
+    from core.quarter import QuarterRef
+    from db.engine import open_engine
+    from db.store import Store
+
+    st = Store(open_engine(cache / "branches" / "01.db"), "bench")
+    skip = document._skip_bounds_in_save
+    times: dict[str, list[float]] = {"before": [], "now": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(runs + 1):
+            for name, hook in (("before", lambda font: None), ("now", skip)):
+                document._skip_bounds_in_save = hook
+                start = time.perf_counter()
+                write_bundle(st, QuarterRef(YEAR, 4), Path(tmp) / f"{name}.jifen")
+                if k:
+                    times[name].append(time.perf_counter() - start)
+    document._skip_bounds_in_save = skip
+    for name, got in times.items():
+        print(f"write_bundle 2026Q4, 40 members, {name}: median {statistics.median(got):.2f} s, "
+              f"min {min(got):.2f} s ({runs} runs)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+
+
 def _pages(pdf: str) -> int:
     done = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True)
     return int(next(line.split()[-1] for line in done.stdout.splitlines() if line.startswith("Pages:")))
@@ -245,6 +274,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--phase", nargs="+")
+    ap.add_argument("--bundle-speed", type=int, metavar="RUNS", help="only time write_bundle, before/after")
     args = ap.parse_args()
     if args.phase:
         name, *rest = args.phase
@@ -256,6 +286,9 @@ def main() -> None:
         return
     if args.cache is None:
         ap.error("CACHE (a folder for the branches and bundles) is required")
+    if args.bundle_speed:
+        bundle_speed(args.cache, args.bundle_speed)
+        return
     made = ensure_cache(args.cache, args.branches, args.members, args.workers)
     for key, what in (("branch_s", "build a branch (Q1-Q4 locked)"), ("bundle_s", "write_bundle")):
         if made.get(key):
