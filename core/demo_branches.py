@@ -79,13 +79,19 @@ _SHIFTS = (0, 1, 3, 7)
 _HOURS = ((14, 30), (15, 0), (9, 0), (8, 30))
 
 
-def branch_facts(name: str, seed: int = 0) -> BranchFacts:
+MEMBERS = (15, 40)  # the sizes a seed draws from, and the sizes one may ask for
+
+
+def branch_facts(name: str, seed: int = 0, members: int | None = None) -> BranchFacts:
     """The demo branch called `name` under `seed`: FIXED for the fixed demo's name and seed 0,
-    else a branch of its own."""
-    if name == BRANCH and seed == 0:
+    else a branch of its own. `members` asks for that many members (a benchmark's branches of
+    one size) instead of the count the seed draws; the rest of the branch is drawn as before."""
+    if members is not None and not MEMBERS[0] <= members <= MEMBERS[1]:
+        raise ValueError(f"示范支部的党员人数须在 {MEMBERS[0]}—{MEMBERS[1]} 人之间")
+    if name == BRANCH and seed == 0 and members is None:
         return FIXED
     rng = random.Random(f"{name}\n{seed}")
-    roster = _roster(rng)
+    roster = _roster(rng, members)
     names = [d.name for d in roster]
     voters = [d.name for d in roster if d.status == "full" and not d.excused]
     hour, minute = rng.choice(_HOURS)
@@ -105,8 +111,9 @@ def branch_facts(name: str, seed: int = 0) -> BranchFacts:
                        days, absent, objections, speeches, (rng.choice(voters[5:]), DISSENT[1]))
 
 
-def _roster(rng: random.Random) -> tuple[DemoMember, ...]:
-    size = rng.randint(15, 40)
+def _roster(rng: random.Random, members: int | None = None) -> tuple[DemoMember, ...]:
+    drawn = rng.randint(*MEMBERS)  # drawn even when the size is asked for: the same stream follows
+    size = drawn if members is None else members
     probationary = rng.randint(1, 3)
     excused = rng.random() < 0.5
     taken: set[str] = set()

@@ -44,11 +44,18 @@ ENTERED = {1: datetime(2026, 3, 20, 9, 0), 2: datetime(2026, 6, 19, 9, 0), 3: da
 SICK = "谢德明"  # on long sick leave: absent again today, on 病假
 
 
-def build_demo(db: str | Path, actor: str | None = None, branch: str | None = None, seed: int = 0) -> Store:
+def build_demo(db: str | Path, actor: str | None = None, branch: str | None = None, seed: int = 0,
+               members: int | None = None) -> Store:
     """Create the demo branch in a new database file, or in an empty server database (a
     postgresql:// URL); refuses one that already holds data. `branch` and `seed` make another
-    demo branch (the same pair, the same database); without them, the fixed demo."""
-    facts = FIXED if branch is None else branch_facts(branch.strip(), seed)
+    demo branch (the same pair, the same database); without them, the fixed demo. `members`
+    (15-40, with `branch`) fixes that branch's member count instead of drawing it from the seed."""
+    if members is not None and branch is None:
+        raise StoreError("指定党员人数须同时指定示范支部名称（固定示范支部为 24 人）")
+    try:
+        facts = FIXED if branch is None else branch_facts(branch.strip(), seed, members)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
     if not facts.name:
         raise StoreError("党支部名称不能为空")
     if not is_url(db):

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,37 +58,54 @@ class PostgresServer:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+class ServerUnavailable(RuntimeError):
+    """This machine cannot start a throwaway server (the reason says what is missing)."""
+
+
+@contextmanager
+def throwaway_server() -> Iterator[PostgresServer]:
+    """A throwaway cluster on 127.0.0.1 (fsync off), removed on exit. Outside pytest too: the
+    benchmarks (bench/committee_bench.py) start theirs with it."""
     initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
     if not initdb or not pg_ctl:
-        missing("no PostgreSQL server binaries (initdb, pg_ctl): install Debian's postgresql package")
+        raise ServerUnavailable("no PostgreSQL server binaries (initdb, pg_ctl): install Debian's postgresql package")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        missing("psycopg is not installed (pip install 'jifen[postgres]')")
+        raise ServerUnavailable("psycopg is not installed (pip install 'jifen[postgres]')") from None
     as_user: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="jifen-pg-"))
     if os.geteuid() == 0:
         import pwd
 
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
-            missing("running as root and there is no 'postgres' user to own the test cluster")
-        os.chown(base, owner.pw_uid, owner.pw_gid)
+            raise ServerUnavailable("running as root and there is no 'postgres' user to own the test cluster") from None
         as_user = ["runuser", "-u", "postgres", "--"]
+    base = Path(tempfile.mkdtemp(prefix="jifen-pg-"))
+    if as_user:
+        os.chown(base, owner.pw_uid, owner.pw_gid)
     data, port = base / "data", _free_port()
-    subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "jifen", "-E", "UTF8", "--no-locale"],
-                   check=True, capture_output=True)
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
-                   check=True, capture_output=True)
     try:
+        subprocess.run([*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "jifen", "-E", "UTF8",
+                        "--no-locale"], check=True, capture_output=True)
+        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
+                       check=True, capture_output=True)
         yield PostgresServer(port)
     finally:
         subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(throwaway_server())
+        except ServerUnavailable as exc:
+            missing(str(exc))
+        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.demo import BRANCH, ROSTER
 from core.demo_branches import branch_facts
 from core.quarter import QuarterRef
 from db.demo import build_demo
 from db.engine import open_engine
+from db.errors import StoreError
 from db.store import Store
 
 JIFEN = Path(sys.executable).parent / "jifen"
@@ -87,3 +90,27 @@ def test_the_loop_builds_without_a_console_and_refusals_change_nothing(tmp_path)
     lone_seed = jifen("demo", "--seed", "3", "--db", str(tmp_path / "x.db"))
     assert lone_seed.returncode == 2 and "--branch" in lone_seed.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_member_count_can_be_asked_for_and_the_seed_still_draws_the_rest(tmp_path):
+    drawn = branch_facts("新密市中医院第六党支部", 4)
+    for size in (15, 40):
+        asked = branch_facts("新密市中医院第六党支部", 4, members=size)
+        assert len(asked.roster) == size
+        assert len({d.name for d in asked.roster}) == size
+        assert any(d.status == "probationary" for d in asked.roster)
+    # Asking for the count the seed draws anyway gives the very same branch.
+    assert branch_facts("新密市中医院第六党支部", 4, members=len(drawn.roster)) == drawn
+    st = build_demo(tmp_path / "forty.db", branch="新密市中医院第六党支部", seed=4, members=40)
+    assert len(st.members()) == 40 and st.verify() == [] and len(digests(st)) == 3
+    st.engine.dispose()
+
+
+def test_a_member_count_out_of_range_or_without_a_branch_is_refused(tmp_path):
+    for bad in (14, 41):
+        with pytest.raises(StoreError, match="15—40"):
+            build_demo(tmp_path / f"bad{bad}.db", branch="新密市中医院第七党支部", members=bad)
+        assert not (tmp_path / f"bad{bad}.db").exists()
+    with pytest.raises(StoreError, match="示范支部名称"):
+        build_demo(tmp_path / "fixed.db", members=30)
+    assert not (tmp_path / "fixed.db").exists()
