@@ -111,7 +111,7 @@ class CommitteeStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
         try:
-            cls._prepare(engine, create)
+            cls._prepare(engine, create, shown_url(url))
         except sa.exc.OperationalError as exc:
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -121,30 +121,44 @@ class CommitteeStore:
             raise
         return cls(engine)
 
-    @staticmethod
-    def _prepare(engine: Engine, create: bool) -> None:
-        shown = shown_url(str(engine.url))
-        with write_engine(engine).begin() as conn:  # two first importers take turns creating it
-            names = set(sa.inspect(conn).get_table_names())
-            if "alembic_version" in names or "branch" in names:
-                raise StoreError(f"{shown} 是党支部的积分数据库，不是党委的汇总数据库；"
-                                 "请为党委另建一个数据库（jifen committee import --db 新数据库）")
-            if COMMITTEE_MARK in names:
-                version = conn.execute(sa.text(f"SELECT MAX(version) FROM {COMMITTEE_MARK}")).scalar()
-                if version is None:
-                    raise StoreError(f"{shown}：党委汇总数据库没有结构版本记录，可能已损坏")
-                if int(version) > SCHEMA_VERSION:
-                    raise StoreError(f"{shown} 由更新版本的 jifen 建立（党委汇总数据库结构版本 {version}），"
-                                     "本程序无法安全打开，请升级 jifen 后再试")
+    @classmethod
+    def _prepare(cls, engine: Engine, create: bool, shown: str) -> None:
+        """Check what the database is; create the committee's tables in an empty one (`create`).
+        `shown`: the database as the user gave it (the engine's URL would percent-encode a
+        Chinese file name). A database that is already a committee one is checked by a plain
+        read, so a reader (the console) never waits for an import's write lock."""
+        with engine.connect() as conn:
+            if cls._checked(conn, shown, create=True):  # an empty one is decided under the lock
                 return
-            if names:
-                raise StoreError(f"{shown} 中已有其他数据（{len(names)} 个表），不是 jifen 党委汇总数据库")
-            if not create:
-                raise StoreError(f"{shown} 还不是党委汇总数据库（jifen committee import 会建立它）")
+        with write_engine(engine).begin() as conn:  # two first importers take turns creating it
+            if cls._checked(conn, shown, create):
+                return
             METADATA.create_all(conn)
             with Session(bind=conn) as s:
                 s.add(CommitteeSchema(version=SCHEMA_VERSION, created_at=datetime.now()))
                 s.flush()
+
+    @staticmethod
+    def _checked(conn: sa.Connection, shown: str, create: bool) -> bool:
+        """True when the database is a committee database this program may open; False when it is
+        empty and may become one; otherwise refused."""
+        names = set(sa.inspect(conn).get_table_names())
+        if "alembic_version" in names or "branch" in names:
+            raise StoreError(f"{shown} 是党支部的积分数据库，不是党委的汇总数据库；"
+                             "请为党委另建一个数据库（jifen committee import --db 新数据库）")
+        if COMMITTEE_MARK in names:
+            version = conn.execute(sa.text(f"SELECT MAX(version) FROM {COMMITTEE_MARK}")).scalar()
+            if version is None:
+                raise StoreError(f"{shown}：党委汇总数据库没有结构版本记录，可能已损坏")
+            if int(version) > SCHEMA_VERSION:
+                raise StoreError(f"{shown} 由更新版本的 jifen 建立（党委汇总数据库结构版本 {version}），"
+                                 "本程序无法安全打开，请升级 jifen 后再试")
+            return True
+        if names:
+            raise StoreError(f"{shown} 中已有其他数据（{len(names)} 个表），不是 jifen 党委汇总数据库")
+        if not create:
+            raise StoreError(f"{shown} 还不是党委汇总数据库（jifen committee import 会建立它）")
+        return False
 
     @contextmanager
     def _write(self) -> Iterator[Session]:

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sa_text
 
 from committee.store import IMPORTED, REFUSED, UNCHANGED, CommitteeStore
 from core.quarter import QuarterRef
@@ -296,3 +297,18 @@ def test_a_forged_but_consistent_bundle_that_cannot_be_figured_is_refused(made, 
         result = committee.import_file(path)
         assert result.status == REFUSED and said in "\n".join(result.lines), what
         assert snapshot(committee) == before, what
+
+
+def test_a_reader_opens_while_an_import_holds_the_write_lock(made, committee, db_target):
+    """The committee's console opens (and reads) while an import is writing: opening a database
+    that is already a committee one takes no write lock."""
+    from db.engine import write_engine
+
+    assert committee.import_file(made.files["甲1"]).status == IMPORTED
+    with write_engine(committee.engine).connect() as conn, conn.begin():
+        conn.execute(sa_text("SELECT 1"))  # the write lock is now held (BEGIN IMMEDIATE / advisory lock)
+        reader = CommitteeStore.open(db_target)
+        try:
+            assert [b.name for b in reader.branches()] == [NAMES["甲"]]
+        finally:
+            reader.engine.dispose()
