@@ -153,6 +153,7 @@ MONTH = _whole("月份", 1, 12)
 COPIES = _whole("份数", -(10**9), 10**9)  # how many the ballots allow is theirs to say (1-500)
 
 DB_HELP = "数据库文件或 postgresql:// 地址（默认：环境变量 JIFEN_DB，否则用户数据目录中的 jifen.db）"
+COMMITTEE_DB_HELP = "党委汇总数据库：文件或 postgresql:// 地址（必须写明；不会用支部的默认数据库）"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,8 +321,11 @@ def _committee_commands(sub: Any, db: argparse.ArgumentParser) -> None:
     from tui.cli_committee import add_parsers as committee_parsers
     from tui.cli_committee_report import add_parsers as report_parsers
 
-    operations = committee_parsers(sub, db)  # `committee import` (tui.cli_committee)
-    report_parsers(operations, db)  # `committee report` (tui.cli_committee_report)
+    # The committee's commands take the same --db, but never a default database: say so in their help.
+    cdb = ChineseParser(add_help=False)
+    cdb.add_argument("--db", dest="sub_db", metavar="数据库", default=argparse.SUPPRESS, help=COMMITTEE_DB_HELP)
+    operations = committee_parsers(sub, cdb)  # `committee import` (tui.cli_committee)
+    report_parsers(operations, cdb)  # `committee report` (tui.cli_committee_report)
 
 
 def _grade_commands(sub: Any, db: argparse.ArgumentParser) -> None:
