@@ -63,6 +63,65 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+DOCUMENT_NAMES = {"minute": ("minute.pdf", "会议记录"), "publicity": ("publicity.pdf", "季度公示表")}
+
+
+def cmd_document(args: argparse.Namespace) -> int:
+    """`jifen committee document`: a branch's minute or publicity form as it came in its bundle
+    (the copy the branch signed and posted), written to a file for whoever asks the committee."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from committee.store import CommitteeStore
+    from core.quarter import QuarterRef
+    from db.errors import StoreError
+
+    if args.choice.source != "--db":
+        _err("jifen committee document：请用 --db 指明党委汇总数据库（文件或 postgresql:// 地址）")
+        return USAGE
+    try:
+        quarter = QuarterRef.parse(args.quarter)
+    except ValueError:
+        _err(f"--quarter 应为季度，如 2026Q3，不是“{args.quarter}”")
+        return USAGE
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        _err(f"--out 应为 .pdf 文件（报送文件中的原件是 PDF），不是“{out.name}”")
+        return USAGE
+    member, what = DOCUMENT_NAMES[args.what]
+    try:
+        store = CommitteeStore.open(args.db)
+        try:
+            known = {b.name: b for b in store.branches()}
+            if args.branch not in known:
+                raise StoreError(f"汇总数据库中没有“{args.branch}”"
+                                 + (f"；已有：{'、'.join(known)}" if known else "；尚未汇入任何报送文件"))
+            content = store.document(args.branch, quarter, member)
+        finally:
+            store.engine.dispose()
+        if content is None:
+            raise StoreError(f"{args.branch}没有报送{quarter.name}（最后报送：{known[args.branch].last_quarter}）")
+        if not out.parent.is_dir():
+            raise StoreError(f"文件夹 {out.parent} 不存在")
+        # Written whole or not at all: a temporary file beside it, then renamed.
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(content)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except StoreError as exc:
+        return _refused(exc)
+    except OSError as exc:
+        _err(f"不能写入 {out}：{exc.strerror or exc}")
+        return 1
+    print(f"已写出{args.branch}{quarter.name}的{what}（报送原件）：{out}")
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> argparse._SubParsersAction:
     """`jifen committee` and its `import`; returns the operations' subparsers so `committee report`
     (tui.cli_committee_report) can add itself (see tui.cli_parser._committee_commands)."""
@@ -79,4 +138,12 @@ def add_parsers(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) ->
                                    "同一文件再次导入不作改动。多个文件各自成败，有任何一个被拒绝时退出码为 1。")
     im.add_argument("files", nargs="+", metavar="报送文件", help="一个或多个 .jifen 文件")
     im.set_defaults(func="tui.cli_committee:cmd_import")
+    doc = cs.add_parser("document", parents=[db], help="取出某支部某季度报送的会议记录或公示表（PDF 原件）",
+                        description="报送文件带来的会议记录和季度公示表原样保存在汇总数据库中，可随时取出。")
+    doc.add_argument("--branch", required=True, metavar="党支部", help="党支部名称，与报送文件中的相同")
+    doc.add_argument("--quarter", required=True, metavar="季度", help="如 2026Q3")
+    doc.add_argument("--what", required=True, choices=sorted(DOCUMENT_NAMES), metavar="minute|publicity",
+                     help="minute 会议记录，publicity 季度公示表")
+    doc.add_argument("--out", required=True, metavar="文件", help="输出的 .pdf 文件")
+    doc.set_defaults(func="tui.cli_committee:cmd_document")
     return cs

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.committee.conftest import NAMES, edited
+from tests.committee.conftest import NAMES, edited, members_of
 
 JIFEN = Path(sys.executable).parent / "jifen"
 
@@ -107,6 +107,17 @@ def test_the_committee_report_end_to_end(made, tmp_path):
     # The same laptop's file once more: nothing new.
     same = jifen("committee", "import", "--db", db, str(again), cwd=tmp_path)
     assert same.returncode == 0 and "重复导入，未作改动" in same.stdout
+
+    # The minute 乙 signed, handed out by the committee as it came.
+    minute = tmp_path / "乙-2026Q3-会议记录.pdf"
+    out = jifen("committee", "document", "--db", db, "--branch", NAMES["乙"], "--quarter", "2026Q3",
+                "--what", "minute", "--out", str(minute), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert minute.read_bytes() == members_of(made.files["乙3"])["minute.pdf"]
+    missing = jifen("committee", "document", "--db", db, "--branch", NAMES["乙"], "--quarter", "2026Q4",
+                    "--what", "publicity", "--out", str(tmp_path / "p.pdf"), cwd=tmp_path)
+    assert missing.returncode == 1 and "没有报送2026年第四季度（最后报送：2026Q3）" in missing.stderr
+    assert not (tmp_path / "p.pdf").exists()
 
     bad = jifen("committee", "report", "--db", db, "--quarter", "2026Q9", "--out", str(pdf), cwd=tmp_path)
     assert bad.returncode == 2 and "2026Q3" in bad.stderr
