@@ -40,6 +40,7 @@ from committee.tables import (
     CommitteeBranch,
     CommitteeBundle,
     CommitteeDocument,
+    CommitteeExpected,
     CommitteeLock,
     CommitteeSchema,
     CommitteeScheme,
@@ -50,6 +51,9 @@ from db.errors import StoreError
 from db.refusals import refusal_of
 
 IMPORTED, UNCHANGED, REFUSED = "imported", "unchanged", "refused"
+
+
+READY, OLDER, EMPTY = "ready", "older", "empty"  # what _checked finds
 
 
 @dataclass(frozen=True)
@@ -128,20 +132,24 @@ class CommitteeStore:
         Chinese file name). A database that is already a committee one is checked by a plain
         read, so a reader (the console) never waits for an import's write lock."""
         with engine.connect() as conn:
-            if cls._checked(conn, shown, create=True):  # an empty one is decided under the lock
+            if cls._checked(conn, shown, create=True) == READY:  # anything else is done under the lock
                 return
         with write_engine(engine).begin() as conn:  # two first importers take turns creating it
-            if cls._checked(conn, shown, create):
+            state = cls._checked(conn, shown, create)
+            if state == READY:
                 return
+            # Empty: the whole schema. Older: the tables added since (create_all creates only
+            # those missing; every change so far has been a new table).
             METADATA.create_all(conn)
             with Session(bind=conn) as s:
                 s.add(CommitteeSchema(version=SCHEMA_VERSION, created_at=datetime.now()))
                 s.flush()
 
     @staticmethod
-    def _checked(conn: sa.Connection, shown: str, create: bool) -> bool:
-        """True when the database is a committee database this program may open; False when it is
-        empty and may become one; otherwise refused."""
+    def _checked(conn: sa.Connection, shown: str, create: bool) -> str:
+        """READY when the database is a committee database of this program's version; OLDER when
+        it is one of an earlier version (to be upgraded); EMPTY when it may become one; otherwise
+        refused."""
         names = set(sa.inspect(conn).get_table_names())
         if "alembic_version" in names or "branch" in names:
             raise StoreError(f"{shown} 是党支部的积分数据库，不是党委的汇总数据库；"
@@ -153,12 +161,12 @@ class CommitteeStore:
             if int(version) > SCHEMA_VERSION:
                 raise StoreError(f"{shown} 由更新版本的 jifen 建立（党委汇总数据库结构版本 {version}），"
                                  "本程序无法安全打开，请升级 jifen 后再试")
-            return True
+            return READY if int(version) == SCHEMA_VERSION else OLDER
         if names:
             raise StoreError(f"{shown} 中已有其他数据（{len(names)} 个表），不是 jifen 党委汇总数据库")
         if not create:
             raise StoreError(f"{shown} 还不是党委汇总数据库（jifen committee import 会建立它）")
-        return False
+        return EMPTY
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -323,6 +331,37 @@ class CommitteeStore:
                 counts[bid] = counts.get(bid, 0) + 1
             return [BranchSummary(b.name, b.last_quarter, b.last_digest, b.first_digest, counts.get(int(b.id or 0), 0))
                     for b in s.exec(select(CommitteeBranch).order_by(col(CommitteeBranch.name)))]
+
+    def known(self) -> list[str]:
+        """Every branch the committee expects or holds: those named with `expect`, in the order
+        named, then those that reported without being named, by name."""
+        with Session(self.engine) as s:
+            named = list(s.exec(select(CommitteeExpected.name).order_by(col(CommitteeExpected.id))))
+        return list(dict.fromkeys([*named, *(b.name for b in self.branches())]))
+
+    def expected(self) -> list[str]:
+        with Session(self.engine) as s:
+            return list(s.exec(select(CommitteeExpected.name).order_by(col(CommitteeExpected.id))))
+
+    def expect(self, add: list[str], remove: list[str]) -> tuple[list[str], list[str]]:
+        """Name branches the committee expects reports from, or take names off that list (a branch
+        that has reported stays known by its records). One transaction; returns what changed."""
+        names = [n.strip() for n in add]
+        for n in names:
+            if not n or len(n) > 100 or any(c in n for c in "\r\n\t"):
+                raise StoreError(f"党支部名称“{n[:20]}”不能用：应为一行文字，不超过100字")
+        with self._write() as s:
+            have = {e.name: e for e in s.exec(select(CommitteeExpected))}
+            unknown = [n.strip() for n in remove if n.strip() not in have]
+            if unknown:
+                raise StoreError(f"应报送名单中没有“{unknown[0]}”")
+            added = [n for n in dict.fromkeys(names) if n not in have]
+            for n in added:
+                s.add(CommitteeExpected(name=n, added_at=datetime.now()))
+            removed = list(dict.fromkeys(n.strip() for n in remove))
+            for n in removed:
+                s.delete(have[n])
+        return added, removed
 
     def branch_records(self, quarter: QuarterRef) -> list[BranchRecords]:
         """Every branch's records up to and including `quarter` (its chain from the first lock, the

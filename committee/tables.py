@@ -30,7 +30,7 @@ from sqlmodel import Field, SQLModel
 
 from db.engine import COMMITTEE_MARK
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: committee_expected (the branches expected to report)
 
 
 class CommitteeModel(SQLModel, registry=registry()):
@@ -53,6 +53,17 @@ class CommitteeBranch(CommitteeModel, table=True):
     first_digest: str  # the chain's first lock: with the name, which branch this is
     last_quarter: str  # "2026Q3"
     last_digest: str
+
+
+class CommitteeExpected(CommitteeModel, table=True):
+    """A branch the committee expects reports from (`jifen committee branches --add`), so a branch
+    that has never reported is named as 未报送 too; a branch that has reported is known anyway."""
+
+    __tablename__ = "committee_expected"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    added_at: datetime = Field(sa_type=sa.DateTime)
 
 
 class CommitteeLock(CommitteeModel, table=True):

@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
 _COMMAND_WORDS = {"compute", "schemes", "demo", "init", "members", "items", "export", "verify", "branch",
                   "list", "show", "check", "import", "add", "contact", "evaluation", "codes", "serve", "close",
                   "results", "year", "open", "appeal", "answer", "review", "review-answer",
-                  "grade", "set", "approve", "bundle", "committee", "report", "document"}
+                  "grade", "set", "approve", "bundle", "committee", "report", "document", "branches"}
 
 
 def log_path() -> str:

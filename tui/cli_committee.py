@@ -122,6 +122,47 @@ def cmd_document(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_branches(args: argparse.Namespace) -> int:
+    """`jifen committee branches`: the branches the committee expects or holds, each with its last
+    quarter; --add / --remove change the list of those expected (so one that never reported is
+    named 未报送 in the report)."""
+    from committee.store import CommitteeStore
+    from db.errors import StoreError
+
+    if args.choice.source != "--db":
+        _err("jifen committee branches：请用 --db 指明党委汇总数据库（文件或 postgresql:// 地址）")
+        return USAGE
+    try:
+        store = CommitteeStore.open(args.db, create=bool(args.add))
+        try:
+            if args.add or args.remove:
+                added, removed = store.expect(args.add or [], args.remove or [])
+                for n in added:
+                    print(f"已列入应报送名单：{n}")
+                for n in removed:
+                    print(f"已从应报送名单中去掉：{n}")
+            expected = set(store.expected())
+            held = {b.name: b for b in store.branches()}
+            names = store.known()
+        finally:
+            store.engine.dispose()
+    except StoreError as exc:
+        return _refused(exc)
+    if not names:
+        print("汇总数据库中还没有党支部：jifen committee branches --add 党支部名称，或汇入报送文件")
+        return 0
+    from tui.cli_columns import columns
+
+    rows = [["党支部", "应报送名单", "最后报送", "已锁定季度"]]
+    for n in names:
+        b = held.get(n)
+        rows.append([n, "是" if n in expected else "否", b.last_quarter if b else "尚未报送",
+                     str(b.quarters) if b else "0"])
+    for line in columns(rows, right={3}):
+        print(line)
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> argparse._SubParsersAction:
     """`jifen committee` and its `import`; returns the operations' subparsers so `committee report`
     (tui.cli_committee_report) can add itself (see tui.cli_parser._committee_commands)."""
@@ -138,6 +179,12 @@ def add_parsers(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) ->
                                    "同一文件再次导入不作改动。多个文件各自成败，有任何一个被拒绝时退出码为 1。")
     im.add_argument("files", nargs="+", metavar="报送文件", help="一个或多个 .jifen 文件")
     im.set_defaults(func="tui.cli_committee:cmd_import")
+    br = cs.add_parser("branches", parents=[db], help="党支部名单：应报送的党支部、各支部最后报送的季度",
+                       description="列出党委应收到报送的党支部和已汇入的党支部；--add 列入应报送名单后，"
+                                   "从未报送的党支部也会在汇总表中列为未报送。")
+    br.add_argument("--add", action="append", metavar="党支部", help="列入应报送名单（可写多次）")
+    br.add_argument("--remove", action="append", metavar="党支部", help="从应报送名单中去掉（可写多次）")
+    br.set_defaults(func="tui.cli_committee:cmd_branches")
     doc = cs.add_parser("document", parents=[db], help="取出某支部某季度报送的会议记录或公示表（PDF 原件）",
                         description="报送文件带来的会议记录和季度公示表原样保存在汇总数据库中，可随时取出。")
     doc.add_argument("--branch", required=True, metavar="党支部", help="党支部名称，与报送文件中的相同")

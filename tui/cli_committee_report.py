@@ -38,7 +38,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         store = CommitteeStore.open(args.db)
         try:
             records = store.branch_records(quarter)
-            known = [b.name for b in store.branches()]
+            known = store.known()
         finally:
             store.engine.dispose()
         report = committee_report(records, quarter, known)

@@ -185,7 +185,7 @@ class CommitteeApp(SafeHandlers, Failures, App[int]):
         report = None if fresh else self.reports.get(label)
         if report is None:
             q = QuarterRef.parse(label)
-            report = committee_report(store.branch_records(q), q, [b.name for b in held.branches], made_on=self.today)
+            report = committee_report(store.branch_records(q), q, store.known(), made_on=self.today)
         return held, label, report
 
     def _done(self, asked: int, held: Held, label: str | None, report: CommitteeReport | None) -> None:

@@ -3,6 +3,7 @@ subprocess, exit codes, Chinese words, never a traceback."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,14 @@ def test_the_committee_report_end_to_end(made, tmp_path):
     summary = load_workbook(xlsx)["各支部汇总"]
     cells = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
     assert NAMES["丙"] in cells  # 未报送的党支部
+
+    # 丁 never reported: named on the committee's list, it is 未报送 too.
+    listed = jifen("committee", "branches", "--db", db, "--add", "丁党支部", cwd=tmp_path)
+    assert listed.returncode == 0 and "已列入应报送名单：丁党支部" in listed.stdout
+    assert re.search(r"^丁党支部 +是 +尚未报送 +0$", listed.stdout, re.M), listed.stdout
+    done = jifen("committee", "report", "--db", db, "--quarter", "2026Q3", "--out", str(csv_out), cwd=tmp_path)
+    assert done.returncode == 0 and "未报送2个" in done.stdout, done.stdout
+    assert jifen("committee", "branches", "--db", db, "--remove", "丁党支部", cwd=tmp_path).returncode == 0
 
     laptop = copy_branch(_open(made.folder / "丙.db"), tmp_path / "丙-now.db")
     laptop.clock = lambda: __import__("datetime").datetime(2026, 10, 9, 9, 0)

@@ -312,3 +312,35 @@ def test_a_reader_opens_while_an_import_holds_the_write_lock(made, committee, db
             assert [b.name for b in reader.branches()] == [NAMES["甲"]]
         finally:
             reader.engine.dispose()
+
+
+def test_branches_expected_and_an_older_database_upgraded(made, committee, db_target):
+    """The list of branches expected to report (so one that never reported is 未报送 too), and a
+    committee database of schema version 1 (before that list) upgraded when opened, keeping what
+    it held."""
+    assert committee.import_file(made.files["甲1"]).status == IMPORTED
+    assert committee.expect(["后勤党支部", NAMES["甲"], "后勤党支部"], []) == (["后勤党支部", NAMES["甲"]], [])
+    assert committee.known() == ["后勤党支部", NAMES["甲"]]
+    with pytest.raises(StoreError, match="应报送名单中没有“无此支部”"):
+        committee.expect([], ["无此支部"])
+    with pytest.raises(StoreError, match="应为一行文字"):
+        committee.expect(["第一\n第二"], [])
+    assert committee.expect([], [NAMES["甲"]]) == ([], [NAMES["甲"]])
+    assert committee.known() == ["后勤党支部", NAMES["甲"]]  # it reported: known by its records
+    from committee.report import committee_report
+
+    q1 = QuarterRef(2026, 1)
+    assert committee_report(committee.branch_records(q1), q1, committee.known()).missing == ("后勤党支部",)
+
+    # Version 1: no list of expected branches yet.
+    with committee.engine.begin() as conn:
+        conn.execute(sa_text("DROP TABLE committee_expected"))
+        conn.execute(sa_text("UPDATE committee_schema SET version = 1"))
+    again = CommitteeStore.open(db_target)
+    try:
+        assert again.known() == [NAMES["甲"]] and again.expected() == []
+        assert [b.name for b in again.branches()] == [NAMES["甲"]]
+        with again.engine.connect() as conn:
+            assert conn.execute(sa_text("SELECT MAX(version) FROM committee_schema")).scalar() == 2
+    finally:
+        again.engine.dispose()
