@@ -15,32 +15,30 @@ def test_import_contracts_hold():
     assert "5 kept, 0 broken" in done.stdout
 
 
-def test_a_broken_contract_is_caught(tmp_path):
-    """The contracts bite: a core module that imports textual (or db) fails them."""
-    bad = ROOT / "core" / "_contract_probe.py"
-    bad.write_text("import db\nimport textual\n", encoding="utf-8")
+def lint_with(package: str, imports: str) -> subprocess.CompletedProcess[str]:
+    """import-linter run with a probe module in `package` that imports `imports`."""
+    bad = ROOT / package / "_contract_probe.py"
+    bad.write_text(imports, encoding="utf-8")
     try:
         lint = Path(sys.executable).parent / "lint-imports"
-        done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=ROOT,
+        return subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=ROOT,
                               capture_output=True, text=True)
     finally:
         bad.unlink()
+
+
+def test_a_broken_contract_is_caught():
+    """The contracts bite: a core module that imports textual (or db) fails them."""
+    done = lint_with("core", "import db\nimport textual\n")
     assert done.returncode == 1
     assert "core._contract_probe -> db" in done.stdout
     assert "core._contract_probe -> textual" in done.stdout
 
 
-def test_the_committee_may_not_reach_the_console(tmp_path):
+def test_the_committee_may_not_reach_the_console():
     """The committee's side (bundles, its database, its reports) runs headless: it may not
     import the TUI or the ballot server."""
-    bad = ROOT / "committee" / "_contract_probe.py"
-    bad.write_text("import tui.cli\nimport web.app\n", encoding="utf-8")
-    try:
-        lint = Path(sys.executable).parent / "lint-imports"
-        done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"], cwd=ROOT,
-                              capture_output=True, text=True)
-    finally:
-        bad.unlink()
+    done = lint_with("committee", "import tui.cli\nimport web.app\n")
     assert done.returncode == 1
     assert "committee._contract_probe -> tui.cli" in done.stdout
     assert "committee._contract_probe -> web.app" in done.stdout
