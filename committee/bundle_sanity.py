@@ -20,6 +20,8 @@ MAX_ENTRIES = 20000  # one quarter's points entries
 MAX_COUNT = 10000  # one member's ratings of one grade in one round: more than any meeting's ballots
 MAX_BRANCH_NAME = 60
 MAX_NAME = 50  # a member's name, gender or post as the console and the PDF show it
+MAX_TEXT = 500  # a scheme's name, an appeal's state or answer
+MAX_APPEALS = 1000
 # Control characters drive a terminal; format characters (zero-width, bidi overrides) change
 # what the eye reads without being seen; line and paragraph separators break a table's row.
 _HIDDEN = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
@@ -49,15 +51,24 @@ def branch_name_problem(name: str) -> str | None:
     return None
 
 
-def _text_problem(value: Any, what: str) -> str | None:
+def _scheme_name(text: str) -> Any:
+    from core.toml import tomllib
+
+    try:
+        return tomllib.loads(text).get("name")
+    except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
+        return None  # content_problems names a scheme that does not parse
+
+
+def _text_problem(value: Any, what: str, most: int = MAX_NAME) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         return f"{what}不是文字"
     if hidden(value):
         return f"{what}“{value.encode('unicode_escape').decode('ascii')[:60]}”含有控制字符或不可见字符"
-    if len(value) > MAX_NAME:
-        return f"{what}过长（{len(value)}字，上限{MAX_NAME}字）"
+    if len(value) > most:
+        return f"{what}过长（{len(value)}字，上限{most}字）"
     return None
 
 
@@ -150,8 +161,19 @@ def record_problems(records: BranchRecords) -> list[str]:
         if isinstance(content, dict):
             contents[lock.quarter] = content
             problems += _lock_problems(lock.quarter, content)
-    for a in records.appeals:
-        said = _text_problem(a.member, f"申诉第{a.number}号的党员姓名")
+    if len(records.appeals) > MAX_APPEALS:
+        problems.append(f"申诉 {len(records.appeals)} 项，超过上限 {MAX_APPEALS}")
+    for a in records.appeals[:MAX_APPEALS]:
+        # The report prints the branch's statement of each appeal as it came.
+        for value, what, most in ((a.member, "党员姓名", MAX_NAME), (a.state, "状态", MAX_TEXT),
+                                  (a.outcome, "答复", MAX_TEXT), (a.deadline, "答复期限", MAX_NAME),
+                                  (a.filed_on, "提出日期", MAX_NAME)):
+            said = _text_problem(value, f"申诉第{a.number}号的{what}", most)
+            if said:
+                problems.append(said)
+    for year, (scheme_id, text) in records.schemes.items():
+        said = _text_problem(scheme_id, f"{year}年度积分方案的编号", MAX_TEXT) or _text_problem(
+            _scheme_name(text), f"{year}年度积分方案的名称", MAX_TEXT)
         if said:
             problems.append(said)
     return problems + _correction_problems(records, contents)

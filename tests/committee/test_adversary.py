@@ -207,3 +207,75 @@ def test_ranks_are_shared_only_under_the_same_scheme_text(made, tmp_path):
     shared = sorted(m.shared_rank for b in (by[NAMES["甲"]], by[NAMES["丙"]]) for m in b.members
                     if m.shared_rank is not None)
     assert shared[-1] <= len(by[NAMES["甲"]].members) + len(by[NAMES["丙"]].members)
+
+
+def _with_q4(grade: str) -> Any:
+    """A change appending a hand-made 2026Q4 lock (Q3's record moved on) whose meeting decided
+    `grade` for the first member."""
+
+    def change(contents: list[dict[str, Any]], manifest: dict[str, Any]) -> None:
+        q4 = copy.deepcopy(contents[-1])
+        q4["quarter"], q4["entries"] = 4, []
+        q4["grade_decisions"] = [{"member": q4["members"][0]["id"], "grade": grade, "reason": "会议决定"}]
+        contents.append(q4)
+        manifest["locks"].append(dict(manifest["locks"][-1], quarter="2026Q4"))
+        manifest["quarter"] = "2026Q4"
+
+    return change
+
+
+def test_a_decided_grade_the_scheme_does_not_have_is_refused(made, committee, tmp_path):
+    """The report prints the meeting's decided grade as it is: 特等 is no grade of the scheme."""
+    good = read_bundle(forge(made.files["乙3"], tmp_path / "good.jifen", _with_q4("合格")))
+    assert verify_bundle(good) == []
+    _refused(committee, forge(made.files["乙3"], tmp_path / "b.jifen", _with_q4("特等")), "不是积分方案的等次")
+
+
+@pytest.mark.parametrize("field", ["state", "outcome"])
+def test_an_appeal_statement_with_hidden_characters_is_refused(made, committee, tmp_path, field):
+    def appeal(manifest: dict[str, Any]) -> None:
+        manifest["appeals"] = [{"number": 1, "quarter": "2026Q1", "member": "钱五", "filed_on": "2026-04-01",
+                                "state": "待党支部答复", "deadline": "2026-04-10", "overdue": False, "outcome": ""}]
+        manifest["appeals"][0][field] = "已复议\u202e议复未"
+
+    _refused(committee, edited(made.files["乙1"], tmp_path / "b.jifen", appeal), "申诉第1号")
+
+
+def test_a_scheme_name_with_hidden_characters_is_refused(made, committee, tmp_path):
+    def rename(contents: list[dict[str, Any]], manifest: dict[str, Any]) -> None:
+        text = manifest["schemes"][0]["text"].replace('name = "', 'name = "\\u202e', 1)
+        manifest["schemes"][0]["text"] = text
+        contents[0]["scheme"]["sha256"] = scheme_sha256(text)
+
+    _refused(committee, forge(made.files["乙1"], tmp_path / "b.jifen", rename), "积分方案的名称")
+
+
+def test_a_scheme_nested_too_deep_is_refused_not_a_crash(made, committee, tmp_path):
+    def deep(contents: list[dict[str, Any]], manifest: dict[str, Any]) -> None:
+        text = "x = " + "[" * 100000 + "]" * 100000
+        manifest["schemes"][0]["text"] = text
+        contents[0]["scheme"]["sha256"] = scheme_sha256(text)
+
+    _refused(committee, forge(made.files["乙1"], tmp_path / "b.jifen", deep), "积分方案不能使用")
+
+
+def test_the_report_files_name_an_unfigurable_branch(made, tmp_path):
+    """The PDF, the XLSX and the CSV come out, and the first two name the branch not figured."""
+    from openpyxl import load_workbook
+
+    from committee.report_files import write_report
+    from tests.db.test_grading import pdf_text
+
+    def nameless(contents: list[dict[str, Any]], _: dict[str, Any]) -> None:
+        for m in contents[0]["members"]:
+            del m["name"]
+
+    bad = read_bundle(forge(made.files["乙1"], tmp_path / "b.jifen", nameless)).records
+    report = committee_report([read_bundle(made.files["甲1"]).records, bad], QuarterRef(2026, 1), [])
+    pdf = write_report(report, tmp_path / "r.pdf")
+    text = pdf_text(pdf)
+    assert "无法计算" in text and NAMES["乙"] in text and NAMES["甲"] in text
+    sheet = load_workbook(write_report(report, tmp_path / "r.xlsx"))["各支部汇总"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "无法计算的党支部" in cells and any(NAMES["乙"] in c and "无法计算" in c for c in cells)
+    assert NAMES["甲"] in write_report(report, tmp_path / "r.csv").read_text(encoding="utf-8-sig")
