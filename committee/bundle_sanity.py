@@ -22,6 +22,7 @@ MAX_BRANCH_NAME = 60
 MAX_NAME = 50  # a member's name, gender or post as the console and the PDF show it
 MAX_TEXT = 500  # a scheme's name, an appeal's state or answer
 MAX_APPEALS = 1000
+STATUSES = ("full", "probationary")
 # Control characters drive a terminal; format characters (zero-width, bidi overrides) change
 # what the eye reads without being seen; line and paragraph separators break a table's row.
 _HIDDEN = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
@@ -78,6 +79,10 @@ def _year_problem(year: int, what: str) -> str | None:
     return None
 
 
+def _whole(n: Any) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool)
+
+
 def _count_ok(n: Any) -> bool:
     return isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_COUNT
 
@@ -97,6 +102,10 @@ def _lock_problems(label: str, content: dict[str, Any]) -> list[str]:
         if not isinstance(m, dict):
             problems.append(f"{label}：党员名单第{i}项不是对象")
             continue
+        if not (_whole(m.get("id")) and _whole(m.get("seq")) and m.get("status") in STATUSES
+                and isinstance(m.get("exempt"), bool)):
+            # the report sorts by seq and names the status: a record of another shape breaks it
+            problems.append(f"{label}：党员名单第{i}项的编号、序号、身份或免于积分管理不是 jifen 所写的形式")
         mid = str(m.get("id"))
         if mid in ids:
             problems.append(f"{label}：党员名单中编号 {mid[:20]} 重复出现")
@@ -176,4 +185,18 @@ def record_problems(records: BranchRecords) -> list[str]:
             _scheme_name(text), f"{year}年度积分方案的名称", MAX_TEXT)
         if said:
             problems.append(said)
-    return problems + _correction_problems(records, contents)
+    return problems + _entry_problems(contents) + _correction_problems(records, contents)
+
+
+def _entry_problems(contents: dict[str, dict[str, Any]]) -> list[str]:
+    """An entry's id is the branch database's key, one entry in one quarter: corrections find
+    entries by it, so an id used twice would carry one correction into two entries."""
+    seen: dict[str, str] = {}
+    for label, content in contents.items():
+        entries = content.get("entries")
+        for e in entries if isinstance(entries, list) else []:
+            eid = str(e.get("id")) if isinstance(e, dict) else ""
+            if eid in seen:
+                return [f"{label}：积分事项#{eid[:20]}与{seen[eid]}的事项编号重复"]
+            seen[eid] = label
+    return []

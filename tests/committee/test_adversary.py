@@ -279,3 +279,29 @@ def test_the_report_files_name_an_unfigurable_branch(made, tmp_path):
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "无法计算的党支部" in cells and any(NAMES["乙"] in c and "无法计算" in c for c in cells)
     assert NAMES["甲"] in write_report(report, tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("key,value", [("seq", "一"), ("status", "boss"), ("id", None), ("exempt", "no")])
+def test_a_member_record_of_another_shape_is_refused(made, committee, tmp_path, key, value):
+    """The report sorts the members by their number and names their status: a string number
+    would break the report of every branch."""
+
+    def reshape(contents: list[dict[str, Any]], _: dict[str, Any]) -> None:
+        for m in contents[0]["members"]:
+            m[key] = value
+
+    _refused(committee, forge(made.files["乙1"], tmp_path / "b.jifen", reshape), "党员名单")
+
+
+def test_an_entry_id_used_twice_in_the_chain_is_refused(made, committee, tmp_path):
+    def twice(contents: list[dict[str, Any]], _: dict[str, Any]) -> None:
+        contents[1]["entries"].append(dict(contents[0]["entries"][0], month=4))
+
+    _refused(committee, forge(made.files["乙2"], tmp_path / "b.jifen", twice), "事项编号重复")
+
+
+def test_a_chain_of_thousands_of_locks_is_refused_unread(made, committee, tmp_path):
+    def many(manifest: dict[str, Any]) -> None:
+        manifest["locks"] = manifest["locks"] * 2000
+
+    _refused(committee, edited(made.files["乙1"], tmp_path / "b.jifen", many), "超过上限")
