@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from committee.bundle_format import DOCUMENTS, Bundle
+from committee.bundle_sanity import record_problems
 from committee.records import BranchRecords, span
 from core.quarter import QuarterRef
 from db.amendments import link_digest
 from db.digest import digest_of, scheme_sha256
 from db.grading import approval_digest
+
+if TYPE_CHECKING:
+    from committee.figures import BranchFigures
 
 
 def _short(digest: str) -> str:
@@ -152,9 +156,7 @@ def content_problems(records: BranchRecords, quarter: str) -> list[str]:
     what the branch locked, not that it is a jifen record: a file made by hand can chain
     consistently and still hold a scheme that does not parse or entries without their fields.
     Such a bundle is refused at the door, so it never breaks the committee's report later."""
-    from committee.figures import figures_of
     from core.scheme import SchemeError
-    from db.errors import StoreError
     from db.reads import scheme_from_text
 
     problems = []
@@ -165,20 +167,39 @@ def content_problems(records: BranchRecords, quarter: str) -> list[str]:
             problems += [f"{year}年度的积分方案不能使用：{line}" for line in exc.problems[:5]]
     if problems:
         return problems
-    try:
-        figures_of(records, QuarterRef.parse(quarter))
-    except StoreError as exc:
-        return [str(exc)]
-    except (LookupError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError) as exc:
-        return [f"{quarter}的锁定记录无法计算积分：记录缺项或格式不对（{type(exc).__name__}: {str(exc)[:80]}）"]
+    # Every quarter of the chain, not only the one reported: the committee reports earlier
+    # quarters from these same records, and a record that breaks them must not get in.
+    for label in dict.fromkeys([*(lock.quarter for lock in records.locks), quarter]):
+        said = unfigurable(records, QuarterRef.parse(label))
+        if said:
+            return [said]
     return []
+
+
+def unfigurable(records: BranchRecords, quarter: QuarterRef) -> str | None:
+    """Why the records cannot be figured for the quarter, in one Chinese line; None when they can."""
+    return figured(records, quarter)[1]
+
+
+def figured(records: BranchRecords, quarter: QuarterRef) -> tuple[BranchFigures | None, str | None]:
+    """The branch's figures for the quarter, or why they cannot be made (one Chinese line)."""
+    from committee.figures import figures_of
+    from db.errors import StoreError
+
+    try:
+        return figures_of(records, quarter), None
+    except StoreError as exc:
+        return None, str(exc)
+    except (LookupError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError) as exc:
+        return None, (f"{quarter.label}的锁定记录无法计算积分：记录缺项或格式不对"
+                      f"（{type(exc).__name__}: {str(exc)[:80]}）")
 
 
 def verify_bundle(bundle: Bundle) -> list[str]:
     """One Chinese line per fault; an empty list when the bundle is what its digests say."""
     problems = (chain_problems(bundle.records, bundle.quarter) + correction_problems(bundle.records)
                 + document_problems(bundle))
-    return problems or content_problems(bundle.records, bundle.quarter)
+    return problems or record_problems(bundle.records) or content_problems(bundle.records, bundle.quarter)
 
 
 def vouched(bundle: Bundle) -> list[str]:

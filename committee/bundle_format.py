@@ -26,6 +26,7 @@ DOCUMENTS = {MINUTE: "会议记录", PUBLICITY: "公示表"}
 MEMBERS = (MANIFEST, MINUTE, PUBLICITY)
 QUARTER = re.compile(r"[0-9]{4}Q[1-4]")
 HEX64 = re.compile(r"[0-9a-f]{64}")
+MAX_LOCKS = 400  # a chain of a century's quarters: more is no branch's history, only work for the checks
 
 
 class BundleError(StoreError):
@@ -169,6 +170,8 @@ def records_of_manifest(name: str, data: Any) -> tuple[BranchRecords, str, dict[
                                 sh.text(r, "canonical", where)))
     if not locks:
         raise sh.fail("没有任何锁定记录")
+    if len(locks) > MAX_LOCKS:
+        raise sh.fail(f"锁定记录有 {len(locks)} 个，超过上限 {MAX_LOCKS}（一百年的季度）")
     amendments = []
     for i, raw in enumerate(sh.items(top.get("amendments", []), "更正记录"), 1):
         where = f"第{i}个更正记录"

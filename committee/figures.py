@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from committee.records import BranchRecords
 from core.branch import BranchYear, Entry, HistoryRecord, Ratings, Status
 from core.branch import Member as CoreMember
+from core.labels import RATING_LABELS
 from core.quarter import COUNTED, QuarterRef
 from db.amendments import Correction, amended_entries
 from db.errors import StoreError
@@ -155,6 +156,14 @@ def _past_results(records: BranchRecords, year: int, lock: dict[str, Any]) -> li
             for r in score(scheme, by, explain=False).members if not r.exempt]
 
 
+def _grade(value: Any, allowed: tuple[str, ...], branch: str, what: str) -> str:
+    """A decided grade as the report will print it: only one of the grades the scheme has (a
+    hand-made record could decide 特等, or a grade hiding characters)."""
+    if value not in allowed:
+        raise StoreError(f"{branch}：{what}中的等次“{str(value)[:20]}”不是积分方案的等次（{'、'.join(allowed)}）")
+    return str(value)
+
+
 def figures_of(records: BranchRecords, quarter: QuarterRef, explain: bool = False) -> BranchFigures:
     """The branch's figures for the year up to `quarter`, with the grades decided at Q4."""
     from core.engine import score
@@ -167,12 +176,15 @@ def figures_of(records: BranchRecords, quarter: QuarterRef, explain: bool = Fals
     proposed: dict[str, str | None] = {}
     if quarter.number == 4:
         q4 = next(json.loads(lk.canonical) for lk in records.locks if lk.quarter == f"{quarter.year}Q4")
-        decided = {str(d["member"]): d["grade"] for d in q4.get("grade_decisions") or []}
+        allowed = tuple(scheme.grading.grades) or RATING_LABELS  # what db.grading lets a meeting decide
+        decided = {str(d["member"]): _grade(d["grade"], allowed, records.branch, "第四季度会议的等次决定")
+                   for d in q4.get("grade_decisions") or []}
         for a in records.approvals:
             if a.year == quarter.year:
                 approval = True
                 said = json.loads(a.canonical)
-                approved = {str(k): v for k, v in (said.get("changes") or {}).items()}
+                approved = {str(k): _grade(v, allowed, records.branch, "党委批复")
+                            for k, v in (said.get("changes") or {}).items()}
                 seen_by = branch_year_of(records, quarter, date.fromisoformat(said["approved_on"]) + timedelta(days=1))
                 proposed = {m.id: m.grade for m in score(scheme, seen_by[1], explain=False).members}
     made = sum(1 for a in records.amendments if int(a.quarter[:4]) == quarter.year

@@ -9,13 +9,14 @@ appeal is not a locked record (only an upheld one's correction is, under its dig
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from committee.figures import BranchFigures, figures_of
+from committee.figures import BranchFigures
 from committee.records import AppealRecord, BranchRecords
 from core.grading import competition_ranks
 from core.labels import FLAG_LABELS, STATUS_LABELS
@@ -107,6 +108,8 @@ class CommitteeReport:
     missing: tuple[str, ...]  # branches the committee has that did not report this quarter
     note: str = OPEN_APPEALS_NOTE
     title: str = field(default="")
+    # Branches that reported the quarter but whose records cannot be figured: (branch, why).
+    unfigured: tuple[tuple[str, str], ...] = ()
 
     @property
     def heading(self) -> str:
@@ -118,23 +121,40 @@ def committee_report(records: Sequence[BranchRecords], quarter: QuarterRef, know
     """The report of `quarter` from the branches' records (each up to that quarter); `known`:
     every branch the committee has. A branch whose records do not reach the quarter has not
     reported it."""
-    reporting = [r for r in records if r.locks and r.last.quarter == quarter.label]
-    figures = [figures_of(r, quarter) for r in sorted(reporting, key=lambda r: r.branch)]
-    shared = _shared_ranks(figures)
-    schemes = [f.scheme.id for f in figures]
-    out = [_branch(f, r, shared, schemes.count(f.scheme.id) == 1)
-           for f, r in zip(figures, sorted(reporting, key=lambda r: r.branch), strict=True)]
-    have = {f.branch for f in figures}
+    from committee.bundle_check import figured as figures_or_why
+
+    reporting = sorted((r for r in records if r.locks and r.last.quarter == quarter.label), key=lambda r: r.branch)
+    figured: list[tuple[BranchFigures, BranchRecords]] = []
+    unfigured: list[tuple[str, str]] = []
+    for r in reporting:
+        # One branch's records that cannot be figured (imports refuse them; a database written by
+        # an older program may hold some) must not stop every other branch's report: it is named.
+        f, said = figures_or_why(r, quarter)
+        if f is not None:
+            figured.append((f, r))
+        else:
+            unfigured.append((r.branch, said or ""))
+    shared = _shared_ranks(figured)
+    schemes = [_scheme_key(r, quarter) for _, r in figured]
+    out = [_branch(f, r, shared, schemes.count(_scheme_key(r, quarter)) == 1) for f, r in figured]
+    have = {r.branch for r in reporting}
     missing = tuple(dict.fromkeys(k for k in known if k not in have))  # in the order known
-    return CommitteeReport(quarter, made_on or date.today(), tuple(out), missing)
+    return CommitteeReport(quarter, made_on or date.today(), tuple(out), missing, unfigured=tuple(unfigured))
 
 
-def _shared_ranks(figures: list[BranchFigures]) -> dict[tuple[str, str], int]:
+def _scheme_key(records: BranchRecords, quarter: QuarterRef) -> tuple[str, str]:
+    """A scheme is shared when its id AND its text are: a hand-made text under a known id (with
+    thresholds of its own) is another scheme, its members not ranked among the others'."""
+    scheme_id, text = records.schemes[quarter.year]
+    return scheme_id, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _shared_ranks(figured: list[tuple[BranchFigures, BranchRecords]]) -> dict[tuple[str, str], int]:
     """(branch, member id) -> rank among every ranked member of the branches under the same scheme,
     for schemes two or more branches share."""
-    by_scheme: dict[str, list[BranchFigures]] = {}
-    for f in figures:
-        by_scheme.setdefault(f.scheme.id, []).append(f)
+    by_scheme: dict[tuple[str, str], list[BranchFigures]] = {}
+    for f, r in figured:
+        by_scheme.setdefault(_scheme_key(r, f.quarter), []).append(f)
     out: dict[tuple[str, str], int] = {}
     for group in by_scheme.values():
         if len(group) < 2:

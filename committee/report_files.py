@@ -66,6 +66,12 @@ def appeals_text(b: BranchReport) -> str:
     return "；".join(said) or "无"
 
 
+def unfigured_text(report: CommitteeReport) -> str:
+    """The branches that reported but could not be figured, each with why (a report must never
+    drop a branch in silence)."""
+    return "；".join(f"{branch}（无法计算：{why}）" for branch, why in report.unfigured)
+
+
 def summary_rows(report: CommitteeReport) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for b in report.branches:
@@ -110,6 +116,9 @@ def _summary_sheet(report: CommitteeReport, path: Path) -> None:
     _put(ws, at, 2, "、".join(report.missing) or "无")
     _put(ws, at + 1, 1, "说明")
     _put(ws, at + 1, 2, report.note)
+    if report.unfigured:
+        _put(ws, at + 2, 1, "无法计算的党支部")
+        _put(ws, at + 2, 2, unfigured_text(report))
     wb.save(path)
 
 
@@ -122,6 +131,8 @@ def _pdf(report: CommitteeReport, path: Path) -> Path:
     doc.para(f"汇总日期：{cn_date(report.made_on)}　　报送支部：{len(report.branches)}个"
              f"　　未报送：{'、'.join(report.missing) or '无'}")
     doc.para(report.note)
+    if report.unfigured:
+        doc.para(f"无法计算的党支部（已报送，但其记录无法计算积分，未列入下表）：{unfigured_text(report)}", align="L")
     grade_head = _grade_head(report)
     any_eval = any(m.evaluation is not None for b in report.branches for m in b.members)
     headings = ["序号", "党员姓名", "职务", "身份", "积分", *(["评议分"] if any_eval else []), "总分", "排名",

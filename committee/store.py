@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from committee.bundle_check import verify_bundle
 from committee.bundle_format import DOCUMENTS, Bundle, BundleError, appeal_json
 from committee.bundle_read import read_bundle
+from committee.bundle_sanity import name_key
 from committee.records import AmendmentRecord, AppealRecord, ApprovalRecord, BranchRecords, LockRecord, span
 from committee.tables import (
     METADATA,
@@ -210,6 +211,8 @@ class CommitteeStore:
         """Write what the bundle brings that the committee lacks; what was kept, or _Refused."""
         r = bundle.records
         row = s.exec(select(CommitteeBranch).where(CommitteeBranch.name == r.branch)).first()
+        if row is None:
+            self._refuse_lookalike(s, bundle)
         if row is not None and row.first_digest != r.locks[0].digest:
             raise _Refused([f"{bundle.name}：党支部“{r.branch}”在党委已有另一条校验码链（首次锁定 "
                             f"{row.first_digest}），本文件的首次锁定为 {r.locks[0].digest}：同名而链不同，"
@@ -251,6 +254,19 @@ class CommitteeStore:
         kept += self._keep_approvals(s, bid, bundle)
         kept += self._keep_file(s, bid, bundle)
         return kept
+
+    @staticmethod
+    def _refuse_lookalike(s: Session, bundle: Bundle) -> None:
+        """A new branch whose name reads as one the committee has or expects (it differs only in
+        spacing, full-width letters or hidden characters) would stand beside it in the report as
+        if a second branch, or leave the expected one 未报送 while it reports under a double."""
+        key = name_key(bundle.records.branch)
+        names = [*s.exec(select(CommitteeBranch.name)), *s.exec(select(CommitteeExpected.name))]
+        like = next((n for n in names if n != bundle.records.branch and name_key(n) == key), None)
+        if like is not None:
+            raise _Refused([f"{bundle.name}：党支部名称“{bundle.records.branch[:40]}”与党委已有的“{like}”"
+                            "只差空格、全角半角或不可见字符，会被当作两个支部，已拒绝，未导入任何内容"
+                            "（如确为同一支部，请用其党支部数据库重新生成报送文件）"])
 
     def _keep_schemes(self, s: Session, bid: int, bundle: Bundle) -> list[str]:
         held = {sc.year: sc for sc in s.exec(select(CommitteeScheme).where(CommitteeScheme.branch_id == bid))}
