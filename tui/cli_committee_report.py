@@ -47,7 +47,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _err(str(exc))
     except OSError as exc:
         return _err(f"无法写入 {args.out}：{exc.strerror or exc}")
-    print(f"已生成：{path}（报送支部{len(report.branches)}个，未报送{len(report.missing)}个）")
+    names = "、".join(b for b, _ in report.unfigured)
+    unfigured = f"，无法计算{len(report.unfigured)}个：{names}" if report.unfigured else ""
+    print(f"已生成：{path}（报送支部{len(report.branches)}个，未报送{len(report.missing)}个{unfigured}）")
     return 0
 
 

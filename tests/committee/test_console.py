@@ -6,6 +6,7 @@ database refused; seeded random keys on every screen; the database never written
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -100,6 +101,30 @@ async def test_the_latest_quarter_with_a_branch_that_has_not_reported(db: Path) 
         assert f"{BING}：未报送2026年第三季度" in detail and "最后一个季度：2026Q2" in detail
         await pilot.press("enter")  # no members to open for a branch that has not reported
         assert isinstance(app.screen, BranchesScreen)
+    assert app.failures == [] and app.refusal == ""
+
+
+@pytest.mark.asyncio
+async def test_a_branch_whose_records_cannot_be_figured_is_named(db: Path) -> None:
+    """Records that slipped in before the import refused them (an older program, a hand edit):
+    the page still shows the others and names the branch it cannot figure, with the reason."""
+    with closing(sqlite3.connect(db)) as conn:
+        (canonical,) = conn.execute("SELECT canonical FROM committee_lock WHERE quarter = '2026Q3' AND branch_id ="
+                                    " (SELECT id FROM committee_branch WHERE name = ?)", (YI,)).fetchone()
+        content = json.loads(canonical)
+        for m in content["members"]:
+            del m["name"]
+        conn.execute("UPDATE committee_lock SET canonical = ? WHERE canonical = ?", (json.dumps(content), canonical))
+        conn.commit()
+    app = CommitteeApp(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "报送 1 个党支部" in text_of(app, "#title-line") and "无法计算 1 个" in text_of(app, "#title-line")
+        shown = rows(app)
+        assert list(shown) == [JIA, BING, YI]  # reported, not reported, then the one that cannot be figured
+        assert shown[YI][:2] == [YI, "无法计算"] and shown[JIA][1] == "已报送"
+        await pilot.press("down", "down")
+        assert f"{YI}：已报送2026年第三季度，但其记录无法计算积分" in text_of(app, "#committee-detail")
     assert app.failures == [] and app.refusal == ""
 
 

@@ -22,6 +22,7 @@ from tui.screens.committee_rows import (
     branch_lines,
     missing_cells,
     missing_lines,
+    unfigured_cells,
 )
 
 if TYPE_CHECKING:
@@ -108,9 +109,10 @@ class BranchesScreen(SafeHandlers, Screen):
             self.query_one("#committee-detail", Static).update("")
             return
         self._nav(held, label)
+        unfigured = f" · 无法计算 {len(report.unfigured)} 个" if report.unfigured else ""
         self.query_one("#title-line", Static).update(
             f" 党委汇总 · {report.quarter.name} · 报送 {len(report.branches)} 个党支部"
-            f" · 未报送 {len(report.missing)} 个")
+            f" · 未报送 {len(report.missing)} 个{unfigured}")
         self._fill()
 
     def show_written(self, path: Path | None, error: str) -> None:
@@ -151,6 +153,8 @@ class BranchesScreen(SafeHandlers, Screen):
             add_plain_row(table, *branch_cells(b, wide), key=b.branch)
         for name in report.missing:
             add_plain_row(table, *missing_cells(name, summaries.get(name), wide), key=name)
+        for name, _ in report.unfigured:  # reported, but its records cannot be figured: named, not left out
+            add_plain_row(table, *unfigured_cells(name, wide), key=name)
         move_to_key(table, keep)
         self._detail()
 
@@ -170,6 +174,8 @@ class BranchesScreen(SafeHandlers, Screen):
             text = ""
         elif branch is not None:
             text = "\n".join(branch_lines(branch))
+        elif name in (why := dict(self.report.unfigured)):
+            text = f"{name}：已报送{self.report.quarter.name}，但其记录无法计算积分：{why[name]}"
         else:
             held = self.capp.held
             summary = next((s for s in held.branches if s.name == name), None) if held else None

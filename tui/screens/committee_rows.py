@@ -57,6 +57,10 @@ def missing_cells(name: str, summary: BranchSummary | None, wide: bool) -> list[
     return [name, *(["—"] if wide else []), "未报送", "—", "—", "—", "—", "—", *(["—"] if wide else [])]
 
 
+def unfigured_cells(name: str, wide: bool) -> list[str]:
+    return [name, *(["—"] if wide else []), "无法计算", "—", "—", "—", "—", "—", *(["—"] if wide else [])]
+
+
 def branch_lines(b: BranchReport) -> list[str]:
     """What the table cannot hold about a reported branch, for the lines under it."""
     lines = [f"{b.branch} · {b.scheme_name} · 本季度校验码 {b.last_lock[:16]}…",
