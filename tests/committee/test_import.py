@@ -199,16 +199,24 @@ def test_branch_and_committee_databases_are_not_mistaken(made, committee, db_tar
 
 
 def _race(db_target: str, files: list[Path]) -> list[str]:
+    """Importers started together on one committee database (made first: the race is the
+    imports'). A thread that fails says how in its result and releases the others, so a failure
+    shows as one, never as a test that waits forever."""
+    CommitteeStore.open(db_target, create=True).engine.dispose()
     barrier = threading.Barrier(len(files))
     out: dict[int, str] = {}
 
     def run(i: int, path: Path) -> None:
-        store = CommitteeStore.open(db_target, create=True)
         try:
-            barrier.wait()
-            out[i] = store.import_file(path).status
-        finally:
-            store.engine.dispose()
+            store = CommitteeStore.open(db_target)
+            try:
+                barrier.wait(timeout=120)
+                out[i] = store.import_file(path).status
+            finally:
+                store.engine.dispose()
+        except Exception as exc:
+            barrier.abort()
+            out[i] = f"failed: {exc!r}"
 
     threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(files)]
     for t in threads:
